@@ -1,0 +1,231 @@
+"""The XML codec: messages to and from the standard's XML, driven by the models' shape.
+
+Element names come from `shape_of` (PascalCase, list items named once each, repeated);
+every element is in the version's target namespace. Decoding collects each element into
+a dict keyed by JSON member names, then lets pydantic validate it, so an error's location
+is the same path in XML and in JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from lxml import etree
+from pydantic import ValidationError
+
+from ..errors import DecodeError, UnusableInputError
+from ..findings import Finding, Severity
+from ..messages import MESSAGE_CLASSES, Message, MessageType
+from ..model._base import IcsModel
+from ..shape import FieldShape, field_by_json, field_by_xml, shape_of
+from .safe_xml import MAX_MESSAGE_BYTES, parse_xml
+
+__all__ = [
+    "BATCH_ELEMENT",
+    "NAMESPACE",
+    "batch_to_xml",
+    "element_to_message",
+    "format_path",
+    "from_xml",
+    "locate_element",
+    "message_class_for_tag",
+    "pydantic_findings",
+    "to_xml",
+]
+
+#: The target namespace of v1 of the standard.
+NAMESPACE = "urn:ics-interop:schema:v1"
+#: The root element of a batch of messages.
+BATCH_ELEMENT = "MessageBatch"
+_NS = "{" + NAMESPACE + "}"
+
+
+def _text(value: Any, shape: FieldShape) -> str:
+    if shape.kind == "bool":
+        return "true" if value else "false"
+    if shape.kind == "enum":
+        return str(value.value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _encode(obj: IcsModel, parent: etree._Element) -> None:
+    for shape in shape_of(type(obj)):
+        value = getattr(obj, shape.name)
+        if value is None:
+            continue
+        for item in value if shape.is_list else (value,):
+            child = etree.SubElement(parent, _NS + shape.xml)
+            if shape.model is not None:
+                _encode(item, child)
+            else:
+                child.text = _text(item, shape)
+
+
+def message_element(message: Message) -> etree._Element:
+    """The message as an lxml element (the root of its document)."""
+    root = etree.Element(_NS + message.message_type.value, nsmap={None: NAMESPACE})
+    _encode(message, root)
+    return root
+
+
+def to_xml(message: Message, *, pretty: bool = True) -> bytes:
+    """Encode a message as an XML document (UTF-8, with an XML declaration)."""
+    return etree.tostring(message_element(message), xml_declaration=True, encoding="UTF-8", pretty_print=pretty)
+
+
+def batch_to_xml(messages: Iterable[Message], *, pretty: bool = True) -> bytes:
+    """Encode messages as one `MessageBatch` document."""
+    root = etree.Element(_NS + BATCH_ELEMENT, nsmap={None: NAMESPACE})
+    for message in messages:
+        root.append(message_element(message))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty)
+
+
+def _local(tag: Any) -> str | None:
+    if not isinstance(tag, str) or not tag.startswith(_NS):
+        return None
+    return tag[len(_NS) :]
+
+
+def _decode(element: etree._Element, cls: type[IcsModel], path: list[str | int]) -> dict[str, Any]:
+    fields = field_by_xml(cls)
+    out: dict[str, Any] = {}
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):  # a comment or processing instruction
+            continue
+        name = _local(tag)
+        shape = fields.get(name) if name is not None else None
+        if shape is None:
+            raise DecodeError(
+                f"element {etree.QName(tag).localname!r} is not part of {cls.__name__}",
+                [
+                    Finding(
+                        "XML-UNKNOWN-ELEMENT",
+                        Severity.ERROR,
+                        f"element {etree.QName(tag).localname!r} (namespace "
+                        f"{etree.QName(tag).namespace or 'none'}) is not allowed in {cls.__name__}",
+                        path=format_path(path),
+                        line=child.sourceline,
+                        hint=f"remove it; {cls.__name__} allows: {', '.join(fields)} in namespace {NAMESPACE}",
+                    )
+                ],
+            )
+        if shape.model is not None:
+            index: list[str | int] = [shape.json, len(out.get(shape.json, ()))] if shape.is_list else [shape.json]
+            value: Any = _decode(child, shape.model, [*path, *index])
+        else:
+            value = child.text or ""
+        if shape.is_list:
+            out.setdefault(shape.json, []).append(value)
+        else:
+            out[shape.json] = value
+    return out
+
+
+def message_class_for_tag(tag: str) -> type[Message]:
+    """The message class whose root element is `tag` (a Clark-notation name)."""
+    name = _local(tag)
+    try:
+        return MESSAGE_CLASSES[MessageType(name)]
+    except ValueError:
+        known = ", ".join(t.value for t in MESSAGE_CLASSES)
+        raise UnusableInputError(
+            f"root element {tag!r} is not a message of the standard",
+            hint=f"the root must be one of {known} (or {BATCH_ELEMENT}) in namespace {NAMESPACE}",
+        ) from None
+
+
+def format_path(loc: Iterable[str | int]) -> str:
+    """A location as a path: `child.formerNames[0].givenNames`."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + part
+    return text
+
+
+def pydantic_findings(
+    error: ValidationError, root: etree._Element | None = None, cls: type[IcsModel] | None = None
+) -> list[Finding]:
+    """Turn pydantic's errors into findings, with XML lines where a tree is given."""
+    findings = []
+    for err in error.errors(include_url=False):
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        line = None
+        if root is not None and cls is not None:
+            found = locate_element(root, cls, loc)
+            line = found.sourceline if found is not None else root.sourceline
+        findings.append(
+            Finding(
+                f"MODEL-{err['type'].upper().replace('_', '-')}",
+                Severity.ERROR,
+                err["msg"],
+                path=format_path(loc),
+                line=line,
+                hint=_hint_for(err),
+            )
+        )
+    return findings
+
+
+def _hint_for(err: Any) -> str:
+    kind = err["type"]
+    if kind == "missing":
+        return "add the missing element or member"
+    if kind == "extra_forbidden":
+        return "remove it: the standard has no such element or member here"
+    if kind == "enum":
+        return "use one of the codes listed"
+    if kind == "string_pattern_mismatch":
+        return "write the value in the form the pattern gives"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return "write dates as YYYY-MM-DD and timestamps as YYYY-MM-DDThh:mm:ssZ"
+    return "correct the value as the message says"
+
+
+def locate_element(root: etree._Element, cls: type[IcsModel], loc: Iterable[str | int]) -> etree._Element | None:
+    """The element a JSON-style location points at, or the deepest one that exists."""
+    element, model, parts = root, cls, list(loc)
+    i = 0
+    while i < len(parts) and model is not None:
+        part = parts[i]
+        shape = field_by_json(model).get(str(part))
+        if shape is None:
+            return element
+        index = parts[i + 1] if shape.is_list and i + 1 < len(parts) and isinstance(parts[i + 1], int) else 0
+        matches = [c for c in element if c.tag == _NS + shape.xml]
+        if not isinstance(index, int) or index >= len(matches):
+            return element
+        element = matches[index]
+        model = shape.model  # type: ignore[assignment]
+        i += 2 if shape.is_list and i + 1 < len(parts) and isinstance(parts[i + 1], int) else 1
+    return element
+
+
+def element_to_message(element: etree._Element) -> Message:
+    """Decode one message element (the root of a document, or a member of a batch)."""
+    cls = message_class_for_tag(element.tag)
+    data = _decode(element, cls, [])
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        findings = pydantic_findings(exc, element, cls)
+        raise DecodeError(f"the XML is not a valid {cls.__name__}", findings) from None
+
+
+def from_xml(source: bytes | etree._ElementTree | etree._Element, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Message:
+    """Decode one message from XML bytes (parsed safely) or from an already parsed tree."""
+    if isinstance(source, bytes):
+        root = parse_xml(source, max_bytes=max_bytes).getroot()
+    elif isinstance(source, etree._ElementTree):
+        root = source.getroot()
+    else:
+        root = source
+    return element_to_message(root)

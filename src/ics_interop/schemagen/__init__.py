@@ -1,0 +1,74 @@
+"""Schema generation: the models are the one source of the XML Schema and the JSON Schemas.
+
+`schema_files()` is what the models generate; `write_schemas()` writes it into a folder
+(by default the `schemas/` folder the library ships); `check_schemas()` names every file
+that differs, so a test (and `ics-interop schema generate --check`) fails when a committed
+schema is out of date.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..messages import SCHEMA_VERSION
+from .jsonschema import generate_json_schema, generate_json_schemas
+from .xsd import generate_xsd
+
+__all__ = [
+    "XSD_FILE",
+    "check_schemas",
+    "generate_json_schema",
+    "generate_json_schemas",
+    "generate_xsd",
+    "schema_files",
+    "version_folder",
+    "write_schemas",
+]
+
+#: The XML Schema's file name inside the version folder.
+XSD_FILE = "ics-interop.xsd"
+
+
+def version_folder() -> str:
+    """The folder of this version inside `schemas/`: `v1` for 1.x."""
+    return "v" + SCHEMA_VERSION.split(".")[0]
+
+
+def schema_files() -> dict[str, bytes]:
+    """Every generated schema file, as a path relative to `schemas/` -> content."""
+    folder = version_folder()
+    files = {f"{folder}/{XSD_FILE}": generate_xsd()}
+    files.update({f"{folder}/json/{name}": data for name, data in generate_json_schemas().items()})
+    return files
+
+
+def write_schemas(root: Path) -> list[str]:
+    """Write the generated schemas under `root`; return the paths that changed."""
+    changed = []
+    for rel, data in schema_files().items():
+        path = root / rel
+        if path.exists() and path.read_bytes() == data:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        changed.append(rel)
+    return changed
+
+
+def check_schemas(root: Path) -> list[str]:
+    """The paths under `root` whose content differs from what the models generate (or that are missing or stale)."""
+    expected = schema_files()
+    problems = []
+    for rel, data in expected.items():
+        path = root / rel
+        if not path.exists():
+            problems.append(f"{rel}: missing")
+        elif path.read_bytes() != data:
+            problems.append(f"{rel}: differs from what the models generate")
+    json_dir = root / version_folder() / "json"
+    if json_dir.is_dir():
+        for path in sorted(json_dir.glob("*.schema.json")):
+            rel = path.relative_to(root).as_posix()
+            if rel not in expected:
+                problems.append(f"{rel}: no message type generates it (stale)")
+    return problems

@@ -50,7 +50,7 @@ def check_prolog(head: bytes) -> None:
         )
     start = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
     match = _ENCODING.match(start)
-    if match and match.group(1).upper().replace("_", "-") not in (b"UTF-8", b"UTF8"):
+    if match and match.group(1).upper().replace(b"_", b"-") not in (b"UTF-8", b"UTF8"):
         raise UnusableInputError(
             f"the document declares encoding {match.group(1).decode('ascii')}; messages are UTF-8",
             hint="re-encode the file as UTF-8 and change the XML declaration",

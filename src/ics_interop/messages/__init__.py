@@ -21,6 +21,7 @@ from .flows import (
     StepDown,
     StepDownRequest,
     StepUpDecision,
+    episodes_checksum,
 )
 
 #: Every message class of v1, by message type, in the order of the flows.
@@ -68,4 +69,5 @@ __all__ = [
     "StepUpDecision",
     "SystemRef",
     "Timestamp",
+    "episodes_checksum",
 ]

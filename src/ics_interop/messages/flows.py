@@ -7,6 +7,9 @@ hold case information, and an element they do not define is rejected.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, ClassVar
 
@@ -40,6 +43,7 @@ __all__ = [
     "StepDown",
     "StepDownRequest",
     "StepUpDecision",
+    "episodes_checksum",
 ]
 
 _DIRECTORY = frozenset({SystemKind.CONTACTPOINT})
@@ -222,6 +226,16 @@ class EpisodeTransfer(Message):
 # --- F8: migration batch (local eCAF -> National eCAF) --------------------------------------
 
 
+def episodes_checksum(episodes: Iterable[CafEpisode]) -> str:
+    """SHA-256 of episodes as a manifest states it: each episode's canonical JSON and a line feed, in order."""
+    digest = hashlib.sha256()
+    for episode in episodes:
+        data = episode.model_dump(mode="json", by_alias=True, exclude_none=True)
+        digest.update(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
 class BatchManifest(IcsModel):
     """What a migration batch says it contains, so the receiver can prove it got all of it."""
 
@@ -234,6 +248,16 @@ class BatchManifest(IcsModel):
             "each followed by a line feed, in order."
         )
     )
+
+    @classmethod
+    def for_episodes(cls, batch_id: str, episodes: list[CafEpisode]) -> BatchManifest:
+        """The manifest that truly describes `episodes`."""
+        return cls(
+            batch_id=batch_id,
+            episode_count=len(episodes),
+            consent_count=sum(len(e.consents) for e in episodes),
+            checksum=episodes_checksum(episodes),
+        )
 
 
 class MigrationBatch(Message):

@@ -1,0 +1,187 @@
+"""The `ics-interop` command line: thin, each subcommand one call into the library.
+
+Exit status, for every subcommand: 0 all well, 1 the input has errors (or a check found
+differences), 2 the input cannot be used at all (unreadable, not XML/JSON, hostile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .errors import DecodeError, IcsInteropError
+from .validate import FileReport, Progress, validate_path
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal; silent elsewhere."""
+
+    def __init__(self, stream: TextIO, label: str) -> None:
+        self.stream, self.label = stream, label
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, done: int, total: int | None, records: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        self.shown = True
+        if total:
+            filled = int(30 * done / total)
+            bar = "#" * filled + "-" * (30 - filled)
+            text = f"\r{self.label} [{bar}] {100 * done / total:5.1f}% {records} messages"
+        else:
+            text = f"\r{self.label} {records} messages"
+        self.stream.write(text)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 80 + "\r")
+            self.stream.flush()
+
+
+def _example_paths() -> list[Path]:
+    from .schemagen import version_folder
+    from .schemas_path import schemas_root
+
+    folder = schemas_root() / version_folder() / "examples"
+    return sorted(p for p in folder.iterdir() if p.suffix in (".xml", ".json"))
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths]
+    if args.examples:
+        paths.extend(_example_paths())
+    if not paths:
+        print("error: give at least one file to validate, or --examples", file=sys.stderr)
+        return EXIT_UNUSABLE
+    reports: list[FileReport] = []
+    interactive = sys.stderr.isatty() and args.format == "text"
+    for path in paths:
+        bar = _ProgressBar(sys.stderr, path.name) if interactive else None
+        progress: Progress | None = bar
+        reports.append(validate_path(path, progress=progress))
+        if bar is not None:
+            bar.close()
+        if args.format == "text":
+            _print_report(reports[-1], quiet=args.quiet)
+    if args.format == "json":
+        json.dump({"files": [r.to_dict() for r in reports]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        errors = sum(r.errors for r in reports)
+        warnings = sum(r.warnings for r in reports)
+        unusable = sum(1 for r in reports if r.unusable)
+        print(f"{len(reports)} file(s), {sum(r.records for r in reports)} message(s): "
+              f"{errors} error(s), {warnings} warning(s), {unusable} unusable file(s)")
+    if any(r.unusable for r in reports):
+        return EXIT_UNUSABLE
+    return EXIT_ERRORS if any(r.errors for r in reports) else EXIT_OK
+
+
+def _print_report(report: FileReport, *, quiet: bool) -> None:
+    if report.unusable:
+        print(f"{report.source}: UNUSABLE: {report.unusable}")
+        return
+    verdict = "ok" if not report.errors else "INVALID"
+    print(f"{report.source}: {verdict} ({report.format}, {report.records} message(s), "
+          f"{report.errors} error(s), {report.warnings} warning(s))")
+    if not quiet:
+        for finding in report.findings:
+            print("  " + finding.describe().replace("\n", "\n  "))
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .convert import convert_path
+
+    try:
+        data = convert_path(args.path, args.to)
+    except DecodeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for finding in exc.findings:
+            print("  " + finding.describe().replace("\n", "\n  "), file=sys.stderr)
+        return EXIT_UNUSABLE if not exc.findings else EXIT_ERRORS
+    except IcsInteropError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.output:
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def _cmd_schema_generate(args: argparse.Namespace) -> int:
+    from .schemagen import check_schemas, write_schemas
+    from .schemas_path import schemas_root
+
+    root = Path(args.out) if args.out else schemas_root()
+    if args.check:
+        problems = check_schemas(root)
+        for problem in problems:
+            print(f"{root / problem.split(':')[0]}:{problem.split(':', 1)[1]}", file=sys.stderr)
+        if problems:
+            print("the committed schemas are out of date: run `ics-interop schema generate` and commit the result",
+                  file=sys.stderr)
+            return EXIT_ERRORS
+        print(f"schemas under {root} are current")
+        return EXIT_OK
+    changed = write_schemas(root)
+    for rel in changed:
+        print(f"wrote {root / rel}")
+    print(f"{len(changed)} file(s) changed under {root}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `ics-interop` command."""
+    parser = argparse.ArgumentParser(
+        prog="ics-interop",
+        description="Children's services interoperability: validate, convert and generate the standard's messages.",
+    )
+    parser.add_argument("--version", action="version", version=f"ics-interop {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser("validate", help="check XML or JSON messages or batches against the schemas and rules")
+    validate.add_argument("paths", nargs="*", help="files holding one message or a batch")
+    validate.add_argument("--examples", action="store_true", help="also validate the examples shipped with the library")
+    validate.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    validate.add_argument("--quiet", action="store_true", help="print one line per file, not every finding")
+    validate.set_defaults(run=_cmd_validate)
+
+    convert = sub.add_parser("convert", help="convert a valid message or batch between XML and JSON")
+    convert.add_argument("path", help="the file to convert")
+    convert.add_argument("--to", choices=["xml", "json"], required=True, help="the form to convert to")
+    convert.add_argument("-o", "--output", help="write here instead of standard output")
+    convert.set_defaults(run=_cmd_convert)
+
+    schema = sub.add_parser("schema", help="generate the XML Schema and JSON Schemas from the models")
+    schema_sub = schema.add_subparsers(dest="schema_command", required=True)
+    generate = schema_sub.add_parser("generate", help="write the schemas (or, with --check, compare them)")
+    generate.add_argument("--check", action="store_true", help="exit 1 and name each file that differs")
+    generate.add_argument("--out", help="the schemas folder (default: the one the library ships)")
+    generate.set_defaults(run=_cmd_schema_generate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    status: int = args.run(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,442 @@
+"""The checks of the business rules, one function per catalogue rule.
+
+Each check receives a decoded message and yields a `Violation` (a path in JSON member
+names, and what is wrong there) for every place the message breaks its rule. Checks
+walk the model generically where a rule is about a kind of value wherever it appears
+(identifiers, children, start and end dates), so a new message type is covered at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from ..messages import (
+    Acknowledgement,
+    AcknowledgementStatus,
+    CaseRecordTransfer,
+    EpisodeTransfer,
+    InitialAssessmentPrepopulation,
+    InvolvementStarted,
+    Message,
+    MessageType,
+    MigrationBatch,
+    SocialCareReferral,
+    SocialCareReferralResponse,
+    StepUpDecision,
+    episodes_checksum,
+)
+from ..model._base import IcsModel
+from ..model.caf import CafEpisode, ConsentRecord, TacMember
+from ..model.codes import CafStatus, ConsentDecision, SystemKind
+from ..model.identifiers import (
+    is_known_la_code,
+    is_valid_contactpoint_id,
+    is_valid_nhs_number,
+    is_valid_upn,
+)
+from ..model.people import Child
+from ..shape import shape_of
+from .engine import Violation, check
+
+__all__ = ["DIRECTORY_MESSAGE_TYPES", "consent_holders", "walk"]
+
+#: The message types ContactPoint may receive: the only ones with no place for case information.
+DIRECTORY_MESSAGE_TYPES = frozenset(
+    {
+        MessageType.CHILD_IDENTITY_UPDATE,
+        MessageType.INVOLVEMENT_STARTED,
+        MessageType.INVOLVEMENT_ENDED,
+        MessageType.CAF_INDICATOR_UPDATE,
+        MessageType.ACKNOWLEDGEMENT,
+    }
+)
+
+
+def _path(parts: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + part
+    return text
+
+
+def walk(model: IcsModel, parts: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], IcsModel]]:
+    """Every model inside `model` (itself first), with its location."""
+    yield parts, model
+    for shape in shape_of(type(model)):
+        if shape.model is None:
+            continue
+        value = getattr(model, shape.name)
+        if value is None:
+            continue
+        if shape.is_list:
+            for i, item in enumerate(value):
+                yield from walk(item, (*parts, shape.json, i))
+        else:
+            yield from walk(value, (*parts, shape.json))
+
+
+def _values(message: Message, type_name: str) -> Iterator[tuple[str, Any]]:
+    """Every scalar value of the named simple type, with its path."""
+    for parts, model in walk(message):
+        for shape in shape_of(type(model)):
+            if shape.simple is None or shape.simple.name != type_name:
+                continue
+            value = getattr(model, shape.name)
+            if value is None:
+                continue
+            if shape.is_list:
+                for i, item in enumerate(value):
+                    yield _path((*parts, shape.json, i)), item
+            else:
+                yield _path((*parts, shape.json)), value
+
+
+def _episodes(message: Message) -> Iterator[tuple[str, CafEpisode]]:
+    if isinstance(message, SocialCareReferral | EpisodeTransfer):
+        yield "episode", message.episode
+    elif isinstance(message, MigrationBatch):
+        for i, episode in enumerate(message.episodes):
+            yield f"episodes[{i}]", episode
+
+
+# --- envelope and acknowledgements -----------------------------------------------------------
+
+
+@check("ENV-001")
+def _recipient_may_receive(message: Message) -> Iterator[Violation]:
+    recipient = message.header.recipient.system
+    if recipient not in message.recipients:
+        allowed = ", ".join(sorted(k.value for k in message.recipients))
+        yield Violation(
+            "header.recipient.system",
+            f"a {message.message_type.value} may be sent to {allowed}, not to {recipient.value}",
+        )
+
+
+@check("ENV-002")
+def _reply_correlates(message: Message) -> Iterator[Violation]:
+    assert isinstance(message, Acknowledgement)
+    if message.header.correlation_id != message.acknowledged_message_id:
+        yield Violation(
+            "header.correlationId",
+            f"correlationId is {message.header.correlation_id!r} but acknowledgedMessageId is "
+            f"{message.acknowledged_message_id!r}",
+        )
+
+
+@check("ACK-001")
+def _ack_status_agrees(message: Message) -> Iterator[Violation]:
+    assert isinstance(message, Acknowledgement)
+    errors = [f for f in message.findings if f.severity == "error"]
+    if message.status is AcknowledgementStatus.REJECTED and not errors:
+        yield Violation("findings", "the message is rejected but no error finding says why")
+    if message.status is AcknowledgementStatus.ACCEPTED and errors:
+        yield Violation("status", f"the message is accepted but {len(errors)} error finding(s) are reported")
+
+
+# --- ContactPoint ----------------------------------------------------------------------------
+
+
+@check("CP-001")
+def _directory_gets_no_case_information(message: Message) -> Iterator[Violation]:
+    if message.header.recipient.system is SystemKind.CONTACTPOINT and message.message_type not in DIRECTORY_MESSAGE_TYPES:
+        yield Violation(
+            "header.messageType",
+            f"a {message.message_type.value} carries case information and may not be sent to ContactPoint",
+        )
+
+
+_CASE_WORDS = re.compile(
+    r"\b(abuse[ds]?|neglect(ed)?|assault(ed)?|allegations?|diagnos\w*|self[- ]harm\w*|overdose\w*|"
+    r"suicid\w*|pregnan\w*|convict\w*|offen[cs]es?|arrest(ed)?|case notes?|exam results?|"
+    r"disclos\w*|injur\w*|bruis\w*|domestic violence|eating disorder|depress\w*|addict\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@check("CP-002")
+def _directory_text_is_not_case_text(message: Message) -> Iterator[Violation]:
+    for type_name in ("ShortText", "Text"):
+        for path, value in _values(message, type_name):
+            match = _CASE_WORDS.search(value)
+            if match:
+                yield Violation(path, f"{match.group(0)!r} in {value[:60]!r} describes the child's circumstances")
+
+
+# --- children --------------------------------------------------------------------------------
+
+
+def _children(message: Message) -> Iterator[tuple[str, Child]]:
+    for parts, model in walk(message):
+        if isinstance(model, Child):
+            yield _path(parts), model
+
+
+def _eighteenth_birthday(born: date) -> date:
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:  # born on 29 February: the birthday falls on 1 March
+        return date(born.year + 18, 3, 1)
+
+
+@check("CHILD-001")
+def _child_under_18(message: Message) -> Iterator[Violation]:
+    on = message.effective_date
+    for path, child in _children(message):
+        if child.date_of_birth is not None and _eighteenth_birthday(child.date_of_birth) <= on:
+            yield Violation(
+                f"{path}.dateOfBirth",
+                f"born {child.date_of_birth.isoformat()}, the child is 18 or over on {on.isoformat()}",
+            )
+
+
+@check("CHILD-002")
+def _born_in_the_past(message: Message) -> Iterator[Violation]:
+    on = message.effective_date
+    for path, child in _children(message):
+        if child.date_of_birth is not None and child.date_of_birth > on:
+            yield Violation(
+                f"{path}.dateOfBirth",
+                f"{child.date_of_birth.isoformat()} is after the message's date {on.isoformat()}",
+            )
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+#: (start field, end field) pairs, wherever a model has both.
+_PERIODS = (
+    ("start_date", "end_date"),
+    ("joined_on", "left_on"),
+    ("opened_on", "closed_on"),
+    ("started_on", "completed_on"),
+)
+
+
+@check("DATE-001")
+def _ends_after_starts(message: Message) -> Iterator[Violation]:
+    for parts, model in walk(message):
+        fields = type(model).model_fields
+        for start_name, end_name in _PERIODS:
+            if start_name in fields and end_name in fields:
+                start, end = getattr(model, start_name), getattr(model, end_name)
+                if start is not None and end is not None and end < start:
+                    end_json = next(s.json for s in shape_of(type(model)) if s.name == end_name)
+                    yield Violation(
+                        _path((*parts, end_json)),
+                        f"{end.isoformat()} is before the start {start.isoformat()}",
+                    )
+
+
+# --- involvements ----------------------------------------------------------------------------
+
+
+@check("INV-001")
+def _sensitive_service_has_basis(message: Message) -> Iterator[Violation]:
+    assert isinstance(message, InvolvementStarted)
+    involvement = message.involvement
+    if involvement.service.sensitive is not None and involvement.sensitive_basis is None:
+        yield Violation(
+            "involvement.sensitiveBasis",
+            f"the service is a {involvement.service.sensitive.label.lower()} service and no basis is given",
+        )
+
+
+# --- CAF episodes ----------------------------------------------------------------------------
+
+
+def _current_members(episode: CafEpisode) -> dict[str, TacMember]:
+    return {m.practitioner.practitioner_id: m for m in episode.tac_members if m.left_on is None}
+
+
+def consent_holders(consents: list[ConsentRecord]) -> set[str]:
+    """Practitioner and organisation IDs whose latest consent decision is 'given'."""
+    latest: dict[str, ConsentRecord] = {}
+    for record in sorted(consents, key=lambda c: c.recorded_on):  # stable: same-day order is ledger order
+        key = record.practitioner_id or record.organisation_id
+        assert key is not None  # the choice group guarantees one
+        latest[key] = record
+    return {key for key, record in latest.items() if record.decision is ConsentDecision.GIVEN}
+
+
+@check("CAF-001")
+def _lead_in_tac(message: Message) -> Iterator[Violation]:
+    for path, episode in _episodes(message):
+        lead = episode.lead_professional
+        if lead is not None and lead.practitioner_id not in _current_members(episode):
+            yield Violation(
+                f"{path}.leadProfessional.practitionerId",
+                f"{lead.practitioner_id} is not a current member of the TAC",
+            )
+
+
+def _organisation_of(episode: CafEpisode, practitioner_id: str) -> str | None:
+    for member in episode.tac_members:
+        if member.practitioner.practitioner_id == practitioner_id:
+            return member.practitioner.organisation.organisation_id
+    return None
+
+
+@check("CAF-002")
+def _shared_with_consent(message: Message) -> Iterator[Violation]:
+    for path, episode in _episodes(message):
+        holders = consent_holders(episode.consents)
+        for i, practitioner_id in enumerate(episode.shared_with):
+            organisation = _organisation_of(episode, practitioner_id)
+            if practitioner_id not in holders and organisation not in holders:
+                yield Violation(
+                    f"{path}.sharedWith[{i}]",
+                    f"no consent is on record for {practitioner_id}"
+                    + (f" or {organisation}" if organisation else ""),
+                )
+    recipient = message.header.recipient.organisation_id
+    if isinstance(message, SocialCareReferral):
+        if recipient not in consent_holders(message.episode.consents):
+            yield Violation(
+                "episode.consents",
+                f"the CAF is sent to {recipient} but no consent is on record for that organisation",
+            )
+    elif isinstance(message, InitialAssessmentPrepopulation):
+        holders = consent_holders(message.consents)
+        requester = message.requested_by.practitioner_id
+        if recipient not in holders and requester not in holders:
+            yield Violation(
+                "consents",
+                f"the CAF is shared with {requester} of {recipient} but no consent is on record for either",
+            )
+
+
+@check("CAF-003")
+def _closed_has_reason(message: Message) -> Iterator[Violation]:
+    for path, episode in _episodes(message):
+        if episode.status is CafStatus.CLOSED and episode.closure_reason is None:
+            yield Violation(f"{path}.closureReason", "the episode is closed and gives no reason")
+
+
+@check("CAF-004")
+def _reason_has_date(message: Message) -> Iterator[Violation]:
+    for path, episode in _episodes(message):
+        if episode.closure_reason is not None and episode.closed_on is None:
+            yield Violation(f"{path}.closedOn", f"closure reason {episode.closure_reason.value!r} but no closure date")
+        if episode.closure_reason is not None and episode.status is not CafStatus.CLOSED:
+            yield Violation(f"{path}.status", f"closure reason {episode.closure_reason.value!r} but the episode is open")
+
+
+@check("CAF-005")
+def _actions_owned_by_members(message: Message) -> Iterator[Violation]:
+    for path, episode in _episodes(message):
+        members = {m.practitioner.practitioner_id for m in episode.tac_members}
+        for i, action in enumerate(episode.actions):
+            if action.owner_id not in members:
+                yield Violation(f"{path}.actions[{i}].ownerId", f"{action.owner_id} is not a member of the TAC")
+
+
+@check("CAF-006")
+def _stored_with_consent(message: Message) -> Iterator[Violation]:
+    for path, episode in _episodes(message):
+        if episode.assessment is None:
+            continue
+        stored = [c for c in episode.consents if c.decision is ConsentDecision.GIVEN and c.store_and_share]
+        if not stored:
+            yield Violation(f"{path}.consents", "the episode holds an assessment but no consent to store and share it")
+
+
+# --- stepping up -----------------------------------------------------------------------------
+
+
+@check("STEP-001")
+def _social_care_joins(message: Message) -> Iterator[Violation]:
+    assert isinstance(message, SocialCareReferralResponse)
+    if message.decision is not StepUpDecision.NOT_ACCEPTED and message.joining_member is None:
+        yield Violation("joiningMember", f"decision {message.decision.value!r} but nobody from social care joins the TAC")
+
+
+# --- migration batches -----------------------------------------------------------------------
+
+
+@check("MIG-001")
+def _episode_count(message: Message) -> Iterator[Violation]:
+    assert isinstance(message, MigrationBatch)
+    if message.manifest.episode_count != len(message.episodes):
+        yield Violation(
+            "manifest.episodeCount",
+            f"the manifest says {message.manifest.episode_count} episodes, the batch holds {len(message.episodes)}",
+        )
+
+
+@check("MIG-002")
+def _consent_count(message: Message) -> Iterator[Violation]:
+    assert isinstance(message, MigrationBatch)
+    held = sum(len(e.consents) for e in message.episodes)
+    if message.manifest.consent_count != held:
+        yield Violation(
+            "manifest.consentCount",
+            f"the manifest says {message.manifest.consent_count} consent records, the batch holds {held}",
+        )
+
+
+@check("MIG-003")
+def _checksum(message: Message) -> Iterator[Violation]:
+    assert isinstance(message, MigrationBatch)
+    actual = episodes_checksum(message.episodes)
+    if message.manifest.checksum != actual:
+        yield Violation("manifest.checksum", f"the episodes' checksum is {actual}")
+
+
+@check("MIG-004")
+def _unique_episodes(message: Message) -> Iterator[Violation]:
+    assert isinstance(message, MigrationBatch)
+    seen: dict[str, int] = {}
+    for i, episode in enumerate(message.episodes):
+        if episode.episode_id in seen:
+            yield Violation(
+                f"episodes[{i}].episodeId", f"{episode.episode_id} is also the ID of episodes[{seen[episode.episode_id]}]"
+            )
+        else:
+            seen[episode.episode_id] = i
+
+
+# --- transfers -------------------------------------------------------------------------------
+
+
+@check("XFER-001")
+def _between_two_authorities(message: Message) -> Iterator[Violation]:
+    assert isinstance(message, EpisodeTransfer | CaseRecordTransfer)
+    if message.from_la == message.to_la:
+        yield Violation("toLa", f"the sending and receiving authority are both {message.to_la}")
+
+
+# --- identifiers -----------------------------------------------------------------------------
+
+
+@check("ID-001")
+def _nhs_numbers(message: Message) -> Iterator[Violation]:
+    for path, value in _values(message, "NhsNumber"):
+        if not is_valid_nhs_number(value):
+            yield Violation(path, f"{value} fails the modulus-11 check")
+
+
+@check("ID-002")
+def _upns(message: Message) -> Iterator[Violation]:
+    for path, value in _values(message, "Upn"):
+        if not is_valid_upn(value):
+            yield Violation(path, f"{value} does not start with its check letter")
+
+
+@check("ID-003")
+def _la_codes(message: Message) -> Iterator[Violation]:
+    for path, value in _values(message, "LaCode"):
+        if not is_known_la_code(value):
+            yield Violation(path, f"{value} is not a DfE local authority code")
+    for path, value in _values(message, "Upn"):
+        if not is_known_la_code(value[1:4]):
+            yield Violation(path, f"characters 2-4 of {value} ({value[1:4]}) are not a DfE local authority code")
+
+
+@check("ID-004")
+def _contactpoint_ids(message: Message) -> Iterator[Violation]:
+    for path, value in _values(message, "ContactPointId"):
+        if not is_valid_contactpoint_id(value):
+            yield Violation(path, f"{value} fails the Luhn check")

@@ -1,0 +1,432 @@
+"""The validator: parse safely, check the schema, decode, check the rules, report findings.
+
+A file holds one message or a batch (an XML `MessageBatch`, a JSON array, or JSON Lines);
+the type is detected. Batches are streamed: each message is checked and then dropped, so
+memory stays flat however long the batch is. Every finding names the rule or schema
+constraint, its severity, where (path, and line for XML), what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import attrs
+from jsonschema import Draft202012Validator
+from lxml import etree
+
+from .codecs.json import from_json_data, message_class_for_data
+from .codecs.safe_xml import MAX_MESSAGE_BYTES, check_prolog
+from .codecs.xml import BATCH_ELEMENT, NAMESPACE, element_to_message, locate_element, message_class_for_tag
+from .errors import DecodeError, IcsInteropError, UnusableInputError
+from .findings import Finding, Severity
+from .messages import Message
+from .model._base import IcsModel
+from .rules import run_rules
+from .schemagen import XSD_FILE, version_folder
+from .schemas_path import schemas_root
+from .shape import field_by_xml
+
+__all__ = [
+    "FileReport",
+    "Progress",
+    "read_messages",
+    "validate_bytes",
+    "validate_message",
+    "validate_path",
+]
+
+#: Called as records are checked: (bytes read so far, total bytes or None, records so far).
+Progress = Callable[[int, int | None, int], None]
+
+_NS = "{" + NAMESPACE + "}"
+
+
+@attrs.define
+class FileReport:
+    """What validating one file found."""
+
+    source: str
+    format: Literal["xml", "json", "unknown"] = "unknown"
+    records: int = 0
+    findings: list[Finding] = attrs.Factory(list)
+    unusable: str | None = None
+
+    @property
+    def errors(self) -> int:
+        """The number of error findings."""
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        """The number of warning findings."""
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "source": self.source,
+            "format": self.format,
+            "records": self.records,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "unusable": self.unusable,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def validate_message(message: Message, *, record: int | None = None) -> list[Finding]:
+    """Check an already built message against the business rules (its types pydantic has checked)."""
+    return list(run_rules(message, record=record))
+
+
+# --- XML ---------------------------------------------------------------------------------------
+
+
+@cache
+def _xml_schema() -> etree.XMLSchema:
+    path = schemas_root() / version_folder() / XSD_FILE
+    return etree.XMLSchema(etree.parse(str(path)))
+
+
+def _element_at(record: etree._Element, xpath: str | None) -> etree._Element:
+    """Follow libxml2's error path (`/*/*[2]/*`, rooted at the record) to its element."""
+    element = record
+    steps = [s for s in (xpath or "").split("/") if s][1:]
+    for step in steps:
+        match = re.fullmatch(r"\*(?:\[(\d+)\])?", step)
+        if match is None:
+            break
+        children = [c for c in element if isinstance(c.tag, str)]
+        index = int(match.group(1) or 1) - 1
+        if index >= len(children):
+            break
+        element = children[index]
+    return element
+
+
+def _json_path(record: etree._Element, element: etree._Element, cls: type[IcsModel]) -> str:
+    """The JSON-style path of an element inside a message element."""
+    chain = []
+    node: etree._Element | None = element
+    while node is not None and node is not record:
+        chain.append(node)
+        node = node.getparent()
+    text, model = "", cls
+    for node in reversed(chain):
+        name = etree.QName(node).localname
+        shape = field_by_xml(model).get(name) if model is not None else None
+        if shape is None:
+            return (text + "." if text else "") + name
+        text += ("." if text else "") + shape.json
+        if shape.is_list:
+            parent = node.getparent()
+            siblings = [c for c in parent if c.tag == node.tag] if parent is not None else [node]
+            text += f"[{siblings.index(node)}]"
+        model = shape.model  # type: ignore[assignment]
+    return text
+
+
+def _clean(message: str) -> str:
+    return message.replace(_NS, "")
+
+
+_XSD_HINTS = {
+    "SCHEMAV_CVC_ENUMERATION_VALID": "use one of the codes listed (the code sets are in the documentation)",
+    "SCHEMAV_CVC_PATTERN_VALID": "write the value in the form the pattern gives",
+    "SCHEMAV_CVC_MINLENGTH_VALID": "the value is too short for its type",
+    "SCHEMAV_CVC_MAXLENGTH_VALID": "shorten the value to the maximum length",
+    "SCHEMAV_CVC_LENGTH_VALID": "give the value its exact length",
+    "SCHEMAV_ELEMENT_CONTENT": "add the missing element, remove the unexpected one, or put elements in the schema's order",
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_1": "write dates as YYYY-MM-DD, timestamps as YYYY-MM-DDThh:mm:ssZ, booleans as true/false",
+    "SCHEMAV_CVC_ELT_1": "the root must be a message of the standard in its namespace",
+    "SCHEMAV_CVC_COMPLEX_TYPE_3_2_1": "remove the attribute: the standard uses no attributes",
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_3": "remove the text between child elements",
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_4": "remove the element: the standard does not define it here",
+}
+
+
+def _xsd_rule_id(type_name: str) -> str:
+    return "XSD-" + type_name.removeprefix("SCHEMAV_").lower().replace("_", "-")
+
+
+def _check_record(element: etree._Element, index: int | None) -> list[Finding]:
+    schema = _xml_schema()
+    try:
+        cls = message_class_for_tag(element.tag)
+    except UnusableInputError as exc:
+        return [Finding("XSD-cvc-elt-1", Severity.ERROR, exc.message, line=element.sourceline, hint=exc.hint, record=index)]
+    if not schema.validate(element):
+        findings = []
+        for err in schema.error_log:
+            at = _element_at(element, err.path)
+            findings.append(
+                Finding(
+                    _xsd_rule_id(err.type_name),
+                    Severity.ERROR,
+                    _clean(err.message),
+                    path=_json_path(element, at, cls),
+                    line=err.line or at.sourceline,
+                    hint=_XSD_HINTS.get(err.type_name, "correct the element as the message says"),
+                    record=index,
+                )
+            )
+        return findings
+    try:
+        message = element_to_message(element)
+    except DecodeError as exc:
+        return [attrs.evolve(f, record=index) for f in exc.findings]
+    findings = []
+    for finding in run_rules(message, record=index):
+        located = locate_element(element, cls, _split_path(finding.path))
+        findings.append(attrs.evolve(finding, line=located.sourceline if located is not None else None))
+    return findings
+
+
+def _split_path(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+class _CountingReader:
+    """A file wrapper that counts bytes read, for progress and for the per-message limit."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.count += len(data)
+        return data
+
+
+def _iter_xml(stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None) -> None:
+    head = stream.read(65536)
+    check_prolog(head)
+    stream.seek(0)
+    reader = _CountingReader(stream)
+    events = etree.iterparse(
+        reader,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    depth = 0
+    batch = False
+    record_start = 0
+    try:
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    batch = element.tag == _NS + BATCH_ELEMENT
+                elif depth == 2 and batch:
+                    record_start = reader.count
+                continue
+            depth -= 1
+            if (batch and depth == 1) or (not batch and depth == 0):
+                index = report.records if batch else None
+                if reader.count - record_start > MAX_MESSAGE_BYTES:
+                    raise UnusableInputError(
+                        f"message {report.records} is larger than the limit of {MAX_MESSAGE_BYTES} bytes",
+                        hint="split the message, or validate it on its own with a larger limit",
+                        line=element.sourceline,
+                    )
+                report.findings.extend(_check_record(element, index))
+                report.records += 1
+                if batch:
+                    element.clear()
+                    parent = element.getparent()
+                    while parent is not None and element.getprevious() is not None:
+                        del parent[0]
+                if progress is not None:
+                    progress(reader.count, total, report.records)
+    except etree.XMLSyntaxError as exc:
+        raise UnusableInputError(
+            f"not well-formed XML: {exc.msg}", hint="fix the XML syntax at the line given", line=exc.lineno
+        ) from None
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+@cache
+def _json_validator(type_name: str) -> Draft202012Validator:
+    path = schemas_root() / version_folder() / "json" / f"{type_name}.schema.json"
+    schema = json.loads(path.read_text("utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _json_pointer_path(parts: Any) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + str(part)
+    return text
+
+
+def _check_json_record(data: Any, index: int | None) -> list[Finding]:
+    try:
+        cls = message_class_for_data(data)
+    except UnusableInputError as exc:
+        return [Finding("JSON-message-type", Severity.ERROR, exc.message, path="header.messageType", hint=exc.hint, record=index)]
+    errors = sorted(_json_validator(cls.message_type.value).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        return [
+            Finding(
+                f"JSON-{err.validator}",
+                Severity.ERROR,
+                err.message if len(err.message) < 400 else err.message[:400] + "…",
+                path=_json_pointer_path(err.absolute_path),
+                hint=_JSON_HINTS.get(str(err.validator), "correct the member as the message says"),
+                record=index,
+            )
+            for err in errors
+        ]
+    try:
+        message = from_json_data(data)
+    except DecodeError as exc:
+        return [attrs.evolve(f, record=index) for f in exc.findings]
+    return list(run_rules(message, record=index))
+
+
+_JSON_HINTS = {
+    "required": "add the missing member",
+    "additionalProperties": "remove the member: the standard does not define it here",
+    "enum": "use one of the codes listed",
+    "pattern": "write the value in the form the pattern gives",
+    "format": "write dates as YYYY-MM-DD and timestamps as YYYY-MM-DDThh:mm:ssZ",
+    "oneOf": "give exactly one of the alternatives",
+    "type": "give the member the type the schema says",
+    "minLength": "the value is too short",
+    "maxLength": "shorten the value",
+    "minItems": "give at least the number of items required",
+    "maxItems": "give no more than the number of items allowed",
+}
+
+
+def _iter_json(stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None) -> None:
+    first = stream.read(MAX_MESSAGE_BYTES + 1)
+    stripped = first.lstrip()
+    if stripped.startswith(b"[") or (stripped.startswith(b"{") and b"\n{" not in stripped.rstrip()):
+        if len(first) > MAX_MESSAGE_BYTES:
+            raise UnusableInputError(
+                f"the JSON document is larger than {MAX_MESSAGE_BYTES} bytes",
+                hint="write large batches as JSON Lines (one message a line); they are streamed",
+            )
+        try:
+            data = json.loads(first)
+        except ValueError as exc:
+            raise UnusableInputError(f"not valid JSON: {exc}", hint="fix the JSON syntax") from None
+        items = data if isinstance(data, list) else [data]
+        for i, item in enumerate(items):
+            report.findings.extend(_check_json_record(item, i if isinstance(data, list) else None))
+            report.records += 1
+        if progress is not None:
+            progress(len(first), total, report.records)
+        return
+    stream.seek(0)
+    done = 0
+    for number, line in enumerate(stream, start=1):
+        done += len(line)
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            report.findings.append(
+                Finding("JSON-syntax", Severity.ERROR, f"line {number} is not valid JSON: {exc}", line=number,
+                        hint="each line of a JSON Lines batch must be one complete message", record=report.records)
+            )
+            report.records += 1
+            continue
+        found = _check_json_record(item, report.records)
+        report.findings.extend(attrs.evolve(f, line=number) for f in found)
+        report.records += 1
+        if progress is not None:
+            progress(done, total, report.records)
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+
+def _sniff(head: bytes) -> Literal["xml", "json"]:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<"):
+        return "xml"
+    if text.startswith((b"{", b"[")):
+        return "json"
+    raise UnusableInputError(
+        "the file is neither XML nor JSON", hint="give an XML message or batch, or a JSON message, array or JSON Lines"
+    )
+
+
+def _validate_stream(stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None) -> FileReport:
+    try:
+        head = stream.read(4096)
+        stream.seek(0)
+        report.format = _sniff(head)
+        if report.format == "xml":
+            _iter_xml(stream, report, progress, total)
+        else:
+            _iter_json(stream, report, progress, total)
+    except IcsInteropError as exc:
+        report.unusable = str(exc)
+    return report
+
+
+def validate_path(path: str | Path, *, progress: Progress | None = None) -> FileReport:
+    """Validate a file of XML or JSON holding one message or a batch, streaming batches."""
+    path = Path(path)
+    report = FileReport(source=str(path))
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        report.unusable = f"cannot read {path}: {exc.strerror}. To fix: check the path and its permissions"
+        return report
+    with stream:
+        return _validate_stream(stream, report, progress, path.stat().st_size)
+
+
+def validate_bytes(data: bytes, *, source: str = "<bytes>") -> FileReport:
+    """Validate a document held in memory."""
+    import io
+
+    return _validate_stream(io.BytesIO(data), FileReport(source=source), None, len(data))
+
+
+def read_messages(path: str | Path) -> tuple[list[Message], bool]:
+    """Decode every message of a file, and say whether the file is a batch.
+
+    Raises on the first message that is not valid. The file is read whole (up to the
+    single-document limit); use `validate_path` to check large batches in bounded memory.
+    """
+    data = Path(path).read_bytes()
+    if _sniff(data[:4096]) == "xml":
+        from .codecs.safe_xml import parse_xml
+
+        root = parse_xml(data).getroot()
+        if root.tag == _NS + BATCH_ELEMENT:
+            return [element_to_message(e) for e in root if isinstance(e.tag, str)], True
+        return [element_to_message(root)], False
+    text = data.strip()
+    try:
+        if text.startswith(b"["):
+            return [from_json_data(item) for item in json.loads(text)], True
+        if b"\n{" in text:
+            return [from_json_data(json.loads(line)) for line in text.splitlines() if line.strip()], True
+        return [from_json_data(json.loads(text))], False
+    except ValueError as exc:
+        if isinstance(exc, IcsInteropError):
+            raise
+        raise UnusableInputError(f"not valid JSON: {exc}", hint="fix the JSON syntax") from None

@@ -1,1 +1,1 @@
-"""Reference implementations of the systems of the standard (ContactPoint, National eCAF, ICS) and of real-world formats."""
+"""Reference implementations of the standard's systems (ContactPoint, National eCAF, ICS) and of real formats."""

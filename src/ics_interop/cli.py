@@ -84,8 +84,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         errors = sum(r.errors for r in reports)
         warnings = sum(r.warnings for r in reports)
         unusable = sum(1 for r in reports if r.unusable)
-        print(f"{len(reports)} file(s), {sum(r.records for r in reports)} message(s): "
-              f"{errors} error(s), {warnings} warning(s), {unusable} unusable file(s)")
+        print(
+            f"{len(reports)} file(s), {sum(r.records for r in reports)} message(s): "
+            f"{errors} error(s), {warnings} warning(s), {unusable} unusable file(s)"
+        )
     if any(r.unusable for r in reports):
         return EXIT_UNUSABLE
     return EXIT_ERRORS if any(r.errors for r in reports) else EXIT_OK
@@ -96,8 +98,10 @@ def _print_report(report: FileReport, *, quiet: bool) -> None:
         print(f"{report.source}: UNUSABLE: {report.unusable}")
         return
     verdict = "ok" if not report.errors else "INVALID"
-    print(f"{report.source}: {verdict} ({report.format}, {report.records} message(s), "
-          f"{report.errors} error(s), {report.warnings} warning(s))")
+    print(
+        f"{report.source}: {verdict} ({report.format}, {report.records} message(s), "
+        f"{report.errors} error(s), {report.warnings} warning(s))"
+    )
     if not quiet:
         for finding in report.findings:
             print("  " + finding.describe().replace("\n", "\n  "))
@@ -133,8 +137,10 @@ def _cmd_schema_generate(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"{root / problem.split(':')[0]}:{problem.split(':', 1)[1]}", file=sys.stderr)
         if problems:
-            print("the committed schemas are out of date: run `ics-interop schema generate` and commit the result",
-                  file=sys.stderr)
+            print(
+                "the committed schemas are out of date: run `ics-interop schema generate` and commit the result",
+                file=sys.stderr,
+            )
             return EXIT_ERRORS
         print(f"schemas under {root} are current")
         return EXIT_OK

@@ -35,4 +35,3 @@ def convert_path(path: str | Path, to: Literal["xml", "json"]) -> bytes:
     if to == "xml":
         return batch_to_xml(messages) if batch else to_xml(messages[0])
     return batch_to_json(messages) if batch else to_json(messages[0]) + b"\n"
-

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast
 
 import attrs
 from jsonschema import Draft202012Validator
@@ -21,7 +21,7 @@ from lxml import etree
 
 from .codecs.json import from_json_data, message_class_for_data
 from .codecs.safe_xml import MAX_MESSAGE_BYTES, check_prolog
-from .codecs.xml import BATCH_ELEMENT, NAMESPACE, element_to_message, locate_element, message_class_for_tag
+from .codecs.xml import BATCH_ELEMENT, NAMESPACE, element_to_message, line_of, locate_element, message_class_for_tag
 from .errors import DecodeError, IcsInteropError, UnusableInputError
 from .findings import Finding, Severity
 from .messages import Message
@@ -141,8 +141,12 @@ _XSD_HINTS = {
     "SCHEMAV_CVC_MINLENGTH_VALID": "the value is too short for its type",
     "SCHEMAV_CVC_MAXLENGTH_VALID": "shorten the value to the maximum length",
     "SCHEMAV_CVC_LENGTH_VALID": "give the value its exact length",
-    "SCHEMAV_ELEMENT_CONTENT": "add the missing element, remove the unexpected one, or put elements in the schema's order",
-    "SCHEMAV_CVC_DATATYPE_VALID_1_2_1": "write dates as YYYY-MM-DD, timestamps as YYYY-MM-DDThh:mm:ssZ, booleans as true/false",
+    "SCHEMAV_ELEMENT_CONTENT": (
+        "add the missing element, remove the unexpected one, or put the elements in the schema's order"
+    ),
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_1": (
+        "write dates as YYYY-MM-DD, timestamps as YYYY-MM-DDThh:mm:ssZ, booleans as true/false"
+    ),
     "SCHEMAV_CVC_ELT_1": "the root must be a message of the standard in its namespace",
     "SCHEMAV_CVC_COMPLEX_TYPE_3_2_1": "remove the attribute: the standard uses no attributes",
     "SCHEMAV_CVC_COMPLEX_TYPE_2_3": "remove the text between child elements",
@@ -159,10 +163,12 @@ def _check_record(element: etree._Element, index: int | None) -> list[Finding]:
     try:
         cls = message_class_for_tag(element.tag)
     except UnusableInputError as exc:
-        return [Finding("XSD-cvc-elt-1", Severity.ERROR, exc.message, line=element.sourceline, hint=exc.hint, record=index)]
+        return [
+            Finding("XSD-cvc-elt-1", Severity.ERROR, exc.message, line=line_of(element), hint=exc.hint, record=index)
+        ]
     if not schema.validate(element):
         findings = []
-        for err in schema.error_log:
+        for err in cast(Iterable[Any], schema.error_log):
             at = _element_at(element, err.path)
             findings.append(
                 Finding(
@@ -170,7 +176,7 @@ def _check_record(element: etree._Element, index: int | None) -> list[Finding]:
                     Severity.ERROR,
                     _clean(err.message),
                     path=_json_path(element, at, cls),
-                    line=err.line or at.sourceline,
+                    line=err.line or line_of(at),
                     hint=_XSD_HINTS.get(err.type_name, "correct the element as the message says"),
                     record=index,
                 )
@@ -183,7 +189,7 @@ def _check_record(element: etree._Element, index: int | None) -> list[Finding]:
     findings = []
     for finding in run_rules(message, record=index):
         located = locate_element(element, cls, _split_path(finding.path))
-        findings.append(attrs.evolve(finding, line=located.sourceline if located is not None else None))
+        findings.append(attrs.evolve(finding, line=line_of(located) if located is not None else None))
     return findings
 
 
@@ -241,7 +247,7 @@ def _iter_xml(stream: IO[bytes], report: FileReport, progress: Progress | None, 
                     raise UnusableInputError(
                         f"message {report.records} is larger than the limit of {MAX_MESSAGE_BYTES} bytes",
                         hint="split the message, or validate it on its own with a larger limit",
-                        line=element.sourceline,
+                        line=line_of(element),
                     )
                 report.findings.extend(_check_record(element, index))
                 report.records += 1
@@ -279,7 +285,11 @@ def _check_json_record(data: Any, index: int | None) -> list[Finding]:
     try:
         cls = message_class_for_data(data)
     except UnusableInputError as exc:
-        return [Finding("JSON-message-type", Severity.ERROR, exc.message, path="header.messageType", hint=exc.hint, record=index)]
+        return [
+            Finding(
+                "JSON-message-type", Severity.ERROR, exc.message, path="header.messageType", hint=exc.hint, record=index
+            )
+        ]
     errors = sorted(_json_validator(cls.message_type.value).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         return [
@@ -345,8 +355,14 @@ def _iter_json(stream: IO[bytes], report: FileReport, progress: Progress | None,
             item = json.loads(line)
         except ValueError as exc:
             report.findings.append(
-                Finding("JSON-syntax", Severity.ERROR, f"line {number} is not valid JSON: {exc}", line=number,
-                        hint="each line of a JSON Lines batch must be one complete message", record=report.records)
+                Finding(
+                    "JSON-syntax",
+                    Severity.ERROR,
+                    f"line {number} is not valid JSON: {exc}",
+                    line=number,
+                    hint="each line of a JSON Lines batch must be one complete message",
+                    record=report.records,
+                )
             )
             report.records += 1
             continue

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from ..errors import DecodeError, UnusableInputError
 from ..messages import MESSAGE_CLASSES, Message, MessageType
 from .safe_xml import MAX_MESSAGE_BYTES
-from .xml import format_path, pydantic_findings
+from .xml import pydantic_findings
 
 __all__ = ["batch_to_json", "from_json", "from_json_data", "message_class_for_data", "to_json", "to_json_data"]
 
@@ -67,5 +67,3 @@ def from_json(source: bytes | str, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Mes
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnusableInputError(f"not valid JSON: {exc}", hint="fix the JSON syntax") from None
     return from_json_data(data)
-
-

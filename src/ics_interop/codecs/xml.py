@@ -29,6 +29,7 @@ __all__ = [
     "element_to_message",
     "format_path",
     "from_xml",
+    "line_of",
     "locate_element",
     "message_class_for_tag",
     "pydantic_findings",
@@ -67,7 +68,7 @@ def _encode(obj: IcsModel, parent: etree._Element) -> None:
 
 def message_element(message: Message) -> etree._Element:
     """The message as an lxml element (the root of its document)."""
-    root = etree.Element(_NS + message.message_type.value, nsmap={None: NAMESPACE})
+    root = etree.Element(_NS + message.message_type.value, nsmap={None: NAMESPACE})  # type: ignore[dict-item]
     _encode(message, root)
     return root
 
@@ -79,10 +80,16 @@ def to_xml(message: Message, *, pretty: bool = True) -> bytes:
 
 def batch_to_xml(messages: Iterable[Message], *, pretty: bool = True) -> bytes:
     """Encode messages as one `MessageBatch` document."""
-    root = etree.Element(_NS + BATCH_ELEMENT, nsmap={None: NAMESPACE})
+    root = etree.Element(_NS + BATCH_ELEMENT, nsmap={None: NAMESPACE})  # type: ignore[dict-item]
     for message in messages:
         root.append(message_element(message))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty)
+
+
+def line_of(element: etree._Element) -> int | None:
+    """The line an element starts on in its document, where the parser recorded it."""
+    line = element.sourceline
+    return line if isinstance(line, int) else None
 
 
 def _local(tag: Any) -> str | None:
@@ -110,7 +117,7 @@ def _decode(element: etree._Element, cls: type[IcsModel], path: list[str | int])
                         f"element {etree.QName(tag).localname!r} (namespace "
                         f"{etree.QName(tag).namespace or 'none'}) is not allowed in {cls.__name__}",
                         path=format_path(path),
-                        line=child.sourceline,
+                        line=line_of(child),
                         hint=f"remove it; {cls.__name__} allows: {', '.join(fields)} in namespace {NAMESPACE}",
                     )
                 ],
@@ -131,7 +138,7 @@ def message_class_for_tag(tag: str) -> type[Message]:
     """The message class whose root element is `tag` (a Clark-notation name)."""
     name = _local(tag)
     try:
-        return MESSAGE_CLASSES[MessageType(name)]
+        return MESSAGE_CLASSES[MessageType(name or "")]
     except ValueError:
         known = ", ".join(t.value for t in MESSAGE_CLASSES)
         raise UnusableInputError(
@@ -161,7 +168,7 @@ def pydantic_findings(
         line = None
         if root is not None and cls is not None:
             found = locate_element(root, cls, loc)
-            line = found.sourceline if found is not None else root.sourceline
+            line = line_of(found if found is not None else root)
         findings.append(
             Finding(
                 f"MODEL-{err['type'].upper().replace('_', '-')}",

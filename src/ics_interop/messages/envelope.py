@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from ..model._base import CodeSet, IcsModel, SimpleType
 from ..model.codes import SystemKind
-from ..model.scalars import Identifier, ShortText, simple_str
+from ..model.scalars import Identifier, MessageId, SchemaVersion, ShortText
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -24,19 +24,6 @@ __all__ = [
 #: The version of the standard these models describe.
 SCHEMA_VERSION = "1.0"
 
-MessageId = simple_str(
-    "MessageId",
-    doc="A message identifier: a UUID in its canonical lower-case form.",
-    pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-    min_length=36,
-    max_length=36,
-)
-SchemaVersion = simple_str(
-    "SchemaVersion",
-    doc="The version of the standard a message follows: major.minor.",
-    pattern=r"^1\.[0-9]+$",
-    max_length=10,
-)
 Timestamp = Annotated[
     AwareDatetime,
     SimpleType(
@@ -54,10 +41,19 @@ class MessageType(CodeSet):
     CHILD_IDENTITY_UPDATE = "ChildIdentityUpdate", "F1: a child's basic details, new or changed"
     INVOLVEMENT_STARTED = "InvolvementStarted", "F1/F2: a service's involvement with a child starts"
     INVOLVEMENT_ENDED = "InvolvementEnded", "F1/F2: a service's involvement with a child ends"
-    CAF_INDICATOR_UPDATE = "CafIndicatorUpdate", "F3: a CAF exists (or no longer does), who completed it, the lead professional"
+    CAF_INDICATOR_UPDATE = (
+        "CafIndicatorUpdate",
+        "F3: a CAF exists (or no longer does), who completed it, the lead professional",
+    )
     SOCIAL_CARE_REFERRAL = "SocialCareReferral", "F4: stepping up, a referral to social care from a CAF"
-    SOCIAL_CARE_REFERRAL_RESPONSE = "SocialCareReferralResponse", "F4: social care joins the TAC and decides the episode's responsibility"
-    INITIAL_ASSESSMENT_PREPOPULATION = "InitialAssessmentPrepopulation", "F5: CAF content offered as a draft initial assessment"
+    SOCIAL_CARE_REFERRAL_RESPONSE = (
+        "SocialCareReferralResponse",
+        "F4: social care joins the TAC and decides the episode's responsibility",
+    )
+    INITIAL_ASSESSMENT_PREPOPULATION = (
+        "InitialAssessmentPrepopulation",
+        "F5: CAF content offered as a draft initial assessment",
+    )
     STEP_DOWN = "StepDown", "F6: stepping down, outstanding needs handed back to the CAF"
     EPISODE_TRANSFER = "EpisodeTransfer", "F7: a single CAF episode moves between eCAF systems"
     MIGRATION_BATCH = "MigrationBatch", "F8: a batch of local eCAF episodes migrated into National eCAF"

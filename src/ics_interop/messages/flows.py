@@ -22,8 +22,8 @@ from ..model.ics_records import CaseRecord
 from ..model.identifiers import LaCode
 from ..model.involvement import Involvement
 from ..model.people import Child, Practitioner
-from ..model.scalars import Count, Identifier, ShortText, Text, simple_str
-from .envelope import Message, MessageId, MessageType
+from ..model.scalars import Count, Identifier, MessageId, Sha256, ShortText, Text
+from .envelope import Message, MessageType
 
 __all__ = [
     "Acknowledgement",
@@ -50,14 +50,6 @@ _DIRECTORY = frozenset({SystemKind.CONTACTPOINT})
 _ECAF = frozenset({SystemKind.NATIONAL_ECAF, SystemKind.LOCAL_ECAF})
 _ICS = frozenset({SystemKind.ICS})
 _ANY = frozenset(SystemKind)
-
-Sha256 = simple_str(
-    "Sha256",
-    doc="A SHA-256 digest as 64 lower-case hexadecimal characters.",
-    pattern=r"^[0-9a-f]{64}$",
-    min_length=64,
-    max_length=64,
-)
 
 
 # --- F1, F2: identity and involvement feed (any local system, ICS -> ContactPoint) -----------
@@ -130,7 +122,9 @@ class SocialCareReferral(Message):
 
     referral_id: Identifier = Field(description="The referral's identifier in the sending eCAF.")
     referral_date: date = Field(description="The date of the referral.")
-    referred_by: Practitioner = Field(description="The practitioner making the referral (usually the lead professional).")
+    referred_by: Practitioner = Field(
+        description="The practitioner making the referral (usually the lead professional)."
+    )
     reason: Text = Field(description="Why the child is referred to social care.")
     episode: CafEpisode = Field(description="The CAF episode supporting the referral.")
 
@@ -139,8 +133,14 @@ class StepUpDecision(CodeSet):
     """What happens to the CAF episode once social care takes a referral (seed §4.2)."""
 
     PENDING = "pending", "Not yet decided between the lead professional and the social worker"
-    RESPONSIBILITY_TO_SOCIAL_CARE = "social-care-responsible", "The episode stays open, marked as social care's responsibility"
-    CLOSE_ALTERNATIVE_ASSESSMENT = "close-alternative-assessment", "The episode closes: transfer to alternative holistic assessment"
+    RESPONSIBILITY_TO_SOCIAL_CARE = (
+        "social-care-responsible",
+        "The episode stays open, marked as social care's responsibility",
+    )
+    CLOSE_ALTERNATIVE_ASSESSMENT = (
+        "close-alternative-assessment",
+        "The episode closes: transfer to alternative holistic assessment",
+    )
     NOT_ACCEPTED = "not-accepted", "Social care did not accept the referral"
 
 

@@ -41,7 +41,7 @@ class ElementAssessment(IcsModel):
 
 
 def _element(label: str) -> ElementAssessment:
-    return Field(default_factory=ElementAssessment, description=label)  # type: ignore[no-any-return]
+    return Field(default_factory=ElementAssessment, description=label)
 
 
 class DevelopmentDomain(IcsModel):
@@ -103,7 +103,9 @@ class ConsentRecord(IcsModel):
     consent_id: Identifier = Field(description="The consent record's identifier.")
     decision: ConsentDecision = Field(description="Whether consent was given or withdrawn.")
     given_by: ConsentGiver = Field(description="Who gave or withdrew it.")
-    given_by_name: PersonName | None = Field(default=None, description="The name of the parent or carer, where it was one.")
+    given_by_name: PersonName | None = Field(
+        default=None, description="The name of the parent or carer, where it was one."
+    )
     practitioner_id: Identifier | None = Field(default=None, description="The practitioner the consent is for.")
     organisation_id: Identifier | None = Field(default=None, description="The organisation the consent is for.")
     recorded_on: date = Field(description="The date the decision was recorded.")

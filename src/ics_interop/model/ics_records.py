@@ -37,7 +37,10 @@ class AssessmentDimension(CodeSet):
 
     HEALTH = "cdn-health", "Child's developmental needs: health"
     EDUCATION = "cdn-education", "Child's developmental needs: education"
-    EMOTIONAL_BEHAVIOURAL = "cdn-emotional-behavioural", "Child's developmental needs: emotional and behavioural development"
+    EMOTIONAL_BEHAVIOURAL = (
+        "cdn-emotional-behavioural",
+        "Child's developmental needs: emotional and behavioural development",
+    )
     IDENTITY = "cdn-identity", "Child's developmental needs: identity"
     FAMILY_SOCIAL_RELATIONSHIPS = "cdn-family-social", "Child's developmental needs: family and social relationships"
     SOCIAL_PRESENTATION = "cdn-social-presentation", "Child's developmental needs: social presentation"
@@ -117,7 +120,9 @@ class ChildPlan(IcsModel):
     plan_type: PlanType = Field(description="The kind of plan.")
     start_date: date = Field(description="The date the plan started.")
     end_date: date | None = Field(default=None, description="The date the plan ended.")
-    abuse_category: AbuseCategory | None = Field(default=None, description="For a child protection plan: the category of abuse.")
+    abuse_category: AbuseCategory | None = Field(
+        default=None, description="For a child protection plan: the category of abuse."
+    )
     summary: Text = Field(description="The plan's outcomes and the services to meet them.")
 
 

@@ -112,9 +112,7 @@ def is_valid_upn(value: str) -> bool:
 def known_la_codes() -> frozenset[str]:
     """The local authority codes the standard accepts (shipped as data with the library)."""
     text = resources.files("ics_interop.model").joinpath("data/la_codes.txt").read_text("utf-8")
-    return frozenset(
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def is_known_la_code(value: str) -> bool:

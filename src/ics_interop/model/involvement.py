@@ -27,9 +27,7 @@ class Service(IcsModel):
     name: ShortText = Field(description="The service's name, for example 'Youth service'.")
     agency_type: AgencyType = Field(description="The kind of agency providing the service.")
     organisation: Organisation = Field(description="The organisation that provides the service.")
-    sensitive: SensitiveService | None = Field(
-        default=None, description="Set when the service is a sensitive service."
-    )
+    sensitive: SensitiveService | None = Field(default=None, description="Set when the service is a sensitive service.")
 
 
 class Involvement(IcsModel):
@@ -37,7 +35,9 @@ class Involvement(IcsModel):
 
     choice_groups: ClassVar[tuple[tuple[str, ...], ...]] = (("practitioner", "team"),)
 
-    involvement_id: Identifier = Field(description="The sender's identifier for the involvement; stable across updates.")
+    involvement_id: Identifier = Field(
+        description="The sender's identifier for the involvement; stable across updates."
+    )
     service: Service = Field(description="The service that is involved.")
     practitioner: Practitioner | None = Field(default=None, description="The practitioner to contact.")
     team: Team | None = Field(default=None, description="The team to contact, where no single practitioner is named.")

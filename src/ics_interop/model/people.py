@@ -73,7 +73,9 @@ class ContactDetails(IcsModel):
 class Organisation(IcsModel):
     """An organisation that provides services to children (an authority, a school, a practice...)."""
 
-    organisation_id: Identifier = Field(description="The organisation's code (for a local authority, 'LA' and its code).")
+    organisation_id: Identifier = Field(
+        description="The organisation's code (for a local authority, 'LA' and its code)."
+    )
     name: ShortText = Field(description="The organisation's name.")
     agency_type: AgencyType = Field(description="The kind of agency.")
     la_code: LaCode | None = Field(default=None, description="The local authority the organisation is in or is.")

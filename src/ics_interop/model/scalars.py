@@ -16,7 +16,10 @@ __all__ = [
     "Count",
     "Email",
     "Identifier",
+    "MessageId",
     "Name",
+    "SchemaVersion",
+    "Sha256",
     "ShortText",
     "Telephone",
     "Text",
@@ -79,3 +82,24 @@ Count = Annotated[
     Field(ge=0, le=10_000_000),
     SimpleType("Count", base="integer", doc="A number of items, zero or more.", min_value=0, max_value=10_000_000),
 ]
+
+MessageId = simple_str(
+    "MessageId",
+    doc="A message identifier: a UUID in its canonical lower-case form.",
+    pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    min_length=36,
+    max_length=36,
+)
+SchemaVersion = simple_str(
+    "SchemaVersion",
+    doc="The version of the standard a message follows: major.minor.",
+    pattern=r"^1\.[0-9]+$",
+    max_length=10,
+)
+Sha256 = simple_str(
+    "Sha256",
+    doc="A SHA-256 digest as 64 lower-case hexadecimal characters.",
+    pattern=r"^[0-9a-f]{64}$",
+    min_length=64,
+    max_length=64,
+)

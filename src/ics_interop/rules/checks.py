@@ -142,7 +142,10 @@ def _ack_status_agrees(message: Message) -> Iterator[Violation]:
 
 @check("CP-001")
 def _directory_gets_no_case_information(message: Message) -> Iterator[Violation]:
-    if message.header.recipient.system is SystemKind.CONTACTPOINT and message.message_type not in DIRECTORY_MESSAGE_TYPES:
+    if (
+        message.header.recipient.system is SystemKind.CONTACTPOINT
+        and message.message_type not in DIRECTORY_MESSAGE_TYPES
+    ):
         yield Violation(
             "header.messageType",
             f"a {message.message_type.value} carries case information and may not be sent to ContactPoint",
@@ -275,7 +278,8 @@ def _lead_in_tac(message: Message) -> Iterator[Violation]:
 def _organisation_of(episode: CafEpisode, practitioner_id: str) -> str | None:
     for member in episode.tac_members:
         if member.practitioner.practitioner_id == practitioner_id:
-            return member.practitioner.organisation.organisation_id
+            organisation: str = member.practitioner.organisation.organisation_id
+            return organisation
     return None
 
 
@@ -288,8 +292,7 @@ def _shared_with_consent(message: Message) -> Iterator[Violation]:
             if practitioner_id not in holders and organisation not in holders:
                 yield Violation(
                     f"{path}.sharedWith[{i}]",
-                    f"no consent is on record for {practitioner_id}"
-                    + (f" or {organisation}" if organisation else ""),
+                    f"no consent is on record for {practitioner_id}" + (f" or {organisation}" if organisation else ""),
                 )
     recipient = message.header.recipient.organisation_id
     if isinstance(message, SocialCareReferral):
@@ -321,7 +324,9 @@ def _reason_has_date(message: Message) -> Iterator[Violation]:
         if episode.closure_reason is not None and episode.closed_on is None:
             yield Violation(f"{path}.closedOn", f"closure reason {episode.closure_reason.value!r} but no closure date")
         if episode.closure_reason is not None and episode.status is not CafStatus.CLOSED:
-            yield Violation(f"{path}.status", f"closure reason {episode.closure_reason.value!r} but the episode is open")
+            yield Violation(
+                f"{path}.status", f"closure reason {episode.closure_reason.value!r} but the episode is open"
+            )
 
 
 @check("CAF-005")
@@ -350,7 +355,9 @@ def _stored_with_consent(message: Message) -> Iterator[Violation]:
 def _social_care_joins(message: Message) -> Iterator[Violation]:
     assert isinstance(message, SocialCareReferralResponse)
     if message.decision is not StepUpDecision.NOT_ACCEPTED and message.joining_member is None:
-        yield Violation("joiningMember", f"decision {message.decision.value!r} but nobody from social care joins the TAC")
+        yield Violation(
+            "joiningMember", f"decision {message.decision.value!r} but nobody from social care joins the TAC"
+        )
 
 
 # --- migration batches -----------------------------------------------------------------------
@@ -392,7 +399,8 @@ def _unique_episodes(message: Message) -> Iterator[Violation]:
     for i, episode in enumerate(message.episodes):
         if episode.episode_id in seen:
             yield Violation(
-                f"episodes[{i}].episodeId", f"{episode.episode_id} is also the ID of episodes[{seen[episode.episode_id]}]"
+                f"episodes[{i}].episodeId",
+                f"{episode.episode_id} is also the ID of episodes[{seen[episode.episode_id]}]",
             )
         else:
             seen[episode.episode_id] = i

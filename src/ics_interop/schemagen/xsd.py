@@ -103,7 +103,7 @@ def generate_xsd() -> bytes:
             "elementFormDefault": "qualified",
             "version": SCHEMA_VERSION,
         },
-        nsmap={"xs": XS, None: NAMESPACE},
+        nsmap={"xs": XS, None: NAMESPACE},  # type: ignore[dict-item]
     )
     _doc(
         schema,

@@ -7,8 +7,10 @@ models generate (the XSD with xmlschema and with lxml, the JSON Schemas with jso
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest
 import xmlschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from lxml import etree
 
 from ics_interop.codecs import from_json, from_xml, to_json, to_xml
@@ -26,8 +28,9 @@ from ics_interop.messages import MESSAGE_CLASSES, Message
 from ics_interop.schemagen import generate_json_schema, generate_xsd
 from ics_interop.testing import messages
 
-PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 MESSAGE_TYPES = pytest.mark.parametrize("cls", list(MESSAGE_CLASSES.values()), ids=lambda c: c.__name__)
+
 
 @cache
 def xsd_for_xmlschema() -> xmlschema.XMLSchema:
@@ -40,9 +43,30 @@ def xsd_for_lxml() -> etree.XMLSchema:
     return etree.XMLSchema(etree.fromstring(generate_xsd()))
 
 
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})",
+    re.IGNORECASE,
+)
+
+
+def _is_rfc3339(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    return _RFC3339.fullmatch(value) is not None and dt.datetime.fromisoformat(value).tzinfo is not None
+
+
+def format_checker() -> FormatChecker:
+    """Draft 2020-12's format checker; 'date-time' added when jsonschema lacks its optional checker for it."""
+    checker = FormatChecker(formats=())
+    checker.checkers.update(Draft202012Validator.FORMAT_CHECKER.checkers)
+    if "date-time" not in checker.checkers:
+        checker.checks("date-time", raises=ValueError)(_is_rfc3339)
+    return checker
+
+
 @cache
 def json_validator(cls: type[Message]) -> Draft202012Validator:
-    return Draft202012Validator(generate_json_schema(cls), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(generate_json_schema(cls), format_checker=format_checker())
 
 
 def draw(cls: type[Message], data: st.DataObject) -> Message:
@@ -110,3 +134,12 @@ def test_batch_is_valid_and_every_member_decodes(batch: list[Message]) -> None:
     schema = xsd_for_lxml()
     assert schema.validate(root), str(schema.error_log)
     assert [element_to_message(element) for element in root] == batch
+
+
+def test_the_json_format_checker_checks_dates_and_timestamps() -> None:
+    checker = format_checker()
+    assert checker.conforms("2010-03-01", "date")
+    assert not checker.conforms("2010-13-01", "date")
+    assert checker.conforms("2010-03-01T09:30:00.5+05:30", "date-time")
+    assert not checker.conforms("2010-03-01T09:30:00", "date-time")
+    assert not checker.conforms("2010-03-01 nonsense", "date-time")

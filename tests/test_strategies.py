@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from ics_interop.messages import MESSAGE_CLASSES, Message, MessageType
@@ -129,7 +129,9 @@ def test_messages_can_produce_every_type(message_type: MessageType) -> None:
     found = find(
         messages(),
         lambda m: m.message_type is message_type,
-        settings=settings(max_examples=2000, database=None, suppress_health_check=list(HealthCheck)),
+        settings=settings(
+            max_examples=2000, database=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck)
+        ),
     )
     assert isinstance(found, MESSAGE_CLASSES[message_type])
     assert found.header.message_type is message_type

@@ -60,8 +60,19 @@ def _example_paths() -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".xml", ".json"))
 
 
+def _expand(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for the XML and JSON files in it (not recursively)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in (".xml", ".json", ".jsonl")))
+        else:
+            out.append(path)
+    return out
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in args.paths]
+    paths = _expand([Path(p) for p in args.paths])
     if args.examples:
         paths.extend(_example_paths())
     if not paths:
@@ -161,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     validate = sub.add_parser("validate", help="check XML or JSON messages or batches against the schemas and rules")
-    validate.add_argument("paths", nargs="*", help="files holding one message or a batch")
+    validate.add_argument("paths", nargs="*", help="files holding one message or a batch, or folders of them")
     validate.add_argument("--examples", action="store_true", help="also validate the examples shipped with the library")
     validate.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     validate.add_argument("--quiet", action="store_true", help="print one line per file, not every finding")

@@ -48,7 +48,10 @@ def _text(value: Any, shape: FieldShape) -> str:
         return "true" if value else "false"
     if shape.kind == "enum":
         return str(value.value)
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime):
+        # UTC is written 'Z', as the JSON codec writes it, so both forms read the same.
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
 

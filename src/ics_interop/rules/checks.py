@@ -254,13 +254,14 @@ def _current_members(episode: CafEpisode) -> dict[str, TacMember]:
     return {m.practitioner.practitioner_id: m for m in episode.tac_members if m.left_on is None}
 
 
-def consent_holders(consents: list[ConsentRecord]) -> set[str]:
-    """Practitioner and organisation IDs whose latest consent decision is 'given'."""
-    latest: dict[str, ConsentRecord] = {}
+def consent_holders(consents: list[ConsentRecord]) -> set[tuple[str, str]]:
+    """('practitioner' or 'organisation', ID) pairs whose latest consent decision is 'given'."""
+    latest: dict[tuple[str, str], ConsentRecord] = {}
     for record in sorted(consents, key=lambda c: c.recorded_on):  # stable: same-day order is ledger order
-        key = record.practitioner_id or record.organisation_id
-        assert key is not None  # the choice group guarantees one
-        latest[key] = record
+        if record.practitioner_id is not None:
+            latest["practitioner", record.practitioner_id] = record
+        elif record.organisation_id is not None:
+            latest["organisation", record.organisation_id] = record
     return {key for key, record in latest.items() if record.decision is ConsentDecision.GIVEN}
 
 
@@ -268,10 +269,19 @@ def consent_holders(consents: list[ConsentRecord]) -> set[str]:
 def _lead_in_tac(message: Message) -> Iterator[Violation]:
     for path, episode in _episodes(message):
         lead = episode.lead_professional
-        if lead is not None and lead.practitioner_id not in _current_members(episode):
+        if lead is None:
+            continue
+        # An open episode's lead is a current member; a closed episode keeps the lead it had at closure.
+        members = (
+            _current_members(episode)
+            if episode.status is CafStatus.OPEN
+            else {m.practitioner.practitioner_id: m for m in episode.tac_members}
+        )
+        if lead.practitioner_id not in members:
+            which = "a current" if episode.status is CafStatus.OPEN else "a"
             yield Violation(
                 f"{path}.leadProfessional.practitionerId",
-                f"{lead.practitioner_id} is not a current member of the TAC",
+                f"{lead.practitioner_id} is not {which} member of the TAC",
             )
 
 
@@ -289,14 +299,14 @@ def _shared_with_consent(message: Message) -> Iterator[Violation]:
         holders = consent_holders(episode.consents)
         for i, practitioner_id in enumerate(episode.shared_with):
             organisation = _organisation_of(episode, practitioner_id)
-            if practitioner_id not in holders and organisation not in holders:
+            if ("practitioner", practitioner_id) not in holders and ("organisation", organisation) not in holders:
                 yield Violation(
                     f"{path}.sharedWith[{i}]",
                     f"no consent is on record for {practitioner_id}" + (f" or {organisation}" if organisation else ""),
                 )
     recipient = message.header.recipient.organisation_id
     if isinstance(message, SocialCareReferral):
-        if recipient not in consent_holders(message.episode.consents):
+        if ("organisation", recipient) not in consent_holders(message.episode.consents):
             yield Violation(
                 "episode.consents",
                 f"the CAF is sent to {recipient} but no consent is on record for that organisation",
@@ -304,7 +314,7 @@ def _shared_with_consent(message: Message) -> Iterator[Violation]:
     elif isinstance(message, InitialAssessmentPrepopulation):
         holders = consent_holders(message.consents)
         requester = message.requested_by.practitioner_id
-        if recipient not in holders and requester not in holders:
+        if ("organisation", recipient) not in holders and ("practitioner", requester) not in holders:
             yield Violation(
                 "consents",
                 f"the CAF is shared with {requester} of {recipient} but no consent is on record for either",

@@ -1,9 +1,10 @@
 """Schema generation: the models are the one source of the XML Schema and the JSON Schemas.
 
-`schema_files()` is what the models generate; `write_schemas()` writes it into a folder
-(by default the `schemas/` folder the library ships); `check_schemas()` names every file
-that differs, so a test (and `ics-interop schema generate --check`) fails when a committed
-schema is out of date.
+`schema_files()` is what the models generate: the schemas, and the worked examples of every
+message type (`ics_interop.examples`, written to `examples/`); `write_schemas()` writes it
+into a folder (by default the `schemas/` folder the library ships); `check_schemas()` names
+every file that differs, is missing or is stale, so a test (and `ics-interop schema generate
+--check`) fails when a committed schema or example is out of date.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .jsonschema import generate_json_schema, generate_json_schemas
 from .xsd import generate_xsd
 
 __all__ = [
+    "EXAMPLES_FOLDER",
     "XSD_FILE",
     "check_schemas",
     "generate_json_schema",
@@ -27,6 +29,8 @@ __all__ = [
 
 #: The XML Schema's file name inside the version folder.
 XSD_FILE = "ics-interop.xsd"
+#: The folder of the worked examples inside the version folder.
+EXAMPLES_FOLDER = "examples"
 
 
 def version_folder() -> str:
@@ -35,10 +39,13 @@ def version_folder() -> str:
 
 
 def schema_files() -> dict[str, bytes]:
-    """Every generated schema file, as a path relative to `schemas/` -> content."""
+    """Every generated file (schemas and examples), as a path relative to `schemas/` -> content."""
     folder = version_folder()
     files = {f"{folder}/{XSD_FILE}": generate_xsd()}
     files.update({f"{folder}/json/{name}": data for name, data in generate_json_schemas().items()})
+    from ..examples import example_files  # imported here: the examples need the codecs, which need the messages
+
+    files.update({f"{folder}/{EXAMPLES_FOLDER}/{name}": data for name, data in example_files().items()})
     return files
 
 
@@ -56,7 +63,11 @@ def write_schemas(root: Path) -> list[str]:
 
 
 def check_schemas(root: Path) -> list[str]:
-    """The paths under `root` whose content differs from what the models generate (or that are missing or stale)."""
+    """The paths under `root` whose content differs from what the models generate (or that are missing or stale).
+
+    A stale file is a JSON Schema, or a file in the examples folder (other than a hidden file
+    such as `.gitkeep`), that nothing generates any more.
+    """
     expected = schema_files()
     problems = []
     for rel, data in expected.items():
@@ -71,4 +82,10 @@ def check_schemas(root: Path) -> list[str]:
             rel = path.relative_to(root).as_posix()
             if rel not in expected:
                 problems.append(f"{rel}: no message type generates it (stale)")
+    examples_dir = root / version_folder() / EXAMPLES_FOLDER
+    if examples_dir.is_dir():
+        for path in sorted(examples_dir.iterdir()):
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and not path.name.startswith(".") and rel not in expected:
+                problems.append(f"{rel}: no example generates it (stale)")
     return problems

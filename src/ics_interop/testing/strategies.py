@@ -183,9 +183,26 @@ _XML_CHARACTERS = st.characters(
 )
 
 
+# Characters that markup, whitespace handling or quoting could get wrong; drawn on their own, since
+# among all of Unicode they would hardly ever come up.
+_AWKWARD = " \n\t<>&'\"];:\u00a0\u2028\u200b\U0001f600" + string.ascii_letters + string.digits
+
+
+def _joined(parts: tuple[str, str]) -> str:
+    return parts[0] + parts[1]
+
+
 def xml_text(min_size: int = 0, max_size: int = MAX_TEXT_SIZE) -> st.SearchStrategy[str]:
-    """Free text made only of characters that survive an XML round trip."""
-    return st.text(_XML_CHARACTERS, min_size=min_size, max_size=max_size)
+    """Free text made only of characters that survive an XML round trip (markup and whitespace included)."""
+    awkward = st.text(_AWKWARD, min_size=min_size, max_size=max_size)
+    anything = st.text(_XML_CHARACTERS, min_size=min_size, max_size=max_size)
+    if max_size < 2 * min_size:
+        return st.one_of(awkward, anything)
+    half = max_size // 2
+    mixed = st.tuples(
+        st.text(_AWKWARD, max_size=half), st.text(_XML_CHARACTERS, min_size=min_size, max_size=max_size - half)
+    ).map(_joined)
+    return st.one_of(awkward, anything, mixed)
 
 
 def dates() -> st.SearchStrategy[dt.date]:
@@ -316,7 +333,7 @@ def _fields(cls: type[IcsModel], overrides: Mapping[str, st.SearchStrategy[Any]]
             required[shape.name] = overrides[shape.name]
         elif shape.choice_group is not None:
             groups.setdefault(shape.choice_group, []).append(shape)
-        elif shape.required:
+        elif shape.required or shape.is_list:  # an absent list is an empty one: let the list's size decide
             required[shape.name] = _field(shape)
         else:
             optional[shape.name] = _field(shape)

@@ -41,6 +41,7 @@ from ics_interop import (
     validate_bytes,
 )
 from ics_interop.messages import SCHEMA_VERSION, Acknowledgement, AcknowledgementStatus, ReportedFinding
+from ics_interop.model.codes import SystemKind
 
 from .storage import Document, Store
 
@@ -55,6 +56,7 @@ __all__ = [
     "acknowledgement_for",
     "decode_acknowledgement",
     "new_header",
+    "route_key",
     "utc_now",
 ]
 
@@ -65,6 +67,13 @@ Format = Literal["xml", "json"]
 def utc_now() -> dt.datetime:
     """The current time in UTC, to the second (the default clock of the systems)."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def route_key(system: SystemRef) -> str:
+    """The outbox destination of a system: national systems by kind, local ones by kind and organisation."""
+    if system.system in (SystemKind.CONTACTPOINT, SystemKind.NATIONAL_ECAF):
+        return system.system.value
+    return f"{system.system.value}:{system.organisation_id}"
 
 
 def new_header(
@@ -201,10 +210,16 @@ class Receiver:
 
     def receive(self, body: bytes, content_type: str = "application/xml") -> tuple[bytes, str]:
         """Handle the bytes of one message; return the acknowledgement in the same form."""
+        reply, reply_type, _ = self.receive_http(body, content_type)
+        return reply, reply_type
+
+    def receive_http(self, body: bytes, content_type: str) -> tuple[bytes, str, bool]:
+        """As `receive`, and whether the message was accepted (the HTTP binding's status code)."""
         ack = self.receive_message_bytes(body)
+        accepted = ack.status is AcknowledgementStatus.ACCEPTED
         if "json" in content_type:
-            return to_json(ack), "application/json"
-        return to_xml(ack), "application/xml"
+            return to_json(ack), "application/json", accepted
+        return to_xml(ack), "application/xml", accepted
 
     def _reply_to(self, body: bytes) -> tuple[str, SystemRef]:
         """The message ID and sender of a message we could not use, as far as they can be read."""
@@ -222,12 +237,12 @@ class Receiver:
         report = validate_bytes(body)
         if report.unusable:
             message_id, sender = self._reply_to(body)
-            finding = Finding("INPUT-UNUSABLE", Severity.ERROR, report.unusable)
+            finding = Finding("INPUT-001", Severity.ERROR, report.unusable)
             return acknowledgement_for(message_id, self.identity, sender, [finding], now)
         if report.records != 1:
             message_id, sender = self._reply_to(body)
             finding = Finding(
-                "INPUT-BATCH",
+                "INPUT-001",
                 Severity.ERROR,
                 f"expected one message, got {report.records}",
                 hint="send the messages of a batch one at a time",

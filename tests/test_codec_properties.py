@@ -28,7 +28,9 @@ from ics_interop.messages import MESSAGE_CLASSES, Message
 from ics_interop.schemagen import generate_json_schema, generate_xsd
 from ics_interop.testing import messages
 
-PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 MESSAGE_TYPES = pytest.mark.parametrize("cls", list(MESSAGE_CLASSES.values()), ids=lambda c: c.__name__)
 
 

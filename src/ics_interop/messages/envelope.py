@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date
 from typing import Annotated, ClassVar
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 from ..model._base import CodeSet, IcsModel, SimpleType
 from ..model.codes import SystemKind
@@ -24,8 +25,17 @@ __all__ = [
 #: The version of the standard these models describe.
 SCHEMA_VERSION = "1.0"
 
+def _offset_xml_can_carry(moment: dt.datetime) -> dt.datetime:
+    offset = moment.utcoffset()
+    assert offset is not None  # AwareDatetime has already insisted on one
+    if offset.seconds % 60 or offset.microseconds or abs(offset) > dt.timedelta(hours=14):
+        raise ValueError("the UTC offset must be whole minutes between -14:00 and +14:00, as XML Schema allows")
+    return moment
+
+
 Timestamp = Annotated[
     AwareDatetime,
+    AfterValidator(_offset_xml_can_carry),
     SimpleType(
         "Timestamp",
         base="dateTime",

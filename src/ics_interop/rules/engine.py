@@ -33,6 +33,7 @@ class Rule:
     hint: str
     source: str
     applies_to: tuple[str, ...]  # message type names, or "*" for every message
+    checked_by: str = "validator"  # or "receiver": needs the receiving system's state
 
     def applies(self, message_type: MessageType) -> bool:
         """Whether the rule is checked on messages of this type."""
@@ -84,7 +85,10 @@ def catalogue() -> dict[str, Rule]:
             hint=entry["hint"],
             source=entry["source"],
             applies_to=tuple(entry.get("applies_to", ["*"])),
+            checked_by=entry.get("checked_by", "validator"),
         )
+        if rule.checked_by not in ("validator", "receiver"):
+            raise ValueError(f"rule {rule.id}: checked_by must be 'validator' or 'receiver'")
         if rule.id in rules:
             raise ValueError(f"rule {rule.id} appears twice in the catalogue")
         rules[rule.id] = rule
@@ -94,7 +98,7 @@ def catalogue() -> dict[str, Rule]:
 @cache
 def _plan() -> dict[MessageType, tuple[tuple[Rule, Check], ...]]:
     checks = registered_checks()
-    rules = catalogue()
+    rules = {k: r for k, r in catalogue().items() if r.checked_by == "validator"}
     missing = sorted(set(rules) - set(checks))
     extra = sorted(set(checks) - set(rules))
     if missing or extra:

@@ -208,3 +208,22 @@ def test_schema_check_names_the_file_that_differs(tmp_path: Path, capsys: pytest
 
 def test_the_committed_schemas_are_current(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema", "generate", "--check"]) == 0
+
+
+def test_worker_processes_find_exactly_what_one_process_finds(tmp_path: Path) -> None:
+    from ics_interop import validate_path
+
+    messages = _batch(60)
+    xml = batch_to_xml(messages)
+    # one schema error and one rule error, in different records
+    xml = xml.replace(b"<Gender>2</Gender>", b"<Gender>Q</Gender>", 1)
+    nhs = b"<NhsNumber>"
+    cut = xml.rindex(nhs) + len(nhs)
+    digit = xml[cut + 9 : cut + 10]
+    xml = xml[: cut + 9] + str((int(digit) + 1) % 10).encode() + xml[cut + 10 :]
+    path = _write(tmp_path, "batch.xml", xml)
+    alone = validate_path(path, workers=1)
+    shared = validate_path(path, workers=2)
+    assert alone.findings == shared.findings
+    assert {f.rule_id for f in alone.findings} >= {"XSD-cvc-enumeration-valid", "ID-001"}
+    assert all(f.line for f in alone.findings)

@@ -83,7 +83,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for path in paths:
         bar = _ProgressBar(sys.stderr, path.name) if interactive else None
         progress: Progress | None = bar
-        reports.append(validate_path(path, progress=progress))
+        reports.append(validate_path(path, progress=progress, workers=args.workers))
         if bar is not None:
             bar.close()
         if args.format == "text":
@@ -176,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--examples", action="store_true", help="also validate the examples shipped with the library")
     validate.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     validate.add_argument("--quiet", action="store_true", help="print one line per file, not every finding")
+    validate.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes that decode and check a large XML batch (default: one per core from 4 MiB; 1: no workers)",
+    )
     validate.set_defaults(run=_cmd_validate)
 
     convert = sub.add_parser("convert", help="convert a valid message or batch between XML and JSON")

@@ -9,8 +9,11 @@ constraint, its severity, where (path, and line for XML), what is wrong and how 
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from functools import cache
 from pathlib import Path
 from typing import IO, Any, Literal, cast
@@ -20,11 +23,11 @@ from jsonschema import Draft202012Validator
 from lxml import etree
 
 from .codecs.json import from_json_data, message_class_for_data
-from .codecs.safe_xml import MAX_MESSAGE_BYTES, check_prolog
+from .codecs.safe_xml import MAX_MESSAGE_BYTES, check_prolog, safe_parser
 from .codecs.xml import BATCH_ELEMENT, NAMESPACE, element_to_message, line_of, locate_element, message_class_for_tag
 from .errors import DecodeError, IcsInteropError, UnusableInputError
 from .findings import Finding, Severity
-from .messages import Message
+from .messages import MESSAGE_CLASSES, Message
 from .model._base import IcsModel
 from .rules import run_rules
 from .schemagen import XSD_FILE, version_folder
@@ -158,30 +161,37 @@ def _xsd_rule_id(type_name: str) -> str:
     return "XSD-" + type_name.removeprefix("SCHEMAV_").lower().replace("_", "-")
 
 
-def _check_record(element: etree._Element, index: int | None) -> list[Finding]:
-    schema = _xml_schema()
+def _schema_findings(element: etree._Element, index: int | None) -> tuple[type[Message] | None, list[Finding]]:
+    """Check one message element against the XSD: its class (when known) and what failed."""
     try:
         cls = message_class_for_tag(element.tag)
     except UnusableInputError as exc:
-        return [
-            Finding("XSD-cvc-elt-1", Severity.ERROR, exc.message, line=line_of(element), hint=exc.hint, record=index)
-        ]
-    if not schema.validate(element):
-        findings = []
-        for err in cast(Iterable[Any], schema.error_log):
-            at = _element_at(element, err.path)
-            findings.append(
-                Finding(
-                    _xsd_rule_id(err.type_name),
-                    Severity.ERROR,
-                    _clean(err.message),
-                    path=_json_path(element, at, cls),
-                    line=err.line or line_of(at),
-                    hint=_XSD_HINTS.get(err.type_name, "correct the element as the message says"),
-                    record=index,
-                )
+        finding = Finding(
+            "XSD-cvc-elt-1", Severity.ERROR, exc.message, line=line_of(element), hint=exc.hint, record=index
+        )
+        return None, [finding]
+    schema = _xml_schema()
+    if schema.validate(element):
+        return cls, []
+    findings = []
+    for err in cast(Iterable[Any], schema.error_log):
+        at = _element_at(element, err.path)
+        findings.append(
+            Finding(
+                _xsd_rule_id(err.type_name),
+                Severity.ERROR,
+                _clean(err.message),
+                path=_json_path(element, at, cls),
+                line=err.line or line_of(at),
+                hint=_XSD_HINTS.get(err.type_name, "correct the element as the message says"),
+                record=index,
             )
-        return findings
+        )
+    return cls, findings
+
+
+def _content_findings(element: etree._Element, cls: type[Message], index: int | None) -> list[Finding]:
+    """Decode a schema-valid message element and check the business rules, with XML lines."""
     try:
         message = element_to_message(element)
     except DecodeError as exc:
@@ -191,6 +201,72 @@ def _check_record(element: etree._Element, index: int | None) -> list[Finding]:
         located = locate_element(element, cls, _split_path(finding.path))
         findings.append(attrs.evolve(finding, line=line_of(located) if located is not None else None))
     return findings
+
+
+def _check_record(element: etree._Element, index: int | None) -> list[Finding]:
+    cls, findings = _schema_findings(element, index)
+    if cls is None or findings:
+        return findings
+    return _content_findings(element, cls, index)
+
+
+def _check_serialised(chunk: list[tuple[int | None, int, bytes]]) -> list[Finding]:
+    """In a worker process: decode and check records serialised by the reader, lines made absolute again."""
+    findings: list[Finding] = []
+    for index, first_line, data in chunk:
+        element = etree.fromstring(data, safe_parser())
+        cls = message_class_for_tag(element.tag)
+        for finding in _content_findings(element, cls, index):
+            line = finding.line + first_line - 1 if finding.line else first_line
+            findings.append(attrs.evolve(finding, line=line))
+    return findings
+
+
+class _WorkerPool:
+    """Decodes and rule-checks schema-valid records in other processes, in order, with bounded work in flight.
+
+    The reader (this process) parses and checks the schema, which libxml2 does quickly; the
+    rest, which is Python, is spread over the workers. At most `2 * workers` chunks are in
+    flight, so memory stays bounded however long the batch is.
+    """
+
+    CHUNK = 250
+
+    def __init__(self, workers: int, report: FileReport) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self.limit = 2 * workers
+        self.report = report
+        self.chunk: list[tuple[int | None, int, bytes]] = []
+        self.in_flight: deque[Future[list[Finding]]] = deque()
+
+    def add(self, element: etree._Element, index: int | None) -> None:
+        data = etree.tostring(element, with_tail=False)
+        self.chunk.append((index, line_of(element) or 1, data))
+        if len(self.chunk) >= self.CHUNK:
+            self._submit()
+
+    def _submit(self) -> None:
+        if self.chunk:
+            self.in_flight.append(self.executor.submit(_check_serialised, self.chunk))
+            self.chunk = []
+        while len(self.in_flight) > self.limit:
+            self.report.findings.extend(self.in_flight.popleft().result())
+
+    def finish(self) -> None:
+        self._submit()
+        while self.in_flight:
+            self.report.findings.extend(self.in_flight.popleft().result())
+        self.executor.shutdown()
+
+    def abandon(self) -> None:
+        for future in self.in_flight:
+            future.cancel()
+        self.executor.shutdown(cancel_futures=True)
 
 
 def _split_path(path: str) -> list[str | int]:
@@ -213,14 +289,23 @@ class _CountingReader:
         return data
 
 
-def _iter_xml(stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None) -> None:
+@cache
+def _record_tags() -> list[str]:
+    return [_NS + BATCH_ELEMENT, *(_NS + t.value for t in MESSAGE_CLASSES)]
+
+
+def _iter_xml(
+    stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None, workers: int
+) -> None:
     head = stream.read(65536)
     check_prolog(head)
     stream.seek(0)
     reader = _CountingReader(stream)
+    # Only the batch and message elements raise events: the parser does the rest in C.
     events = etree.iterparse(
         reader,
         events=("start", "end"),
+        tag=_record_tags(),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -228,40 +313,71 @@ def _iter_xml(stream: IO[bytes], report: FileReport, progress: Progress | None, 
         remove_comments=True,
         remove_pis=True,
     )
-    depth = 0
+    root: etree._Element | None = None
     batch = False
     record_start = 0
+    pool: _WorkerPool | None = None
     try:
         for event, element in events:
             if event == "start":
-                depth += 1
-                if depth == 1:
-                    batch = element.tag == _NS + BATCH_ELEMENT
-                elif depth == 2 and batch:
+                if root is None:
+                    root, batch = element, element.tag == _NS + BATCH_ELEMENT
+                elif batch and element.getparent() is root:
                     record_start = reader.count
                 continue
-            depth -= 1
-            if (batch and depth == 1) or (not batch and depth == 0):
-                index = report.records if batch else None
-                if reader.count - record_start > MAX_MESSAGE_BYTES:
-                    raise UnusableInputError(
-                        f"message {report.records} is larger than the limit of {MAX_MESSAGE_BYTES} bytes",
-                        hint="split the message, or validate it on its own with a larger limit",
-                        line=line_of(element),
-                    )
+            # A message-named element nested inside a message is content, not a record: its
+            # record's schema check reports it.
+            if not ((batch and element.getparent() is root) or (not batch and element is root)):
+                continue
+            index = report.records if batch else None
+            if reader.count - record_start > MAX_MESSAGE_BYTES:
+                raise UnusableInputError(
+                    f"message {report.records} is larger than the limit of {MAX_MESSAGE_BYTES} bytes",
+                    hint="split the message, or validate it on its own with a larger limit",
+                    line=line_of(element),
+                )
+            if batch and pool is None and workers > 1:
+                pool = _WorkerPool(workers, report)
+            if pool is None:
                 report.findings.extend(_check_record(element, index))
-                report.records += 1
-                if batch:
-                    element.clear()
-                    parent = element.getparent()
-                    while parent is not None and element.getprevious() is not None:
-                        del parent[0]
-                if progress is not None:
-                    progress(reader.count, total, report.records)
+            else:
+                cls, schema_errors = _schema_findings(element, index)
+                if cls is None or schema_errors:
+                    report.findings.extend(schema_errors)
+                else:
+                    pool.add(element, index)
+            report.records += 1
+            if batch:
+                element.clear()
+                while element.getprevious() is not None:
+                    del root[0]
+            if progress is not None:
+                progress(reader.count, total, report.records)
+        if pool is not None:
+            pool.finish()
+            pool = None
+            # Findings from the workers and from the reader's schema check arrive in two streams.
+            report.findings.sort(key=lambda f: -1 if f.record is None else f.record)
     except etree.XMLSyntaxError as exc:
         raise UnusableInputError(
             f"not well-formed XML: {exc.msg}", hint="fix the XML syntax at the line given", line=exc.lineno
         ) from None
+    finally:
+        if pool is not None:
+            pool.abandon()
+    if root is None:
+        unknown = events.root
+        report.findings.append(
+            Finding(
+                "XSD-cvc-elt-1",
+                Severity.ERROR,
+                f"the root element {etree.QName(unknown.tag).text if unknown is not None else '?'} "
+                "is not a message of the standard",
+                line=line_of(unknown) if unknown is not None else None,
+                hint=f"the root must be a message type or {BATCH_ELEMENT}, in namespace {NAMESPACE}",
+            )
+        )
+        report.records = 1
 
 
 # --- JSON --------------------------------------------------------------------------------------
@@ -387,13 +503,27 @@ def _sniff(head: bytes) -> Literal["xml", "json"]:
     )
 
 
-def _validate_stream(stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None) -> FileReport:
+#: Below this size a batch is checked in one process: starting workers would cost more than it saves.
+PARALLEL_FROM_BYTES = 4 * 1024 * 1024
+
+
+def _workers_for(requested: int | None, total: int | None) -> int:
+    if requested is not None:
+        return max(1, requested)
+    if total is None or total < PARALLEL_FROM_BYTES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _validate_stream(
+    stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None, workers: int | None = None
+) -> FileReport:
     try:
         head = stream.read(4096)
         stream.seek(0)
         report.format = _sniff(head)
         if report.format == "xml":
-            _iter_xml(stream, report, progress, total)
+            _iter_xml(stream, report, progress, total, _workers_for(workers, total))
         else:
             _iter_json(stream, report, progress, total)
     except IcsInteropError as exc:
@@ -401,8 +531,13 @@ def _validate_stream(stream: IO[bytes], report: FileReport, progress: Progress |
     return report
 
 
-def validate_path(path: str | Path, *, progress: Progress | None = None) -> FileReport:
-    """Validate a file of XML or JSON holding one message or a batch, streaming batches."""
+def validate_path(path: str | Path, *, progress: Progress | None = None, workers: int | None = None) -> FileReport:
+    """Validate a file of XML or JSON holding one message or a batch, streaming batches.
+
+    An XML batch of 4 MiB or more is decoded and rule-checked in worker processes (one per
+    core, at most four) while this process parses and checks the schema; `workers=1` keeps
+    it all in this process. The findings are the same either way, in record order.
+    """
     path = Path(path)
     report = FileReport(source=str(path))
     try:
@@ -411,7 +546,7 @@ def validate_path(path: str | Path, *, progress: Progress | None = None) -> File
         report.unusable = f"cannot read {path}: {exc.strerror}. To fix: check the path and its permissions"
         return report
     with stream:
-        return _validate_stream(stream, report, progress, path.stat().st_size)
+        return _validate_stream(stream, report, progress, path.stat().st_size, workers)
 
 
 def validate_bytes(data: bytes, *, source: str = "<bytes>") -> FileReport:

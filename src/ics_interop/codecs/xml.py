@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from lxml import etree
@@ -101,39 +102,54 @@ def _local(tag: Any) -> str | None:
     return tag[len(_NS) :]
 
 
+@cache
+def _decoding_table(cls: type[IcsModel]) -> dict[str, tuple[str, type[IcsModel] | None, bool]]:
+    """Namespaced tag -> (JSON name, nested model or None, is a list): one lookup per child element."""
+    return {_NS + shape.xml: (shape.json, shape.model, shape.is_list) for shape in shape_of(cls)}
+
+
+def _unknown_element(child: etree._Element, cls: type[IcsModel], path: list[str | int]) -> DecodeError:
+    name = etree.QName(child.tag)
+    allowed = ", ".join(field_by_xml(cls))
+    return DecodeError(
+        f"element {name.localname!r} is not part of {cls.__name__}",
+        [
+            Finding(
+                "XML-UNKNOWN-ELEMENT",
+                Severity.ERROR,
+                f"element {name.localname!r} (namespace {name.namespace or 'none'}) is not allowed in {cls.__name__}",
+                path=format_path(path),
+                line=line_of(child),
+                hint=f"remove it; {cls.__name__} allows: {allowed} in namespace {NAMESPACE}",
+            )
+        ],
+    )
+
+
 def _decode(element: etree._Element, cls: type[IcsModel], path: list[str | int]) -> dict[str, Any]:
-    fields = field_by_xml(cls)
+    table = _decoding_table(cls)
     out: dict[str, Any] = {}
     for child in element:
         tag = child.tag
         if not isinstance(tag, str):  # a comment or processing instruction
             continue
-        name = _local(tag)
-        shape = fields.get(name) if name is not None else None
-        if shape is None:
-            raise DecodeError(
-                f"element {etree.QName(tag).localname!r} is not part of {cls.__name__}",
-                [
-                    Finding(
-                        "XML-UNKNOWN-ELEMENT",
-                        Severity.ERROR,
-                        f"element {etree.QName(tag).localname!r} (namespace "
-                        f"{etree.QName(tag).namespace or 'none'}) is not allowed in {cls.__name__}",
-                        path=format_path(path),
-                        line=line_of(child),
-                        hint=f"remove it; {cls.__name__} allows: {', '.join(fields)} in namespace {NAMESPACE}",
-                    )
-                ],
-            )
-        if shape.model is not None:
-            index: list[str | int] = [shape.json, len(out.get(shape.json, ()))] if shape.is_list else [shape.json]
-            value: Any = _decode(child, shape.model, [*path, *index])
+        entry = table.get(tag)
+        if entry is None:
+            raise _unknown_element(child, cls, path)
+        json, model, is_list = entry
+        if model is not None:
+            where = [*path, json, len(out.get(json, ()))] if is_list else [*path, json]
+            value: Any = _decode(child, model, where)
         else:
             value = child.text or ""
-        if shape.is_list:
-            out.setdefault(shape.json, []).append(value)
+        if is_list:
+            items = out.get(json)
+            if items is None:
+                out[json] = [value]
+            else:
+                items.append(value)
         else:
-            out[shape.json] = value
+            out[json] = value
     return out
 
 

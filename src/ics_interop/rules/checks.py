@@ -1,9 +1,10 @@
 """The checks of the business rules, one function per catalogue rule.
 
-Each check receives a decoded message and yields a `Violation` (a path in JSON member
-names, and what is wrong there) for every place the message breaks its rule. Checks
-walk the model generically where a rule is about a kind of value wherever it appears
-(identifiers, children, start and end dates), so a new message type is covered at once.
+Each check receives a decoded message and its `MessageIndex` (one walk, shared by every
+rule) and yields a `Violation` (a path in JSON member names, and what is wrong there) for
+every place the message breaks its rule. Checks that are about a kind of value wherever it
+appears (identifiers, children, start and end dates) read the index, so a new message type
+is covered at once.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
+from functools import cache
 from typing import Any
 
 from ..messages import (
@@ -40,6 +42,7 @@ from ..model.identifiers import (
 from ..model.people import Child
 from ..shape import shape_of
 from .engine import Violation, check
+from .index import MessageIndex, Parts, format_parts
 
 __all__ = ["DIRECTORY_MESSAGE_TYPES", "consent_holders", "walk"]
 
@@ -55,43 +58,14 @@ DIRECTORY_MESSAGE_TYPES = frozenset(
 )
 
 
-def _path(parts: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + part
-    return text
-
-
-def walk(model: IcsModel, parts: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], IcsModel]]:
+def walk(model: IcsModel) -> list[tuple[Parts, IcsModel]]:
     """Every model inside `model` (itself first), with its location."""
-    yield parts, model
-    for shape in shape_of(type(model)):
-        if shape.model is None:
-            continue
-        value = getattr(model, shape.name)
-        if value is None:
-            continue
-        if shape.is_list:
-            for i, item in enumerate(value):
-                yield from walk(item, (*parts, shape.json, i))
-        else:
-            yield from walk(value, (*parts, shape.json))
+    return MessageIndex(model).models
 
 
-def _values(message: Message, type_name: str) -> Iterator[tuple[str, Any]]:
-    """Every scalar value of the named simple type, with its path."""
-    for parts, model in walk(message):
-        for shape in shape_of(type(model)):
-            if shape.simple is None or shape.simple.name != type_name:
-                continue
-            value = getattr(model, shape.name)
-            if value is None:
-                continue
-            if shape.is_list:
-                for i, item in enumerate(value):
-                    yield _path((*parts, shape.json, i)), item
-            else:
-                yield _path((*parts, shape.json)), value
+def _values(index: MessageIndex, type_name: str) -> list[tuple[Parts, Any]]:
+    # Locations stay tuples; a check formats one only when it reports a violation there.
+    return index.of_type(type_name)
 
 
 def _episodes(message: Message) -> Iterator[tuple[str, CafEpisode]]:
@@ -106,7 +80,7 @@ def _episodes(message: Message) -> Iterator[tuple[str, CafEpisode]]:
 
 
 @check("ENV-001")
-def _recipient_may_receive(message: Message) -> Iterator[Violation]:
+def _recipient_may_receive(message: Message, index: MessageIndex) -> Iterator[Violation]:
     recipient = message.header.recipient.system
     if recipient not in message.recipients:
         allowed = ", ".join(sorted(k.value for k in message.recipients))
@@ -117,7 +91,7 @@ def _recipient_may_receive(message: Message) -> Iterator[Violation]:
 
 
 @check("ENV-002")
-def _reply_correlates(message: Message) -> Iterator[Violation]:
+def _reply_correlates(message: Message, index: MessageIndex) -> Iterator[Violation]:
     assert isinstance(message, Acknowledgement)
     if message.header.correlation_id != message.acknowledged_message_id:
         yield Violation(
@@ -128,7 +102,7 @@ def _reply_correlates(message: Message) -> Iterator[Violation]:
 
 
 @check("ACK-001")
-def _ack_status_agrees(message: Message) -> Iterator[Violation]:
+def _ack_status_agrees(message: Message, index: MessageIndex) -> Iterator[Violation]:
     assert isinstance(message, Acknowledgement)
     errors = [f for f in message.findings if f.severity == "error"]
     if message.status is AcknowledgementStatus.REJECTED and not errors:
@@ -141,7 +115,7 @@ def _ack_status_agrees(message: Message) -> Iterator[Violation]:
 
 
 @check("CP-001")
-def _directory_gets_no_case_information(message: Message) -> Iterator[Violation]:
+def _directory_gets_no_case_information(message: Message, index: MessageIndex) -> Iterator[Violation]:
     if (
         message.header.recipient.system is SystemKind.CONTACTPOINT
         and message.message_type not in DIRECTORY_MESSAGE_TYPES
@@ -161,21 +135,20 @@ _CASE_WORDS = re.compile(
 
 
 @check("CP-002")
-def _directory_text_is_not_case_text(message: Message) -> Iterator[Violation]:
-    for type_name in ("ShortText", "Text"):
-        for path, value in _values(message, type_name):
-            match = _CASE_WORDS.search(value)
-            if match:
-                yield Violation(path, f"{match.group(0)!r} in {value[:60]!r} describes the child's circumstances")
+def _directory_text_is_not_case_text(message: Message, index: MessageIndex) -> Iterator[Violation]:
+    texts = [*index.of_type("ShortText"), *index.of_type("Text")]
+    # One search over all the text first: nearly every message has no hit, and then we are done.
+    if not texts or _CASE_WORDS.search("\n".join(value for _, value in texts)) is None:
+        return
+    for parts, value in texts:
+        match = _CASE_WORDS.search(value)
+        if match:
+            yield Violation(
+                format_parts(parts), f"{match.group(0)!r} in {value[:60]!r} describes the child's circumstances"
+            )
 
 
 # --- children --------------------------------------------------------------------------------
-
-
-def _children(message: Message) -> Iterator[tuple[str, Child]]:
-    for parts, model in walk(message):
-        if isinstance(model, Child):
-            yield _path(parts), model
 
 
 def _eighteenth_birthday(born: date) -> date:
@@ -186,9 +159,10 @@ def _eighteenth_birthday(born: date) -> date:
 
 
 @check("CHILD-001")
-def _child_under_18(message: Message) -> Iterator[Violation]:
+def _child_under_18(message: Message, index: MessageIndex) -> Iterator[Violation]:
     on = message.effective_date
-    for path, child in _children(message):
+    for parts, child in index.of_class(Child):
+        path = format_parts(parts)
         if child.date_of_birth is not None and _eighteenth_birthday(child.date_of_birth) <= on:
             yield Violation(
                 f"{path}.dateOfBirth",
@@ -197,9 +171,10 @@ def _child_under_18(message: Message) -> Iterator[Violation]:
 
 
 @check("CHILD-002")
-def _born_in_the_past(message: Message) -> Iterator[Violation]:
+def _born_in_the_past(message: Message, index: MessageIndex) -> Iterator[Violation]:
     on = message.effective_date
-    for path, child in _children(message):
+    for parts, child in index.of_class(Child):
+        path = format_parts(parts)
         if child.date_of_birth is not None and child.date_of_birth > on:
             yield Violation(
                 f"{path}.dateOfBirth",
@@ -218,26 +193,28 @@ _PERIODS = (
 )
 
 
+@cache
+def _periods_of(cls: type[IcsModel]) -> tuple[tuple[str, str, str], ...]:
+    names = {s.name: s.json for s in shape_of(cls)}
+    return tuple((start, end, names[end]) for start, end in _PERIODS if start in names and end in names)
+
+
 @check("DATE-001")
-def _ends_after_starts(message: Message) -> Iterator[Violation]:
-    for parts, model in walk(message):
-        fields = type(model).model_fields
-        for start_name, end_name in _PERIODS:
-            if start_name in fields and end_name in fields:
-                start, end = getattr(model, start_name), getattr(model, end_name)
-                if start is not None and end is not None and end < start:
-                    end_json = next(s.json for s in shape_of(type(model)) if s.name == end_name)
-                    yield Violation(
-                        _path((*parts, end_json)),
-                        f"{end.isoformat()} is before the start {start.isoformat()}",
-                    )
+def _ends_after_starts(message: Message, index: MessageIndex) -> Iterator[Violation]:
+    for parts, model in index.models:
+        for start_name, end_name, end_json in _periods_of(type(model)):
+            start, end = getattr(model, start_name), getattr(model, end_name)
+            if start is not None and end is not None and end < start:
+                yield Violation(
+                    format_parts((*parts, end_json)), f"{end.isoformat()} is before the start {start.isoformat()}"
+                )
 
 
 # --- involvements ----------------------------------------------------------------------------
 
 
 @check("INV-001")
-def _sensitive_service_has_basis(message: Message) -> Iterator[Violation]:
+def _sensitive_service_has_basis(message: Message, index: MessageIndex) -> Iterator[Violation]:
     assert isinstance(message, InvolvementStarted)
     involvement = message.involvement
     if involvement.service.sensitive is not None and involvement.sensitive_basis is None:
@@ -266,7 +243,7 @@ def consent_holders(consents: list[ConsentRecord]) -> set[tuple[str, str]]:
 
 
 @check("CAF-001")
-def _lead_in_tac(message: Message) -> Iterator[Violation]:
+def _lead_in_tac(message: Message, index: MessageIndex) -> Iterator[Violation]:
     for path, episode in _episodes(message):
         lead = episode.lead_professional
         if lead is None:
@@ -294,7 +271,7 @@ def _organisation_of(episode: CafEpisode, practitioner_id: str) -> str | None:
 
 
 @check("CAF-002")
-def _shared_with_consent(message: Message) -> Iterator[Violation]:
+def _shared_with_consent(message: Message, index: MessageIndex) -> Iterator[Violation]:
     for path, episode in _episodes(message):
         holders = consent_holders(episode.consents)
         for i, practitioner_id in enumerate(episode.shared_with):
@@ -322,14 +299,14 @@ def _shared_with_consent(message: Message) -> Iterator[Violation]:
 
 
 @check("CAF-003")
-def _closed_has_reason(message: Message) -> Iterator[Violation]:
+def _closed_has_reason(message: Message, index: MessageIndex) -> Iterator[Violation]:
     for path, episode in _episodes(message):
         if episode.status is CafStatus.CLOSED and episode.closure_reason is None:
             yield Violation(f"{path}.closureReason", "the episode is closed and gives no reason")
 
 
 @check("CAF-004")
-def _reason_has_date(message: Message) -> Iterator[Violation]:
+def _reason_has_date(message: Message, index: MessageIndex) -> Iterator[Violation]:
     for path, episode in _episodes(message):
         if episode.closure_reason is not None and episode.closed_on is None:
             yield Violation(f"{path}.closedOn", f"closure reason {episode.closure_reason.value!r} but no closure date")
@@ -340,7 +317,7 @@ def _reason_has_date(message: Message) -> Iterator[Violation]:
 
 
 @check("CAF-005")
-def _actions_owned_by_members(message: Message) -> Iterator[Violation]:
+def _actions_owned_by_members(message: Message, index: MessageIndex) -> Iterator[Violation]:
     for path, episode in _episodes(message):
         members = {m.practitioner.practitioner_id for m in episode.tac_members}
         for i, action in enumerate(episode.actions):
@@ -349,7 +326,7 @@ def _actions_owned_by_members(message: Message) -> Iterator[Violation]:
 
 
 @check("CAF-006")
-def _stored_with_consent(message: Message) -> Iterator[Violation]:
+def _stored_with_consent(message: Message, index: MessageIndex) -> Iterator[Violation]:
     for path, episode in _episodes(message):
         if episode.assessment is None:
             continue
@@ -362,7 +339,7 @@ def _stored_with_consent(message: Message) -> Iterator[Violation]:
 
 
 @check("STEP-001")
-def _social_care_joins(message: Message) -> Iterator[Violation]:
+def _social_care_joins(message: Message, index: MessageIndex) -> Iterator[Violation]:
     assert isinstance(message, SocialCareReferralResponse)
     if message.decision is not StepUpDecision.NOT_ACCEPTED and message.joining_member is None:
         yield Violation(
@@ -374,7 +351,7 @@ def _social_care_joins(message: Message) -> Iterator[Violation]:
 
 
 @check("MIG-001")
-def _episode_count(message: Message) -> Iterator[Violation]:
+def _episode_count(message: Message, index: MessageIndex) -> Iterator[Violation]:
     assert isinstance(message, MigrationBatch)
     if message.manifest.episode_count != len(message.episodes):
         yield Violation(
@@ -384,7 +361,7 @@ def _episode_count(message: Message) -> Iterator[Violation]:
 
 
 @check("MIG-002")
-def _consent_count(message: Message) -> Iterator[Violation]:
+def _consent_count(message: Message, index: MessageIndex) -> Iterator[Violation]:
     assert isinstance(message, MigrationBatch)
     held = sum(len(e.consents) for e in message.episodes)
     if message.manifest.consent_count != held:
@@ -395,7 +372,7 @@ def _consent_count(message: Message) -> Iterator[Violation]:
 
 
 @check("MIG-003")
-def _checksum(message: Message) -> Iterator[Violation]:
+def _checksum(message: Message, index: MessageIndex) -> Iterator[Violation]:
     assert isinstance(message, MigrationBatch)
     actual = episodes_checksum(message.episodes)
     if message.manifest.checksum != actual:
@@ -403,7 +380,7 @@ def _checksum(message: Message) -> Iterator[Violation]:
 
 
 @check("MIG-004")
-def _unique_episodes(message: Message) -> Iterator[Violation]:
+def _unique_episodes(message: Message, index: MessageIndex) -> Iterator[Violation]:
     assert isinstance(message, MigrationBatch)
     seen: dict[str, int] = {}
     for i, episode in enumerate(message.episodes):
@@ -420,7 +397,7 @@ def _unique_episodes(message: Message) -> Iterator[Violation]:
 
 
 @check("XFER-001")
-def _between_two_authorities(message: Message) -> Iterator[Violation]:
+def _between_two_authorities(message: Message, index: MessageIndex) -> Iterator[Violation]:
     assert isinstance(message, EpisodeTransfer | CaseRecordTransfer)
     if message.from_la == message.to_la:
         yield Violation("toLa", f"the sending and receiving authority are both {message.to_la}")
@@ -430,31 +407,33 @@ def _between_two_authorities(message: Message) -> Iterator[Violation]:
 
 
 @check("ID-001")
-def _nhs_numbers(message: Message) -> Iterator[Violation]:
-    for path, value in _values(message, "NhsNumber"):
+def _nhs_numbers(message: Message, index: MessageIndex) -> Iterator[Violation]:
+    for parts, value in _values(index, "NhsNumber"):
         if not is_valid_nhs_number(value):
-            yield Violation(path, f"{value} fails the modulus-11 check")
+            yield Violation(format_parts(parts), f"{value} fails the modulus-11 check")
 
 
 @check("ID-002")
-def _upns(message: Message) -> Iterator[Violation]:
-    for path, value in _values(message, "Upn"):
+def _upns(message: Message, index: MessageIndex) -> Iterator[Violation]:
+    for parts, value in _values(index, "Upn"):
         if not is_valid_upn(value):
-            yield Violation(path, f"{value} does not start with its check letter")
+            yield Violation(format_parts(parts), f"{value} does not start with its check letter")
 
 
 @check("ID-003")
-def _la_codes(message: Message) -> Iterator[Violation]:
-    for path, value in _values(message, "LaCode"):
+def _la_codes(message: Message, index: MessageIndex) -> Iterator[Violation]:
+    for parts, value in _values(index, "LaCode"):
         if not is_known_la_code(value):
-            yield Violation(path, f"{value} is not a DfE local authority code")
-    for path, value in _values(message, "Upn"):
+            yield Violation(format_parts(parts), f"{value} is not a DfE local authority code")
+    for parts, value in _values(index, "Upn"):
         if not is_known_la_code(value[1:4]):
-            yield Violation(path, f"characters 2-4 of {value} ({value[1:4]}) are not a DfE local authority code")
+            yield Violation(
+                format_parts(parts), f"characters 2-4 of {value} ({value[1:4]}) are not a DfE local authority code"
+            )
 
 
 @check("ID-004")
-def _contactpoint_ids(message: Message) -> Iterator[Violation]:
-    for path, value in _values(message, "ContactPointId"):
+def _contactpoint_ids(message: Message, index: MessageIndex) -> Iterator[Violation]:
+    for parts, value in _values(index, "ContactPointId"):
         if not is_valid_contactpoint_id(value):
-            yield Violation(path, f"{value} fails the Luhn check")
+            yield Violation(format_parts(parts), f"{value} fails the Luhn check")

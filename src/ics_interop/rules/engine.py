@@ -3,7 +3,8 @@
 The catalogue, `catalogue.toml`, says what each rule is: a stable ID, a severity, the
 requirement in words, how to fix a failure, and the source (seed section or regulation).
 The documentation and the conformance suite read the same file. A check is a function
-registered for one rule ID; it yields `Violation`s, each a path and what is wrong there.
+registered for one rule ID; given the message and its index (one walk shared by every rule),
+it yields `Violation`s, each a path and what is wrong there.
 Every rule in the catalogue has exactly one check, and every check a rule (tested).
 """
 
@@ -18,6 +19,7 @@ import attrs
 
 from ..findings import Finding, Severity
 from ..messages import Message, MessageType
+from .index import MessageIndex
 
 __all__ = ["Rule", "Violation", "catalogue", "check", "registered_checks", "run_rules"]
 
@@ -48,7 +50,7 @@ class Violation:
     detail: str
 
 
-Check = Callable[[Message], Iterable[Violation]]
+Check = Callable[[Message, MessageIndex], Iterable[Violation]]
 _CHECKS: dict[str, Check] = {}
 
 
@@ -108,8 +110,9 @@ def _plan() -> dict[MessageType, tuple[tuple[Rule, Check], ...]]:
 
 def run_rules(message: Message, *, record: int | None = None) -> Iterator[Finding]:
     """Check a decoded message against every rule that applies to its type."""
+    index = MessageIndex(message)
     for rule, fn in _plan()[message.message_type]:
-        for violation in fn(message):
+        for violation in fn(message, index):
             yield Finding(
                 rule.id,
                 rule.severity,

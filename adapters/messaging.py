@@ -20,11 +20,12 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, Protocol
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from ics_interop import (
     Envelope,
@@ -72,7 +73,7 @@ def utc_now() -> dt.datetime:
 def route_key(system: SystemRef) -> str:
     """The outbox destination of a system: national systems by kind, local ones by kind and organisation."""
     if system.system in (SystemKind.CONTACTPOINT, SystemKind.NATIONAL_ECAF):
-        return system.system.value
+        return str(system.system.value)
     return f"{system.system.value}:{system.organisation_id}"
 
 
@@ -183,7 +184,9 @@ def decode_acknowledgement(body: bytes, content_type: str) -> Acknowledgement:
     return message
 
 
-Handler = Callable[[Connection, Any], None]
+#: Applies a message inside the receiver's transaction. It may return warnings (findings of
+#: severity warning) for the acknowledgement; to reject, it raises HandlerRefusal instead.
+Handler = Callable[[Connection, Any], Iterable[Finding] | None]
 
 
 def _digest(message: Message) -> str:
@@ -277,10 +280,11 @@ class Receiver:
             ).first()
         if seen is not None:
             return self._redelivery(message, seen.digest, seen.acknowledgement, digest, now)
-        ack = acknowledgement_for(header.message_id, self.identity, header.sender, list(warnings or []), now)
+        findings = list(warnings or [])
         try:
             with self.store.transaction() as connection:
-                handler(connection, message)
+                findings.extend(handler(connection, message) or ())
+                ack = acknowledgement_for(header.message_id, self.identity, header.sender, findings, now)
                 connection.execute(
                     insert(self.tables.inbox).values(
                         message_id=header.message_id,
@@ -293,6 +297,18 @@ class Receiver:
                 )
         except HandlerRefusal as refusal:
             return acknowledgement_for(header.message_id, self.identity, header.sender, [refusal.finding], now)
+        except IntegrityError:
+            # The same message arrived twice at once and the other delivery committed first:
+            # ours was rolled back whole, so answer as for any redelivery.
+            with self.store.reading() as connection:
+                seen = connection.execute(
+                    select(self.tables.inbox.c.digest, self.tables.inbox.c.acknowledgement).where(
+                        self.tables.inbox.c.message_id == header.message_id
+                    )
+                ).first()
+            if seen is None:
+                raise
+            return self._redelivery(message, seen.digest, seen.acknowledgement, digest, now)
         return ack
 
     def _redelivery(

@@ -36,6 +36,8 @@ def test_the_core_never_imports_the_reference_systems_or_the_suite() -> None:
 
     core = pathlib.Path(ics_interop.__file__).parent
     for path in core.rglob("*.py"):
+        if path.name == "cli.py":  # the command line is the top room: it may run the reference systems
+            continue
         text = path.read_text()
         assert "ics_interop.adapters" not in text.replace("`ics_interop.adapters`", ""), path
         assert "import ics_interop.conformance" not in text, path

@@ -110,6 +110,11 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _fit(table: str) -> str:
+    """A wide table, marked so that the site's stylesheet fits it to the page."""
+    return f'<div class="ics-fit" markdown>\n\n{table}\n</div>\n'
+
+
 def _summary(doc: str | None) -> str:
     """The first paragraph of a docstring, on one line."""
     return " ".join((doc or "").strip().split("\n\n")[0].split())
@@ -339,7 +344,9 @@ def rules_page(rules: Mapping[str, Rule]) -> str:
         ]
         for rule in rules.values()
     ]
-    out.append(_table(["ID", "Severity", "Rule", "How to fix a failure", "Source", "Applies to", "Checked by"], rows))
+    out.append(
+        _fit(_table(["ID", "Severity", "Rule", "How to fix a failure", "Source", "Applies to", "Checked by"], rows))
+    )
     return "".join(out)
 
 
@@ -620,7 +627,7 @@ def hannah_story_page(flows: Sequence[Flow]) -> str:
         )
     lines.append("```")
     out.append("\n".join(lines) + "\n\n")
-    out.append(_table(["#", "Date", "Flow", "From", "To", "Message", "What it says"], rows))
+    out.append(_fit(_table(["#", "Date", "Flow", "From", "To", "Message", "What it says"], rows)))
     return "".join(out)
 
 
@@ -766,7 +773,7 @@ def message_page(
         "`[]` stands for any one item of a list. In XML, a list is its items repeated under their XML name, "
         "in this order.\n\n"
     )
-    out.append('<div class="ics-dictionary" markdown>\n\n' + data_dictionary_table(cls) + "\n</div>\n")
+    out.append(_fit(data_dictionary_table(cls)))
     xml_text, json_text = example
     out.append("\n## Example\n\n")
     header = from_json(json_text).header
@@ -901,7 +908,7 @@ def seed_statements_page(statements: Sequence[SeedStatement], requirements_publi
                 reqs,
             ]
         )
-    out.append(_table(["ID", "Seed", "Statement", "Rules", "Message types", "Requirements"], rows))
+    out.append(_fit(_table(["ID", "Seed", "Statement", "Rules", "Message types", "Requirements"], rows)))
     return "".join(out)
 
 
@@ -996,7 +1003,7 @@ def requirements_page(requirements: Sequence[Requirement] | None) -> str:
         ]
         for r in requirements
     ]
-    out.append(_table(["ID", "Level", "Requirement", "Actors", "Source", "Rules", "Message types"], rows))
+    out.append(_fit(_table(["ID", "Level", "Requirement", "Actors", "Source", "Rules", "Message types"], rows)))
     return "".join(out)
 
 
@@ -1019,7 +1026,7 @@ def schema_downloads(schemas_root: Path) -> dict[str, Path]:
             *(version / EXAMPLES_FOLDER).glob("*.json"),
         ]
         for path in sorted(candidates):
-            files[path.relative_to(schemas_root).as_posix()] = path
+            files["schemas/" + path.relative_to(schemas_root).as_posix()] = path
     return files
 
 
@@ -1050,16 +1057,13 @@ def downloads_page(schemas_root: Path) -> str:
         rows = []
         for schema in sorted((version / "json").glob("*.schema.json")):
             name = schema.name.removesuffix(".schema.json")
-            cells = [_file_row(f"{name}.schema.json", f"schemas/{version.name}/json/{schema.name}", schema)[0]]
+            cells = [name, f"[{schema.name}](schemas/{version.name}/json/{schema.name})"]
             for ext in ("xml", "json"):
                 example = version / EXAMPLES_FOLDER / f"{name}.{ext}"
-                cells.append(
-                    f"[{name}.{ext}](schemas/{version.name}/{EXAMPLES_FOLDER}/{name}.{ext})"
-                    if example.is_file()
-                    else ""
-                )
-            rows.append([name, *cells])
-        out.append(_table(["Message type", "JSON Schema", "XML example", "JSON example"], rows))
+                site_path = f"schemas/{version.name}/{EXAMPLES_FOLDER}/{name}.{ext}"
+                cells.append(f"[{ext.upper()}]({site_path})" if example.is_file() else "")
+            rows.append(cells)
+        out.append(_table(["Message type", "JSON Schema", "Example (XML)", "Example (JSON)"], rows))
     return "".join(out)
 
 

@@ -1,0 +1,166 @@
+"""The `ics-interop cin` commands: import, export and validate a Children in Need census return.
+
+Thin: each subcommand calls one library function and prints what it returns. Exit status as
+for `ics-interop validate`: 0 no errors, 1 errors (a return with rule or schema errors; an
+export that would not be valid; an import that left children out), 2 unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from ics_interop.errors import IcsInteropError
+from ics_interop.findings import Finding, Severity
+
+from .exporting import export_return
+from .importing import import_return
+from .validation import CinReport, validate_return
+from .years import YEARS
+
+__all__ = ["add_cin_commands"]
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _print_findings(findings: Sequence[Finding], stream: TextIO) -> None:
+    for finding in findings:
+        stream.write("  " + finding.describe().replace("\n", "\n  ") + "\n")
+
+
+def _notes_report(command: str, notes: Sequence[Finding], fmt: str, stream: TextIO, **extra: object) -> None:
+    if fmt == "json":
+        json.dump({"command": command, **extra, "notes": [n.to_dict() for n in notes]}, stream, indent=2)
+        stream.write("\n")
+    else:
+        _print_findings(notes, stream)
+
+
+def _write(data: bytes, output: str | None) -> None:
+    if output:
+        Path(output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    report = validate_return(args.path, args.year)
+    if args.format == "json":
+        json.dump(report.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_report(report, quiet=args.quiet)
+    if report.unusable:
+        return EXIT_UNUSABLE
+    return EXIT_ERRORS if report.errors else EXIT_OK
+
+
+def _print_report(report: CinReport, *, quiet: bool) -> None:
+    if report.unusable:
+        print(f"{report.source}: UNUSABLE: {report.unusable}")
+        return
+    verdict = "ok" if not report.errors else "INVALID"
+    print(
+        f"{report.source}: {verdict} for the {report.year} collection ({len(report.children)} children, "
+        f"{report.errors} error(s), {report.queries} query(ies))"
+    )
+    if not quiet:
+        _print_findings(report.findings, sys.stdout)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    try:
+        result = import_return(args.path)
+    except (IcsInteropError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    _write(result.to_json(), args.output)
+    stream = sys.stdout if args.output else sys.stderr
+    records = len(result.imported.case_records)
+    if args.format == "text":
+        stream.write(f"{args.path}: {result.children} children imported as {records} case record(s)\n")
+    _notes_report("import", result.notes, args.format, stream, children=result.children, caseRecords=records)
+    return EXIT_OK if result.complete else EXIT_ERRORS
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    if args.db:
+        print(
+            "error: --db needs the reference ICS system's store, which does not exist yet; "
+            "export with --from FILE (a CIN return, what `cin import` wrote, or CaseRecordTransfer messages)",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    try:
+        result = export_return(args.source, args.year, la=args.la, period_only=args.period_only)
+    except (IcsInteropError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    stream = sys.stdout if args.output else sys.stderr
+    if result.valid:
+        _write(result.document, args.output)
+    if args.format == "text":
+        verdict = "written" if result.valid else "NOT written: it would not be valid against the year's schema"
+        stream.write(f"{result.children} children for the {result.year} collection: {verdict}\n")
+    _notes_report(
+        "export",
+        [*result.notes, *result.schema_errors],
+        args.format,
+        stream,
+        year=result.year,
+        children=result.children,
+        valid=result.valid,
+    )
+    errors = any(n.severity is Severity.ERROR for n in result.notes)
+    return EXIT_OK if result.valid and not errors else EXIT_ERRORS
+
+
+def add_cin_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `cin` command, with `import`, `export` and `validate`, to a command line's subcommands."""
+    years = sorted(YEARS)
+    cin = subparsers.add_parser(
+        "cin",
+        help="Children in Need census returns: import, export, validate",
+        description="Children in Need census returns for the collection years "
+        f"{years[0]} to {years[-1]} (the year whose 31 March ends the census period).",
+    )
+    sub = cin.add_subparsers(dest="cin_command", required=True)
+
+    validate = sub.add_parser(
+        "validate", help="check a return against the year's schema (with line numbers) and the census rules"
+    )
+    validate.add_argument("path", help="the return (XML)")
+    validate.add_argument("--year", type=int, choices=years, required=True, help="the collection year")
+    validate.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    validate.add_argument("--quiet", action="store_true", help="print the verdict only, not every finding")
+    validate.set_defaults(run=_cmd_validate)
+
+    imports = sub.add_parser("import", help="read a return into the standard's case records (JSON)")
+    imports.add_argument("path", help="the return (XML)")
+    imports.add_argument("-o", "--output", help="write the case records here instead of standard output")
+    imports.add_argument("--format", choices=["text", "json"], default="text", help="format of the notes")
+    imports.set_defaults(run=_cmd_import)
+
+    export = sub.add_parser("export", help="write a return for a collection year, valid against its schema")
+    export.add_argument("--year", type=int, choices=years, required=True, help="the collection year")
+    source = export.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--from",
+        dest="source",
+        help="a CIN return, what `cin import` wrote, or CaseRecordTransfer messages (XML or JSON)",
+    )
+    source.add_argument("--db", help="the reference ICS system's store (not available yet)")
+    export.add_argument("--la", help="the authority's three-digit LA code, when the source does not give it")
+    export.add_argument(
+        "--period-only",
+        action="store_true",
+        help="keep only episodes open at some time in the census period",
+    )
+    export.add_argument("-o", "--output", help="write the return here instead of standard output")
+    export.add_argument("--format", choices=["text", "json"], default="text", help="format of the notes")
+    export.set_defaults(run=_cmd_export)

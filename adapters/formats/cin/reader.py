@@ -1,0 +1,401 @@
+"""Reading a census return: safe parsing, the year's schema with line numbers, and the return in memory.
+
+The file is parsed with the library's safe parser (no DTD, no entities, no network), checked
+against the collection year's XML Schema with lxml (each error with its line), and read into
+a `CensusReturn` leniently: a file the schema rejects is still read as far as it can be, so
+the census rules can say what its content implies. Where every value was in the file is kept
+in `SourceLines`, keyed by the same paths the rules report.
+
+Paths name a child by its position and, in text, by its LAchildID:
+``child[LAchildID=DfEX0000001].CINdetails[0].Assessments[1].AssessmentActualStartDate``.
+Repeatable groups carry a 0-based index among their same-named siblings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+
+import attrs
+from lxml import etree
+
+from ics_interop.codecs.safe_xml import parse_xml
+from ics_interop.errors import UnusableInputError
+from ics_interop.findings import Finding, Severity
+
+from .census import (
+    Assessment,
+    CensusChild,
+    CensusReturn,
+    CinEpisode,
+    CinPlan,
+    Header,
+    ProtectionPlan,
+    Section47,
+    Sex,
+)
+from .years import YEARS, CollectionYear, read_yes_no, sex_from_code
+
+__all__ = [
+    "ROOT_ELEMENT",
+    "SourceLines",
+    "child_label",
+    "parse_return",
+    "read_census",
+    "read_return",
+    "schema_findings",
+]
+
+#: The root element of a census return (the schemas have no target namespace).
+ROOT_ELEMENT = "Message"
+
+#: Elements that may repeat, and so carry an index in a path.
+_REPEATED = frozenset(
+    {
+        "Source",
+        "CINdetails",
+        "Assessments",
+        "CINPlanDates",
+        "Section47",
+        "ChildProtectionPlans",
+        "Disability",
+        "AssessmentFactors",
+        "CPPreviewDate",
+    }
+)
+
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(Z|[+\-]\d{2}:\d{2})?$")
+_INTEGER = re.compile(r"^\+?\d{1,9}$")
+_CHILD_XPATH = re.compile(r"^/Message/Children/Child(?:\[(\d+)\])?(/.*)?$")
+_STEP = re.compile(r"^([A-Za-z0-9_]+)(?:\[(\d+)\])?$")
+
+
+@attrs.frozen
+class SourceLines:
+    """The line of each element of a return, by (child index or None for the header, path)."""
+
+    lines: Mapping[tuple[int | None, str], int] = attrs.Factory(dict)
+
+    def line(self, child: int | None, path: str) -> int | None:
+        """The line of the element at `path`, or of its nearest enclosing element that was read."""
+        while True:
+            found = self.lines.get((child, path))
+            if found is not None or not path:
+                return found
+            path = path.rpartition(".")[0]
+
+
+def _line(element: etree._Element) -> int | None:
+    line = element.sourceline
+    return line if isinstance(line, int) else None
+
+
+def child_label(child: CensusChild, index: int) -> str:
+    """How paths name a child: by LAchildID where it has one, else by position."""
+    return f"child[LAchildID={child.la_child_id}]" if child.la_child_id else f"child[{index}]"
+
+
+# --- parsing and the schema ----------------------------------------------------------------------
+
+
+def parse_return(data: bytes) -> etree._ElementTree:
+    """Parse a return safely; `UnusableInputError` for anything that is not a census `Message`."""
+    tree = parse_xml(data)
+    root = tree.getroot()
+    if root.tag != ROOT_ELEMENT:
+        raise UnusableInputError(
+            f"the root element is {etree.QName(root).localname!r}"
+            + (f" in namespace {etree.QName(root).namespace}" if etree.QName(root).namespace else "")
+            + f", not the census's {ROOT_ELEMENT!r}",
+            hint="give a Children in Need census return: a <Message> with <Header> and <Children>, no namespace",
+            line=_line(root),
+        )
+    return tree
+
+
+@cache
+def _schema(year: int) -> etree.XMLSchema:
+    return etree.XMLSchema(parse_xml(YEARS[year].schema_bytes()))
+
+
+_SCHEMA_HINTS = {
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_3": "remove the text that stands between the child elements",
+    "SCHEMAV_ELEMENT_CONTENT": "add the missing element, remove the unexpected one, or put them in the schema's order",
+    "SCHEMAV_CVC_ENUMERATION_VALID": "use a code from the year's code set",
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_1": "write dates as YYYY-MM-DD and numbers as digits",
+    "SCHEMAV_CVC_PATTERN_VALID": "write the value in the form the schema's pattern gives",
+}
+
+
+def _schema_path(xpath: str | None, labels: list[str]) -> tuple[int | None, str]:
+    """Turn libxml2's error path into (child index, path in the rules' style)."""
+    text = xpath or ""
+    match = _CHILD_XPATH.match(text)
+    child: int | None = None
+    prefix = ""
+    if match:
+        child = int(match.group(1) or 1) - 1
+        prefix = labels[child] if 0 <= child < len(labels) else f"child[{child}]"
+        text = match.group(2) or ""
+    else:
+        text = text.removeprefix("/Message")
+    steps = []
+    for step in (s for s in text.split("/") if s):
+        parts = _STEP.match(step)
+        if parts is None:
+            steps.append(step)
+            continue
+        name, index = parts.group(1), parts.group(2)
+        steps.append(f"{name}[{int(index or 1) - 1}]" if name in _REPEATED else name)
+    return child, ".".join(([prefix] if prefix else []) + steps)
+
+
+def schema_findings(tree: etree._ElementTree, year: CollectionYear) -> list[Finding]:
+    """The year's schema errors, each with its line and the child it is in."""
+    schema = _schema(year.year)
+    if schema.validate(tree):
+        return []
+    labels = [_label_of(element, i) for i, element in enumerate(tree.getroot().iterfind("Children/Child"))]
+    findings = []
+    for error in cast(Iterable[Any], schema.error_log):
+        child, path = _schema_path(error.path, labels)
+        type_name = str(error.type_name)
+        findings.append(
+            Finding(
+                "XSD-" + type_name.removeprefix("SCHEMAV_").lower().replace("_", "-"),
+                Severity.ERROR,
+                str(error.message),
+                path=path,
+                line=error.line or None,
+                hint=_SCHEMA_HINTS.get(type_name, "correct the element as the message says"),
+                record=child,
+                source=f"CIN census schema {year.year}",
+            )
+        )
+    return findings
+
+
+def _label_of(element: etree._Element, index: int) -> str:
+    found = element.findtext("ChildIdentifiers/LAchildID")
+    text = (found or "").strip()
+    return f"child[LAchildID={text}]" if text else f"child[{index}]"
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads elements into values, noting each element's line under its path."""
+
+    def __init__(self) -> None:
+        self.lines: dict[tuple[int | None, str], int] = {}
+        self.child: int | None = None
+
+    def note(self, element: etree._Element, path: str) -> None:
+        line = _line(element)
+        if line is not None:
+            self.lines.setdefault((self.child, path), line)
+
+    def children(self, element: etree._Element, name: str, path: str) -> Iterator[tuple[etree._Element, str]]:
+        """Child elements called `name`, each with its path (indexed when the element may repeat)."""
+        for i, found in enumerate(e for e in element if e.tag == name):
+            sub = f"{path}.{name}" if path else name
+            if name in _REPEATED:
+                sub += f"[{i}]"
+            self.note(found, sub)
+            yield found, sub
+
+    def first(self, element: etree._Element | None, name: str, path: str) -> str | None:
+        if element is None:
+            return None
+        for found, _sub in self.children(element, name, path):
+            text = (found.text or "").strip()
+            return text or None
+        return None
+
+    def group(self, element: etree._Element | None, name: str, path: str) -> tuple[etree._Element | None, str]:
+        if element is None:
+            return None, path
+        for found, sub in self.children(element, name, path):
+            return found, sub
+        return None, path
+
+    def date(self, element: etree._Element | None, name: str, path: str) -> dt.date | None:
+        return _date(self.first(element, name, path))
+
+    def flag(self, element: etree._Element | None, name: str, path: str) -> bool | None:
+        text = self.first(element, name, path)
+        return None if text is None else read_yes_no(text)
+
+
+def _date(text: str | None) -> dt.date | None:
+    match = _DATE.match(text or "")
+    if match is None:
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
+
+def _integer(text: str | None) -> int | None:
+    return int(text) if text is not None and _INTEGER.match(text) else None
+
+
+def _date_time(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _header(reader: _Reader, root: etree._Element) -> Header | None:
+    element, path = reader.group(root, "Header", "")
+    if element is None:
+        return None
+    details, details_path = reader.group(element, "CollectionDetails", path)
+    source, source_path = reader.group(element, "Source", path)
+    year = reader.first(details, "Year", details_path)
+    return Header(
+        collection=reader.first(details, "Collection", details_path),
+        year=int(year) if year is not None and year.isdigit() and len(year) == 4 else None,
+        reference_date=reader.date(details, "ReferenceDate", details_path),
+        source_level=reader.first(source, "SourceLevel", source_path),
+        lea=reader.first(source, "LEA", source_path),
+        software_code=reader.first(source, "SoftwareCode", source_path),
+        release=reader.first(source, "Release", source_path),
+        serial_no=reader.first(source, "SerialNo", source_path),
+        date_time=_date_time(reader.first(source, "DateTime", source_path)),
+    )
+
+
+def _sex(reader: _Reader, identifiers: etree._Element | None, path: str, year: CollectionYear | None) -> Sex | None:
+    # With a year, only the year's element counts; the other is read for its line alone, so a
+    # finding about the missing element can point at the one the file used instead.
+    found: Sex | None = None
+    names = ("GenderCurrent", "Sex")
+    if year is not None and year.sex_element == "Sex":
+        names = ("Sex", "GenderCurrent")
+    for name in names:
+        code = reader.first(identifiers, name, path)
+        if code is not None and found is None and (year is None or name == year.sex_element):
+            found = sex_from_code(name, code)
+        if year is not None and name != year.sex_element and (reader.child, f"{path}.{name}") in reader.lines:
+            reader.lines.setdefault(
+                (reader.child, f"{path}.{year.sex_element}"), reader.lines[(reader.child, f"{path}.{name}")]
+            )
+    return found
+
+
+def _assessment(reader: _Reader, element: etree._Element, path: str) -> Assessment:
+    factors_group, factors_path = reader.group(element, "FactorsIdentifiedAtAssessment", path)
+    factors: list[str] = []
+    if factors_group is not None:
+        for found, _sub in reader.children(factors_group, "AssessmentFactors", factors_path):
+            factors.append((found.text or "").strip())
+    return Assessment(
+        start_date=reader.date(element, "AssessmentActualStartDate", path),
+        internal_review_date=reader.date(element, "AssessmentInternalReviewDate", path),
+        authorisation_date=reader.date(element, "AssessmentAuthorisationDate", path),
+        factors=tuple(factors),
+    )
+
+
+def _protection_plan(reader: _Reader, element: etree._Element, path: str) -> ProtectionPlan:
+    reviews: list[dt.date | None] = []
+    for group, group_path in reader.children(element, "Reviews", path):
+        dates = [_date((found.text or "").strip()) for found, _ in reader.children(group, "CPPreviewDate", group_path)]
+        reviews.extend(dates or [None])
+    return ProtectionPlan(
+        start_date=reader.date(element, "CPPstartDate", path),
+        end_date=reader.date(element, "CPPendDate", path),
+        initial_category=reader.first(element, "InitialCategoryOfAbuse", path),
+        latest_category=reader.first(element, "LatestCategoryOfAbuse", path),
+        previous_plans=_integer(reader.first(element, "NumberOfPreviousCPP", path)),
+        review_dates=tuple(reviews),
+    )
+
+
+def _episode(reader: _Reader, element: etree._Element, path: str) -> CinEpisode:
+    return CinEpisode(
+        referral_date=reader.date(element, "CINreferralDate", path),
+        referral_source=reader.first(element, "ReferralSource", path),
+        primary_need=reader.first(element, "PrimaryNeedCode", path),
+        closure_date=reader.date(element, "CINclosureDate", path),
+        closure_reason=reader.first(element, "ReasonForClosure", path),
+        icpc_date=reader.date(element, "DateOfInitialCPC", path),
+        assessments=tuple(_assessment(reader, e, p) for e, p in reader.children(element, "Assessments", path)),
+        cin_plans=tuple(
+            CinPlan(reader.date(e, "CINPlanStartDate", p), reader.date(e, "CINPlanEndDate", p))
+            for e, p in reader.children(element, "CINPlanDates", path)
+        ),
+        section47s=tuple(
+            Section47(
+                start_date=reader.date(e, "S47ActualStartDate", p),
+                icpc_target_date=reader.date(e, "InitialCPCtarget", p),
+                icpc_date=reader.date(e, "DateOfInitialCPC", p),
+                icpc_not_required=reader.flag(e, "ICPCnotRequired", p),
+            )
+            for e, p in reader.children(element, "Section47", path)
+        ),
+        referral_nfa=reader.flag(element, "ReferralNFA", path),
+        protection_plans=tuple(
+            _protection_plan(reader, e, p) for e, p in reader.children(element, "ChildProtectionPlans", path)
+        ),
+    )
+
+
+def _child(reader: _Reader, element: etree._Element, year: CollectionYear | None) -> CensusChild:
+    identifiers, ids_path = reader.group(element, "ChildIdentifiers", "")
+    characteristics, chars_path = reader.group(element, "ChildCharacteristics", "")
+    disabilities_group, disabilities_path = reader.group(characteristics, "Disabilities", chars_path)
+    disabilities = (
+        tuple((e.text or "").strip() for e, _ in reader.children(disabilities_group, "Disability", disabilities_path))
+        if disabilities_group is not None
+        else ()
+    )
+    return CensusChild(
+        la_child_id=reader.first(identifiers, "LAchildID", ids_path),
+        upn=reader.first(identifiers, "UPN", ids_path),
+        former_upn=reader.first(identifiers, "FormerUPN", ids_path),
+        upn_unknown=reader.first(identifiers, "UPNunknown", ids_path),
+        birth_date=reader.date(identifiers, "PersonBirthDate", ids_path),
+        expected_birth_date=reader.date(identifiers, "ExpectedPersonBirthDate", ids_path),
+        sex=_sex(reader, identifiers, ids_path, year),
+        death_date=reader.date(identifiers, "PersonDeathDate", ids_path),
+        ethnicity=reader.first(characteristics, "Ethnicity", chars_path),
+        disabilities=disabilities,
+        episodes=tuple(_episode(reader, e, p) for e, p in reader.children(element, "CINdetails", "")),
+    )
+
+
+def read_census(tree: etree._ElementTree, year: CollectionYear | None = None) -> tuple[CensusReturn, SourceLines]:
+    """Read a parsed return into memory, with the line of every element read.
+
+    With a `year`, the child's sex is read only from that year's element (`GenderCurrent` up
+    to 2024, `Sex` from 2025), as the year's rules expect; without one, from either.
+    """
+    reader = _Reader()
+    root = tree.getroot()
+    header = _header(reader, root)
+    children = []
+    container = root.find("Children")
+    if container is not None:
+        reader.note(container, "Children")
+        for index, element in enumerate(e for e in container if e.tag == "Child"):
+            reader.child = index
+            reader.note(element, "")
+            children.append(_child(reader, element, year))
+    return CensusReturn(header=header, children=tuple(children)), SourceLines(reader.lines)
+
+
+def read_return(source: bytes | str | Path, year: CollectionYear | None = None) -> CensusReturn:
+    """Read a return from a file or from bytes (without checking it against any schema)."""
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    return read_census(parse_return(data), year)[0]

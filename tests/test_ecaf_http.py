@@ -1,0 +1,146 @@
+"""National eCAF over real HTTP: the practitioner routes, the message endpoint, and delivery to ContactPoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from ics_interop.adapters.http import create_app, running_server
+from ics_interop.adapters.messaging import new_header
+from ics_interop.adapters.transport import HttpTransport
+
+from ics_interop import to_json, to_xml
+from ics_interop.examples import HANNAH_EPISODE_ID, LEE, MELANIE, STEVE, example_messages
+from ics_interop.messages import CafIndicatorUpdate, MessageType, StepDown, SystemRef
+from ics_interop.model.codes import SystemKind
+from test_ecaf_story import (
+    ASSESSMENT,
+    HANNAH_AT_NECAF,
+    ISLINGTON_ICS,
+    NATIONAL_ECAF,
+    FakeClock,
+    StandIn,
+    World,
+    consent,
+    moment,
+)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(moment(2010, 2, 10))
+
+
+@pytest.fixture
+def world(store_url: str, clock: FakeClock) -> Iterator[World]:
+    with World.opened(store_url, clock) as opened:
+        yield opened
+
+
+def _json(model: Any) -> Any:
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _error(response: httpx.Response) -> dict[str, str]:
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"id", "where", "message", "hint"}, body
+    error: dict[str, str] = body["error"]
+    return error
+
+
+def test_practitioners_and_systems_use_national_ecaf_over_http(world: World, clock: FakeClock) -> None:
+    # ContactPoint is a separate service: National eCAF's outbox reaches it over the HTTP binding.
+    contactpoint = StandIn(SystemRef(system=SystemKind.CONTACTPOINT, organisation_id="DCSF"), clock)
+    directory_app = create_app("ContactPoint stand-in", "", lambda body, kind: (*contactpoint(body, kind), True))
+
+    with running_server(world.ecaf.app()) as base, running_server(directory_app) as directory:
+        world.ecaf.connect("contactpoint", HttpTransport(directory))
+        with httpx.Client(base_url=base, timeout=10) as http:
+            # Melanie logs Hannah's CAF.
+            logged = http.post(
+                "/episodes",
+                json={
+                    "child": _json(HANNAH_AT_NECAF),
+                    "assessment": _json(ASSESSMENT),
+                    "consents": [_json(consent("C1", practitioner=MELANIE))],
+                    "by": _json(MELANIE),
+                    "episodeId": HANNAH_EPISODE_ID,
+                },
+            )
+            assert logged.status_code == 201, logged.text
+            assert logged.json()["episodeId"] == HANNAH_EPISODE_ID
+            assert "closureReason" not in logged.json()  # the standard's JSON: no nulls
+
+            # Steve has no consent: 403, with the rule, and the refusal is on the audit.
+            read = {"practitionerId": STEVE.practitioner_id, "organisationId": "LA206-HSG", "reason": "arrears"}
+            refused = http.get(f"/episodes/{HANNAH_EPISODE_ID}", params=read)
+            assert refused.status_code == 403
+            assert _error(refused)["id"] == "CAF-002"
+            audit = http.get("/audit/access", params={"episodeId": HANNAH_EPISODE_ID}).json()
+            assert audit[-1]["action"] == "read-refused"
+            assert audit[-1]["practitionerId"] == STEVE.practitioner_id
+
+            # Melanie may read it.
+            mine = {"practitionerId": MELANIE.practitioner_id, "reason": "prepare the TAC meeting"}
+            assert http.get(f"/episodes/{HANNAH_EPISODE_ID}", params=mine).status_code == 200
+
+            # An action for someone outside the TAC breaks CAF-005: 422, nothing stored.
+            action = {
+                "ownerId": LEE.practitioner_id,
+                "description": "Call the young carers' group.",
+                "dueOn": "2010-03-05",
+            }
+            bad_action = http.post(f"/episodes/{HANNAH_EPISODE_ID}/actions", json={**action, "by": _json(MELANIE)})
+            assert bad_action.status_code == 422
+            assert _error(bad_action)["id"] == "CAF-005"
+            member = {"practitioner": _json(LEE), "by": _json(MELANIE)}
+            assert http.post(f"/episodes/{HANNAH_EPISODE_ID}/tac-members", json=member).status_code == 200
+            created = http.post(f"/episodes/{HANNAH_EPISODE_ID}/actions", json={**action, "by": _json(MELANIE)})
+            assert created.status_code == 201
+            assert created.json()["ownerId"] == LEE.practitioner_id
+
+            # Bad input gets a structured error naming the member and the constraint.
+            missing = http.post("/episodes", json={"child": _json(HANNAH_AT_NECAF)})
+            assert missing.status_code == 422
+            assert _error(missing)["id"] == "MODEL-MISSING"
+            assert _error(http.get("/episodes/NOPE", params=mine))["id"] == "NECAF-001"
+            assert http.get("/reports/open-episodes", params={"olderThanDays": -1}).status_code == 422
+
+            # Islington's ICS steps the case down through the standard's message endpoint.
+            step_down = example_messages()[MessageType.STEP_DOWN]
+            assert isinstance(step_down, StepDown)
+            clock.on(2010, 10, 1, 15)
+            message = step_down.model_copy(
+                update={"header": new_header(MessageType.STEP_DOWN, ISLINGTON_ICS, NATIONAL_ECAF, clock.now)}
+            )
+            delivered = http.post("/messages", content=to_xml(message), headers={"Content-Type": "application/xml"})
+            assert delivered.status_code == 200, delivered.text
+            assert b"accepted" in delivered.content
+
+            # Management reporting: open for more than 200 days on 2010-10-01 (233 days).
+            report = http.get("/reports/open-episodes", params={"olderThanDays": 200}).json()
+            assert [(r["episodeId"], r["daysOpen"]) for r in report] == [(HANNAH_EPISODE_ID, 233)]
+
+            # A migration batch through the migration route: a report per episode.
+            batch = example_messages()[MessageType.MIGRATION_BATCH]
+            imported = http.post("/migrations", content=to_json(batch), headers={"Content-Type": "application/json"})
+            assert imported.status_code == 200, imported.text
+            assert [r["outcome"] for r in imported.json()["results"]] == ["imported", "imported"]
+
+            # The OpenAPI document describes the routes and their bodies.
+            paths = http.get("/openapi.json").json()["paths"]
+            assert {"/episodes", "/episodes/{episode_id}/referrals", "/migrations", "/messages"} <= set(paths)
+
+        # The F3 messages written with the changes reach ContactPoint over HTTP.
+        acks = world.ecaf.deliver()
+        assert acks
+        assert all(a.status.value == "accepted" for a in acks)
+        assert next(u.completed_by.practitioner_id for u in contactpoint.of_type(CafIndicatorUpdate)) == (
+            MELANIE.practitioner_id
+        )
+        assert world.pending() == []
+    assert dt.date(2010, 2, 10) == world.read().opened_on

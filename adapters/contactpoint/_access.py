@@ -1,0 +1,175 @@
+"""Who may use the directory, and the audit log of every use.
+
+Only registered users may search or view, each with a role (`DirectoryRole`), and every
+access states a reason. Every access is written to the audit log (`cp_audit`): who, when,
+which records, the reason, and the outcome, including searches and views that were refused,
+found nothing, or were malformed. A child-protection user overriding a child's shielding
+also raises an alert (`cp_audit_alert`), for someone to look at.
+
+The audit entry of a successful access is written in the same transaction as the reads it
+records, so no record is ever shown without its entry; the entry of a failed access is
+written on its own, after the failure, so the failure is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from ._errors import AccessRefused, DirectoryError, RecordNotFound
+from ._tables import DirectoryTables
+from ._views import AuditAlert, AuditEntry, DirectoryRole
+
+__all__ = ["AuditLog", "Viewer", "authorise", "outcome_of"]
+
+
+@attrs.frozen
+class Viewer:
+    """A registered user of the directory, as an access is made."""
+
+    practitioner_id: str
+    role: DirectoryRole
+    organisation_id: str
+
+
+def authorise(
+    connection: Connection,
+    tables: DirectoryTables,
+    practitioner_id: str | None,
+    reason: str | None,
+    *,
+    roles: Iterable[DirectoryRole] = tuple(DirectoryRole),
+    reason_required: bool = True,
+) -> Viewer:
+    """The registered user making an access, or `AccessRefused`: unregistered, wrong role, or no reason."""
+    if not practitioner_id:
+        raise AccessRefused(
+            "CP-ACCESS-UNREGISTERED",
+            "no practitioner is named: the directory is open to registered practitioners only",
+            where="X-Practitioner-Id",
+            hint="send your directory user ID in the X-Practitioner-Id header",
+        )
+    row = connection.execute(
+        select(tables.practitioner).where(tables.practitioner.c.practitioner_id == practitioner_id)
+    ).first()
+    if row is None:
+        raise AccessRefused(
+            "CP-ACCESS-UNREGISTERED",
+            f"{practitioner_id} is not a registered practitioner of the directory",
+            where="X-Practitioner-Id",
+            hint="ask a data manager to register you (POST /practitioners)",
+        )
+    viewer = Viewer(row.practitioner_id, DirectoryRole(row.role), row.organisation_id)
+    allowed = tuple(roles)
+    if viewer.role not in allowed:
+        raise AccessRefused(
+            "CP-ACCESS-ROLE",
+            f"the role {viewer.role.value!r} may not do this",
+            where="X-Practitioner-Id",
+            hint="this needs the role " + " or ".join(repr(r.value) for r in allowed),
+        )
+    if reason_required and not (reason or "").strip():
+        raise AccessRefused(
+            "CP-ACCESS-REASON",
+            "no reason is given for the access: every access to the directory states why",
+            where="X-Access-Reason",
+            hint="say why you need the record, in the X-Access-Reason header (for example 'school attendance concern')",
+        )
+    return viewer
+
+
+def outcome_of(error: DirectoryError) -> str:
+    """The audit outcome of a failed access."""
+    if isinstance(error, AccessRefused):
+        return "refused"
+    if isinstance(error, RecordNotFound):
+        return "not-found"
+    return "invalid"
+
+
+class AuditLog:
+    """Writes and reads the audit log and its alerts."""
+
+    def __init__(self, tables: DirectoryTables) -> None:
+        self.tables = tables
+
+    def write(
+        self,
+        connection: Connection,
+        *,
+        at: dt.datetime,
+        practitioner_id: str | None,
+        action: str,
+        outcome: str,
+        reason: str | None,
+        records: Sequence[str] = (),
+        query: dict[str, Any] | None = None,
+        detail: str = "",
+        alerts: Iterable[tuple[str, str]] = (),
+    ) -> int:
+        """Record one access; `alerts` are (ContactPoint ID, reason) pairs of shielding overridden."""
+        result = connection.execute(
+            insert(self.tables.audit).values(
+                at=at,
+                practitioner_id=(practitioner_id or "(none)")[:64],
+                action=action,
+                outcome=outcome,
+                reason=(reason or "")[:1000],
+                records=list(records),
+                query=query or {},
+                detail=detail[:1000],
+            )
+        )
+        (audit_id,) = result.inserted_primary_key or (None,)
+        if audit_id is None:
+            raise RuntimeError("the database gave the audit entry no ID")
+        for contactpoint_id, alert_reason in alerts:
+            connection.execute(
+                insert(self.tables.audit_alert).values(
+                    audit_id=audit_id,
+                    at=at,
+                    kind="shielding-override",
+                    practitioner_id=(practitioner_id or "")[:64],
+                    contactpoint_id=contactpoint_id,
+                    reason=alert_reason[:1000],
+                )
+            )
+        return int(audit_id)
+
+    def entries(
+        self,
+        connection: Connection,
+        *,
+        contactpoint_id: str | None = None,
+        practitioner_id: str | None = None,
+        limit: int = 500,
+    ) -> list[AuditEntry]:
+        """The most recent entries first, for one record or one user if asked."""
+        audit = self.tables.audit
+        query = select(audit).order_by(audit.c.audit_id.desc())
+        if practitioner_id is not None:
+            query = query.where(audit.c.practitioner_id == practitioner_id)
+        entries = []
+        # The record IDs are a JSON list; filtering them here keeps one query for both databases.
+        for row in connection.execute(query).mappings():
+            if contactpoint_id is not None and contactpoint_id not in row["records"]:
+                continue
+            entries.append(AuditEntry.model_validate({**row, "at": _aware(row["at"])}))
+            if len(entries) >= limit:
+                break
+        return entries
+
+    def alerts(self, connection: Connection) -> list[AuditAlert]:
+        """Every alert, the most recent first."""
+        alert = self.tables.audit_alert
+        rows = connection.execute(select(alert).order_by(alert.c.alert_id.desc())).mappings()
+        return [AuditAlert.model_validate({**row, "at": _aware(row["at"])}) for row in rows]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -1,0 +1,414 @@
+"""The directory's feed: applying F1, F2 and F3 messages to children's records.
+
+Every message names a child; the child is matched (`_matching`) and the message applied to
+that record, or a new record is made, or the message is held for a data manager (the
+acknowledgement says so with the warning ``CP-MATCH-HELD``). The feed is one way (seed
+§5.2): the directory never answers a sender with anything but the acknowledgement.
+
+What a message brings:
+
+- the child's details (all three types carry them): the record takes the details of the
+  most recently created message, keeps the names it replaces as former names, and gains the
+  sender's identifiers;
+- ChildIdentityUpdate: a date of death, which keeps the record live one more year;
+- InvolvementStarted / InvolvementEnded: the involvement, keyed by the sender and its own
+  involvement ID (a resent start updates it; an end keeps it visible for a year, seed §3.1);
+- CafIndicatorUpdate: the CAF indicator of the sending eCAF system, replaced by its later
+  updates and removed when it says no CAF exists (seed §5.1, §5.3).
+
+A message older than what the record already holds from the same source changes nothing
+of it (messages may arrive out of order after a retry).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+from ics_interop import Finding, Severity
+from ics_interop.codecs import from_json_data
+from ics_interop.messages import (
+    CafIndicatorUpdate,
+    ChildIdentityUpdate,
+    InvolvementEnded,
+    InvolvementStarted,
+    Message,
+)
+from ics_interop.model import Child, ChildIdentifiers, PersonName
+from ics_interop.model.identifiers import contactpoint_id_check_digit
+
+from ..messaging import Clock, HandlerRefusal
+from ._errors import DirectoryConflict
+from ._matching import (
+    ChildMatch,
+    child_postcode,
+    identifier_keys,
+    match_child,
+    name_key,
+    serialise_matching,
+)
+from ._tables import DirectoryTables
+
+__all__ = ["FEED_TYPES", "HELD_RULE", "DirectoryFeed", "FeedMessage"]
+
+FeedMessage = ChildIdentityUpdate | InvolvementStarted | InvolvementEnded | CafIndicatorUpdate
+FEED_TYPES = (ChildIdentityUpdate, InvolvementStarted, InvolvementEnded, CafIndicatorUpdate)
+
+HELD_RULE = "CP-MATCH-HELD"
+
+
+def _json(model: Any) -> Any:
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+class DirectoryFeed:
+    """Applies feed messages to the directory's records, inside the receiver's transaction."""
+
+    def __init__(self, tables: DirectoryTables, clock: Clock) -> None:
+        self.tables = tables
+        self.clock = clock
+
+    # --- the receiver's handler -------------------------------------------------------------
+
+    def handle(self, connection: Connection, message: Message) -> list[Finding]:
+        """Match the message's child and apply it, or hold it; warnings for the acknowledgement."""
+        if not isinstance(message, FEED_TYPES):
+            raise TypeError(f"not a directory feed message: {message.message_type.value}")
+        sender = message.header.sender.organisation_id
+        child = message.child
+        serialise_matching(connection, child)
+        waiting = self._held_earlier(connection, message)
+        if waiting is not None:
+            match = ChildMatch(
+                held="an earlier message about this child is held for a data manager", candidates=waiting
+            )
+        else:
+            match = match_child(connection, self.tables, child, sender, pinned=self._pinned(connection, message))
+        if match.held is not None:
+            self._hold(connection, message, match)
+            return [
+                Finding(
+                    HELD_RULE,
+                    Severity.WARNING,
+                    "accepted and held for a data manager: the child could not be matched with confidence to the "
+                    "directory's records, so nothing is shown until a data manager has matched it",
+                    path="child",
+                    hint="nothing to resend; sending the child's NHS number or UPN helps the directory match it",
+                )
+            ]
+        contactpoint_id = match.contactpoint_id
+        if contactpoint_id is None:
+            if isinstance(message, InvolvementEnded):
+                raise HandlerRefusal(
+                    "CP-INV-UNKNOWN",
+                    f"involvement {message.involvement_id} of {sender} is not in the directory, so it cannot end",
+                    path="involvementId",
+                    hint="send the InvolvementStarted first (with the end date if it has ended already)",
+                )
+            contactpoint_id = self.create_record(connection, child)
+        self.apply(connection, contactpoint_id, message, refuse=True)
+        return []
+
+    # --- records ----------------------------------------------------------------------------
+
+    def create_record(self, connection: Connection, child: Child, *, shielded: bool = False) -> str:
+        """A new record for `child`; it keeps a ContactPoint ID the child already carries if no record has it."""
+        wanted = child.identifiers.contactpoint_id
+        if wanted is not None and not self._exists(connection, wanted):
+            # A record re-loaded from another instance of the directory keeps its ID (the examples do this).
+            contactpoint_id = str(wanted)
+        else:
+            contactpoint_id = self._new_id(connection)
+        now = self.clock()
+        connection.execute(
+            insert(self.tables.child).values(
+                contactpoint_id=contactpoint_id,
+                status="live",
+                details={},
+                details_as_of=dt.datetime(1900, 1, 1, tzinfo=dt.UTC),  # older than any message
+                shielded=shielded,
+                created_at=now,
+            )
+        )
+        return contactpoint_id
+
+    def _exists(self, connection: Connection, contactpoint_id: str) -> bool:
+        child = self.tables.child
+        return (
+            connection.execute(
+                select(child.c.contactpoint_id).where(child.c.contactpoint_id == contactpoint_id)
+            ).first()
+            is not None
+        )
+
+    def _new_id(self, connection: Connection) -> str:
+        while True:
+            digits = f"{secrets.randbelow(10**9):09d}"
+            candidate = f"CP{digits}{contactpoint_id_check_digit(digits)}"
+            if not self._exists(connection, candidate):
+                return candidate
+
+    def apply(self, connection: Connection, contactpoint_id: str, message: FeedMessage, *, refuse: bool) -> None:
+        """Apply a message to one record. `refuse`: answer an impossible message with a refusal (the feed),
+        rather than a `DirectoryConflict` (a data manager's resolution)."""
+        row = connection.execute(
+            select(self.tables.child.c.status).where(self.tables.child.c.contactpoint_id == contactpoint_id)
+        ).one()
+        if row.status != "live":
+            problem = "the child's record is archived: the directory holds children up to the 18th birthday"
+            if refuse:
+                raise HandlerRefusal(
+                    "CP-ARCHIVED",
+                    problem,
+                    path="child",
+                    hint="stop sending this child; the record cannot change once archived",
+                )
+            raise DirectoryConflict("CP-ARCHIVED", problem, where="contactpointId", hint="choose a live record")
+        sender = message.header.sender.organisation_id
+        as_of = message.header.created_at
+        self._bind_identifiers(connection, contactpoint_id, message.child, sender)
+        self._store_details(connection, contactpoint_id, message.child, as_of)
+        if isinstance(message, ChildIdentityUpdate):
+            if message.died_on is not None:
+                connection.execute(
+                    update(self.tables.child)
+                    .where(self.tables.child.c.contactpoint_id == contactpoint_id)
+                    .values(died_on=message.died_on)
+                )
+        elif isinstance(message, InvolvementStarted):
+            self._start_involvement(connection, contactpoint_id, message)
+        elif isinstance(message, InvolvementEnded):
+            self._end_involvement(connection, contactpoint_id, message, refuse=refuse)
+        else:
+            self._caf_indicator(connection, contactpoint_id, message)
+
+    def _bind_identifiers(self, connection: Connection, contactpoint_id: str, child: Child, sender: str) -> None:
+        ident = self.tables.identifier
+        for scheme, scope, value in identifier_keys(child, sender):
+            owner = connection.execute(
+                select(ident.c.contactpoint_id).where(
+                    ident.c.scheme == scheme, ident.c.scope == scope, ident.c.value == value
+                )
+            ).first()
+            if owner is None:
+                connection.execute(
+                    insert(ident).values(scheme=scheme, scope=scope, value=value, contactpoint_id=contactpoint_id)
+                )
+            elif owner.contactpoint_id != contactpoint_id:
+                # Matching never gets here for the feed; a data manager's resolution can.
+                raise DirectoryConflict(
+                    "CP-IDENTIFIER-CONFLICT",
+                    f"the message's {scheme} identifier {value} belongs to record {owner.contactpoint_id}",
+                    where=f"child.identifiers.{scheme}",
+                    hint=f"merge the message into {owner.contactpoint_id} instead",
+                )
+
+    def _store_details(self, connection: Connection, contactpoint_id: str, child: Child, as_of: dt.datetime) -> None:
+        table = self.tables.child
+        row = connection.execute(
+            select(table.c.details, table.c.details_as_of).where(table.c.contactpoint_id == contactpoint_id)
+        ).one()
+        if row.details and as_of < _aware(row.details_as_of):
+            return  # the record already has newer details
+        previous = Child.model_validate(row.details) if row.details else None
+        former: list[PersonName] = []
+        for name in [*(previous.former_names if previous else []), *child.former_names]:
+            if name != child.name and name not in former:
+                former.append(name)
+        if previous is not None and previous.name != child.name and previous.name not in former:
+            former.append(previous.name)
+        nhs = child.identifiers.nhs_number or (previous.identifiers.nhs_number if previous else None)
+        upn = child.identifiers.upn or (previous.identifiers.upn if previous else None)
+        # The sender's local ID is kept in the identifier table, scoped by sender; the record names no sender's ID.
+        stored = child.model_copy(
+            update={
+                "identifiers": ChildIdentifiers(contactpoint_id=contactpoint_id, nhs_number=nhs, upn=upn),
+                "former_names": former,
+            }
+        )
+        connection.execute(
+            update(table)
+            .where(table.c.contactpoint_id == contactpoint_id)
+            .values(
+                details=_json(stored),
+                details_as_of=as_of,
+                date_of_birth=child.date_of_birth or child.expected_date_of_birth,
+                postcode_key=child_postcode(child),
+            )
+        )
+        names = self.tables.name
+        connection.execute(delete(names).where(names.c.contactpoint_id == contactpoint_id))
+        connection.execute(
+            insert(names),
+            [
+                {
+                    "contactpoint_id": contactpoint_id,
+                    "family_key": name_key(name.family_name),
+                    "given_key": name_key(name.given_names),
+                    "current": name == stored.name,
+                }
+                for name in [stored.name, *stored.former_names]
+            ],
+        )
+
+    # --- involvements and the CAF indicator -------------------------------------------------
+
+    def _involvement_row(self, connection: Connection, sender: str, involvement_id: str) -> Any:
+        inv = self.tables.involvement
+        return connection.execute(
+            select(inv).where(inv.c.sender == sender, inv.c.involvement_id == involvement_id)
+        ).first()
+
+    def _pinned(self, connection: Connection, message: FeedMessage) -> str | None:
+        """The record an involvement already on file names: as good as an identifier."""
+        if isinstance(message, InvolvementStarted):
+            involvement_id = message.involvement.involvement_id
+        elif isinstance(message, InvolvementEnded):
+            involvement_id = message.involvement_id
+        else:
+            return None
+        row = self._involvement_row(connection, message.header.sender.organisation_id, involvement_id)
+        return None if row is None else str(row.contactpoint_id)
+
+    def _start_involvement(self, connection: Connection, contactpoint_id: str, message: InvolvementStarted) -> None:
+        inv = self.tables.involvement
+        sender = message.header.sender.organisation_id
+        involvement = message.involvement
+        values = {
+            "contactpoint_id": contactpoint_id,
+            "organisation_id": involvement.service.organisation.organisation_id,
+            "sensitive": involvement.service.sensitive.value if involvement.service.sensitive else None,
+            "start_date": involvement.start_date,
+            "end_date": involvement.end_date,
+            "as_of": message.header.created_at,
+            "details": _json(involvement),
+        }
+        row = self._involvement_row(connection, sender, involvement.involvement_id)
+        if row is None:
+            connection.execute(insert(inv).values(sender=sender, involvement_id=involvement.involvement_id, **values))
+        elif message.header.created_at >= _aware(row.as_of):
+            connection.execute(update(inv).where(inv.c.row_id == row.row_id).values(**values))
+
+    def _end_involvement(
+        self, connection: Connection, contactpoint_id: str, message: InvolvementEnded, *, refuse: bool
+    ) -> None:
+        inv = self.tables.involvement
+        sender = message.header.sender.organisation_id
+        row = self._involvement_row(connection, sender, message.involvement_id)
+        if row is None:
+            problem = f"involvement {message.involvement_id} of {sender} is not in the directory, so it cannot end"
+            if refuse:
+                raise HandlerRefusal(
+                    "CP-INV-UNKNOWN",
+                    problem,
+                    path="involvementId",
+                    hint="send the InvolvementStarted first (with the end date if it has ended)",
+                )
+            raise DirectoryConflict(
+                "CP-INV-UNKNOWN",
+                problem,
+                where="involvementId",
+                hint="resolve the held message that starts the involvement first",
+            )
+        if message.header.created_at < _aware(row.as_of):
+            return
+        details = dict(row.details)
+        details["endDate"] = message.end_date.isoformat()
+        connection.execute(
+            update(inv)
+            .where(inv.c.row_id == row.row_id)
+            .values(
+                contactpoint_id=contactpoint_id,
+                end_date=message.end_date,
+                as_of=message.header.created_at,
+                details=details,
+            )
+        )
+
+    def _caf_indicator(self, connection: Connection, contactpoint_id: str, message: CafIndicatorUpdate) -> None:
+        caf = self.tables.caf_indicator
+        sender = message.header.sender.organisation_id
+        key = (caf.c.contactpoint_id == contactpoint_id) & (caf.c.sender == sender)
+        row = connection.execute(select(caf.c.as_of).where(key)).first()
+        if row is not None and message.header.created_at < _aware(row.as_of):
+            return  # a later update from the same eCAF system is already here
+        connection.execute(delete(caf).where(key))
+        if message.caf_exists:
+            connection.execute(
+                insert(caf).values(
+                    contactpoint_id=contactpoint_id,
+                    sender=sender,
+                    updated_on=message.updated_on,
+                    as_of=message.header.created_at,
+                    completed_by=_json(message.completed_by),
+                    lead_professional=_json(message.lead_professional) if message.lead_professional else None,
+                )
+            )
+
+    # --- holding for a data manager ---------------------------------------------------------
+
+    def _held_earlier(self, connection: Connection, message: FeedMessage) -> tuple[str, ...] | None:
+        """If an earlier message about the same child from the same sender is held, this one waits behind it."""
+        queue = self.tables.match_queue
+        sender = message.header.sender.organisation_id
+        ids = message.child.identifiers
+        same = []
+        if ids.local_id:
+            same.append(queue.c.local_id == ids.local_id)
+        if ids.nhs_number:
+            same.append(queue.c.nhs_number == ids.nhs_number)
+        involvement_id = _involvement_id(message)
+        if involvement_id:
+            same.append(queue.c.involvement_id == involvement_id)
+        if not same:
+            return None
+        condition = same[0]
+        for other in same[1:]:
+            condition = condition | other
+        row = connection.execute(
+            select(queue.c.candidates)
+            .where(queue.c.status == "held", queue.c.sender == sender, condition)
+            .order_by(queue.c.entry_id)
+        ).first()
+        return None if row is None else tuple(row.candidates)
+
+    def _hold(self, connection: Connection, message: FeedMessage, match: ChildMatch) -> None:
+        ids = message.child.identifiers
+        connection.execute(
+            insert(self.tables.match_queue).values(
+                received_at=self.clock(),
+                message_id=message.header.message_id,
+                message_type=message.message_type.value,
+                sender=message.header.sender.organisation_id,
+                local_id=ids.local_id,
+                nhs_number=ids.nhs_number,
+                involvement_id=_involvement_id(message),
+                reason=match.held or "",
+                candidates=list(match.candidates),
+                message=_json(message),
+                status="held",
+            )
+        )
+
+    def held_message(self, data: Any) -> FeedMessage:
+        """A held message back from the queue."""
+        message = from_json_data(data)
+        if not isinstance(message, FEED_TYPES):
+            raise TypeError(f"the queue holds a {message.message_type.value}, not a feed message")
+        return message
+
+
+def _involvement_id(message: FeedMessage) -> str | None:
+    if isinstance(message, InvolvementStarted):
+        return str(message.involvement.involvement_id)
+    if isinstance(message, InvolvementEnded):
+        return str(message.involvement_id)
+    return None

@@ -1,0 +1,239 @@
+"""Matching an incoming child to the directory's records, so that no child gets two.
+
+Duplicates were a real failure of the national directory: a shielded child's location
+leaked through an unshielded duplicate (DOMAIN.md). So the directory matches on what it
+can trust, and where it cannot be sure it does not guess: the message is held for a data
+manager.
+
+1. Identifiers first: the ContactPoint ID, the NHS number, the UPN, the sender's own local ID
+   (scoped by sender: two systems' local IDs never meet), and for an involvement already on
+   record, the involvement itself. All hits must be the same record, and that record must
+   not contradict the message (another NHS number; both name and date of birth different).
+2. Otherwise name, date of birth and postcode: a record with the same family name (current
+   or former), date of birth, first given name and postcode, and no identifier that says
+   otherwise, is the child. The same name and date of birth with a different or missing
+   postcode, or two such records, is held: it may be the same child, moved.
+3. No record shares family name, date of birth and first given name: a new child (twins
+   share the rest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Iterable
+
+import attrs
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
+
+from ics_interop.model import Child
+from ics_interop.model.codes import Gender
+
+from ._tables import DirectoryTables
+
+__all__ = ["ChildMatch", "identifier_keys", "match_child", "name_key", "postcode_key", "serialise_matching"]
+
+
+def name_key(value: str) -> str:
+    """A name as the directory compares it: no accents, no case, punctuation as spaces, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
+
+
+def postcode_key(value: str | None) -> str | None:
+    """A postcode as the directory compares it: capitals, no spaces."""
+    if value is None:
+        return None
+    key = "".join(value.split()).upper()
+    return key or None
+
+
+def child_postcode(child: Child) -> str | None:
+    """The postcode of the child's address, or last-known address."""
+    address = child.address or child.last_known_address
+    return postcode_key(address.postcode) if address is not None else None
+
+
+def identifier_keys(child: Child, sender: str) -> list[tuple[str, str, str]]:
+    """The (scheme, scope, value) keys of a child's identifiers, the local ID scoped by its sender."""
+    ids = child.identifiers
+    keys = []
+    if ids.nhs_number:
+        keys.append(("nhs", "", ids.nhs_number))
+    if ids.upn:
+        keys.append(("upn", "", ids.upn))
+    if ids.local_id:
+        keys.append(("local", sender, ids.local_id))
+    return keys
+
+
+@attrs.frozen
+class ChildMatch:
+    """The outcome of matching: a record, a new child (perhaps with an ID to adopt), or a hold."""
+
+    contactpoint_id: str | None = None
+    held: str | None = None  # why the message is held for a data manager
+    candidates: tuple[str, ...] = ()
+
+
+def serialise_matching(connection: Connection, child: Child) -> None:
+    """On PostgreSQL, let one transaction at a time match children of the same family name and birth date.
+
+    Without it, two messages about the same new child arriving at once could each create a
+    record. (Identifiers are unique in the table, which catches the case where both carry one.)
+    """
+    if connection.dialect.name != "postgresql":
+        return  # SQLite allows one writer at a time already
+    born = child.date_of_birth or child.expected_date_of_birth
+    digest = hashlib.blake2b(f"{name_key(child.name.family_name)}|{born}".encode(), digest_size=8).digest()
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(digest, "big", signed=True)})
+
+
+def _names(connection: Connection, tables: DirectoryTables, contactpoint_id: str) -> list[tuple[str, str]]:
+    rows = connection.execute(
+        select(tables.name.c.family_key, tables.name.c.given_key).where(
+            tables.name.c.contactpoint_id == contactpoint_id
+        )
+    ).all()
+    return [(row.family_key, row.given_key) for row in rows]
+
+
+def _first(given_key: str) -> str:
+    return given_key.split(" ", 1)[0]
+
+
+def _child_names(child: Child) -> list[tuple[str, str]]:
+    return [(name_key(n.family_name), name_key(n.given_names)) for n in [child.name, *child.former_names]]
+
+
+def _identifiers_of(connection: Connection, tables: DirectoryTables, contactpoint_id: str) -> set[tuple[str, str, str]]:
+    ident = tables.identifier
+    rows = connection.execute(
+        select(ident.c.scheme, ident.c.scope, ident.c.value).where(ident.c.contactpoint_id == contactpoint_id)
+    ).all()
+    return {(row.scheme, row.scope, row.value) for row in rows}
+
+
+def _contradicts(
+    held: set[tuple[str, str, str]], keys: Iterable[tuple[str, str, str]], schemes: tuple[str, ...]
+) -> bool:
+    """Whether a record holds, for one of `schemes` (in the same scope), a value other than the message's."""
+    for scheme, scope, value in keys:
+        if scheme not in schemes:
+            continue
+        if any(s == scheme and sc == scope and v != value for s, sc, v in held):
+            return True
+    return False
+
+
+def match_child(
+    connection: Connection,
+    tables: DirectoryTables,
+    child: Child,
+    sender: str,
+    *,
+    pinned: str | None = None,
+) -> ChildMatch:
+    """Find the record `child` (as `sender` sends it) is about; `pinned` is a record an involvement already names."""
+    keys = identifier_keys(child, sender)
+    hits: set[str] = set()
+    if pinned is not None:
+        hits.add(pinned)
+    sent_id = child.identifiers.contactpoint_id
+    sent_id_known = False
+    if sent_id is not None:
+        found = connection.execute(
+            select(tables.child.c.contactpoint_id).where(tables.child.c.contactpoint_id == sent_id)
+        ).first()
+        if found is not None:
+            hits.add(sent_id)
+            sent_id_known = True
+    ident = tables.identifier
+    for scheme, scope, value in keys:
+        row = connection.execute(
+            select(ident.c.contactpoint_id).where(
+                ident.c.scheme == scheme, ident.c.scope == scope, ident.c.value == value
+            )
+        ).first()
+        if row is not None:
+            hits.add(row.contactpoint_id)
+    if len(hits) > 1:
+        return ChildMatch(held="the child's identifiers point at more than one record", candidates=tuple(sorted(hits)))
+    if hits:
+        return _confirm(connection, tables, child, keys, hits.pop(), sent_id, sent_id_known)
+    return _by_details(connection, tables, child, keys)
+
+
+def _confirm(
+    connection: Connection,
+    tables: DirectoryTables,
+    child: Child,
+    keys: list[tuple[str, str, str]],
+    record: str,
+    sent_id: str | None,
+    sent_id_known: bool,
+) -> ChildMatch:
+    """An identifier names one record: take it, unless the record contradicts the message."""
+    if sent_id is not None and not sent_id_known:
+        return ChildMatch(
+            held="the ContactPoint ID sent is not the ID of the record the other identifiers name", candidates=(record,)
+        )
+    if _contradicts(_identifiers_of(connection, tables, record), keys, ("nhs",)):
+        return ChildMatch(held="the record the identifiers name has a different NHS number", candidates=(record,))
+    row = connection.execute(select(tables.child.c.date_of_birth).where(tables.child.c.contactpoint_id == record)).one()
+    born = child.date_of_birth or child.expected_date_of_birth
+    families = {family for family, _ in _names(connection, tables, record)}
+    if row.date_of_birth != born and not families & {family for family, _ in _child_names(child)}:
+        return ChildMatch(
+            held="the record the identifiers name has a different name and date of birth", candidates=(record,)
+        )
+    return ChildMatch(contactpoint_id=record)
+
+
+def _by_details(
+    connection: Connection, tables: DirectoryTables, child: Child, keys: list[tuple[str, str, str]]
+) -> ChildMatch:
+    """No identifier is known: match on name, date of birth and postcode, or hold."""
+    born = child.date_of_birth or child.expected_date_of_birth
+    names = _child_names(child)
+    families = sorted({family for family, _ in names})
+    firsts = {_first(given) for _, given in names}
+    rows = connection.execute(
+        select(tables.child.c.contactpoint_id, tables.child.c.postcode_key, tables.child.c.details)
+        .join(tables.name, tables.name.c.contactpoint_id == tables.child.c.contactpoint_id)
+        .where(tables.name.c.family_key.in_(families), tables.child.c.date_of_birth == born)
+        .distinct()
+    ).all()
+    likely = []
+    for row in rows:
+        if not firsts & {_first(given) for _, given in _names(connection, tables, row.contactpoint_id)}:
+            continue  # a brother or sister born the same day
+        # An identifier of the same kind with another value says it is another child.
+        if _contradicts(_identifiers_of(connection, tables, row.contactpoint_id), keys, ("nhs", "local")):
+            continue
+        likely.append(row)
+    if not likely:
+        return ChildMatch()
+    if len(likely) > 1:
+        return ChildMatch(
+            held="more than one record has the child's name and date of birth",
+            candidates=tuple(sorted(r.contactpoint_id for r in likely)),
+        )
+    (row,) = likely
+    postcode = child_postcode(child)
+    gender = Gender(row.details["gender"])
+    genders_agree = Gender.NOT_KNOWN in (gender, child.gender) or gender == child.gender
+    if postcode is not None and postcode == row.postcode_key and genders_agree:
+        if child.identifiers.contactpoint_id is not None:
+            # The details are this record's, but the sender holds an ID the directory never gave it.
+            return ChildMatch(
+                held="the child's details match a record, but the ContactPoint ID sent is not that record's",
+                candidates=(row.contactpoint_id,),
+            )
+        return ChildMatch(contactpoint_id=row.contactpoint_id)
+    return ChildMatch(
+        held="a record has the child's name and date of birth, but not the same postcode, and no identifier in common",
+        candidates=(row.contactpoint_id,),
+    )

@@ -41,6 +41,7 @@ from .schemagen import EXAMPLES_FOLDER, XSD_FILE, version_folder
 from .shape import FieldShape, shape_of, walk_models
 
 __all__ = [
+    "REQUIREMENTS_FILE",
     "DictionaryRow",
     "Flow",
     "FlowParticipant",
@@ -429,7 +430,7 @@ def load_flows(path: Path) -> list[Flow]:
     for entry in raw.get("flow", []):
         fid = entry.get("id", "?")
         participants = tuple(
-            FlowParticipant(id=p["id"], label=p["label"], system=p.get("system", ""))
+            FlowParticipant(id=p.get("id", ""), label=p.get("label", ""), system=p.get("system", ""))
             for p in entry.get("participant", [])
         )
         steps = tuple(
@@ -456,6 +457,8 @@ def load_flows(path: Path) -> list[Flow]:
         if len(set(ids)) != len(ids):
             problems.append(f"flow {fid}: two participants share an ID")
         for p in participants:
+            if not p.label:
+                problems.append(f"flow {fid}: participant {p.id!r} has no label")
             if not _PARTICIPANT_ID.match(p.id) or p.id.lower() in _MERMAID_WORDS:
                 problems.append(
                     f"flow {fid}: participant ID {p.id!r} must be letters, digits and '_', not a Mermaid word"
@@ -548,7 +551,8 @@ def flows_page(flows: Sequence[Flow]) -> str:
     )
     for flow in flows:
         out.append(f"\n## {flow.id}: {_text(flow.title)} {{#{_anchor(flow.id)}}}\n\n")
-        out.append(f"{_text(flow.summary)} (seed {_text(flow.seed)})\n\n")
+        source = f"seed {flow.seed}" if flow.seed.startswith("§") else flow.seed
+        out.append(f"{_text(flow.summary)} ({_text(source)})\n\n")
         out.append(sequence_diagram(flow) + "\n")
         rows = []
         for step in flow.steps:

@@ -210,11 +210,18 @@ def _check_record(element: etree._Element, index: int | None) -> list[Finding]:
     return _content_findings(element, cls, index)
 
 
+@cache
+def _worker_parser() -> etree.XMLParser:
+    # One parser per worker process (lxml parsers are not shared across threads; workers have one).
+    return safe_parser()
+
+
 def _check_serialised(chunk: list[tuple[int | None, int, bytes]]) -> list[Finding]:
     """In a worker process: decode and check records serialised by the reader, lines made absolute again."""
     findings: list[Finding] = []
+    parser = _worker_parser()
     for index, first_line, data in chunk:
-        element = etree.fromstring(data, safe_parser())
+        element = etree.fromstring(data, parser)
         cls = message_class_for_tag(element.tag)
         for finding in _content_findings(element, cls, index):
             line = finding.line + first_line - 1 if finding.line else first_line

@@ -7,7 +7,7 @@ read it.
 from __future__ import annotations
 
 from . import codes, identifiers
-from ._base import CodeSet, IcsModel, SimpleType, XmlName, json_name, xml_name
+from ._base import ChoiceModel, CodeSet, IcsModel, SimpleType, XmlName, json_name, xml_name
 from .caf import (
     CafAction,
     CafAssessment,
@@ -62,6 +62,7 @@ __all__ = [
     "ChildCharacteristics",
     "ChildIdentifiers",
     "ChildPlan",
+    "ChoiceModel",
     "ChronologyEntry",
     "CodeSet",
     "ConsentRecord",

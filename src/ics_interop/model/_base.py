@@ -9,7 +9,7 @@ description anywhere:
 - a named scalar type (`SimpleType`) becomes a named XSD simple type with the same
   constraints pydantic enforces;
 - a code set (`CodeSet`) is an enum whose members carry a code and a label;
-- a choice group (`IcsModel.choice_groups`) names fields of which exactly one is present:
+- a choice group (`ChoiceModel.choice_groups`) names fields of which exactly one is present:
   an `xs:choice` in XML Schema, a `oneOf` in JSON Schema, a validator in Python.
 """
 
@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel, to_pascal
 
-__all__ = ["CodeSet", "IcsModel", "SimpleType", "XmlName", "json_name", "xml_name"]
+__all__ = ["ChoiceModel", "CodeSet", "IcsModel", "SimpleType", "XmlName", "json_name", "xml_name"]
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,25 @@ class IcsModel(BaseModel):
         ser_json_timedelta="iso8601",
     )
 
-    #: Groups of fields of which exactly one must be present.
+    #: Groups of fields of which exactly one must be present (only on a `ChoiceModel`).
     choice_groups: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.choice_groups and not issubclass(cls, ChoiceModel):
+            raise TypeError(f"{cls.__name__} has choice groups: make it a ChoiceModel so they are enforced")
+
+
+class ChoiceModel(IcsModel):
+    """A model with choice groups, which pydantic enforces on every instance.
+
+    Kept apart from `IcsModel` so the many models without choices pay nothing for the check
+    when a large batch is decoded.
+    """
+
     @model_validator(mode="after")
-    def _exactly_one_of_each_choice(self) -> IcsModel:
+    def _exactly_one_of_each_choice(self) -> ChoiceModel:
         for group in self.choice_groups:
             present = [name for name in group if getattr(self, name) is not None]
             if len(present) != 1:

@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from ._base import IcsModel, XmlName
+from ._base import ChoiceModel, IcsModel, XmlName
 from .codes import CafClosureReason, CafResponsibility, CafStatus, ConsentDecision, ConsentGiver
 from .people import Child, PersonName, Practitioner
 from .scalars import Identifier, ShortText, Text
@@ -95,7 +95,7 @@ class CafAssessment(IcsModel):
     conclusions: Text | None = Field(default=None, description="Conclusions, solutions and actions agreed.")
 
 
-class ConsentRecord(IcsModel):
+class ConsentRecord(ChoiceModel):
     """One entry of an episode's consent ledger: consent given or withdrawn, for whom."""
 
     choice_groups: ClassVar[tuple[tuple[str, ...], ...]] = (("practitioner_id", "organisation_id"),)

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ._base import IcsModel
+from ._base import ChoiceModel, IcsModel
 from .codes import AgencyType, SensitiveBasis, SensitiveService
 from .people import Organisation, Practitioner, Team
 from .scalars import Identifier, ShortText
@@ -30,7 +30,7 @@ class Service(IcsModel):
     sensitive: SensitiveService | None = Field(default=None, description="Set when the service is a sensitive service.")
 
 
-class Involvement(IcsModel):
+class Involvement(ChoiceModel):
     """A service's involvement with a child, with the contact to ask about it."""
 
     choice_groups: ClassVar[tuple[tuple[str, ...], ...]] = (("practitioner", "team"),)

@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from ._base import IcsModel, XmlName
+from ._base import ChoiceModel, IcsModel, XmlName
 from .codes import AgencyType, Disability, Ethnicity, Gender, Relationship
 from .identifiers import ContactPointId, LaCode, NhsNumber, Postcode, Upn
 from .scalars import Email, Identifier, Name, ShortText, Telephone, Text
@@ -118,7 +118,7 @@ class ParentCarer(IcsModel):
     contact: ContactDetails | None = Field(default=None, description="How to contact the person.")
 
 
-class Child(IcsModel):
+class Child(ChoiceModel):
     """A child's basic identifying information: what the directory may hold, and no more."""
 
     choice_groups: ClassVar[tuple[tuple[str, ...], ...]] = (

@@ -237,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=_cmd_serve)
 
-    # The Children in Need census commands live with the format, among the adapters.
+    # The demo, and the Children in Need census commands, live among the adapters.
+    importlib.import_module("ics_interop.adapters.demo").add_demo_command(sub)
     importlib.import_module("ics_interop.adapters.formats.cin.cli").add_cin_commands(sub)
     return parser
 

@@ -561,9 +561,10 @@ def test_cin_export_refuses_to_write_an_invalid_return(tmp_path: Path, capsys: p
     assert "NOT written" in capsys.readouterr().out
 
 
-def test_cin_export_from_the_database_is_not_available_yet(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cin_export_from_the_database_needs_the_organisation(capsys: pytest.CaptureFixture[str]) -> None:
+    # Exporting from an ICS system's store is tested in test_cin_ics_export.py.
     assert cin("export", "--year", "2024", "--db", "sqlite:///store.db") == 2
-    assert "does not exist yet" in capsys.readouterr().err
+    assert "--db needs --organisation" in capsys.readouterr().err
 
 
 def test_cin_export_json_notes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

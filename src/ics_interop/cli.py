@@ -240,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     # The demo, and the Children in Need census commands, live among the adapters.
     importlib.import_module("ics_interop.adapters.demo").add_demo_command(sub)
     importlib.import_module("ics_interop.adapters.formats.cin.cli").add_cin_commands(sub)
+    importlib.import_module("ics_interop.adapters.formats.csvfeed.cli").add_csv_commands(sub)
     return parser
 
 

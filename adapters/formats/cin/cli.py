@@ -17,7 +17,7 @@ from typing import TextIO
 from ics_interop.errors import IcsInteropError
 from ics_interop.findings import Finding, Severity
 
-from .exporting import export_return
+from .exporting import export_ics_store, export_return
 from .importing import import_return
 from .validation import CinReport, validate_return
 from .years import YEARS
@@ -89,15 +89,23 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    if args.db:
+    if args.db and not args.organisation:
         print(
-            "error: --db needs the reference ICS system's store, which does not exist yet; "
-            "export with --from FILE (a CIN return, what `cin import` wrote, or CaseRecordTransfer messages)",
+            "error: --db needs --organisation: the organisation the ICS system runs for, for example LA206-CSC "
+            "(its store does not record it)",
             file=sys.stderr,
         )
         return EXIT_UNUSABLE
+    if args.organisation and not args.db:
+        print("error: --organisation goes with --db; a file names its own authority (or give --la)", file=sys.stderr)
+        return EXIT_UNUSABLE
     try:
-        result = export_return(args.source, args.year, la=args.la, period_only=args.period_only)
+        if args.db:
+            result = export_ics_store(
+                args.db, args.year, organisation=args.organisation, la=args.la, period_only=args.period_only
+            )
+        else:
+            result = export_return(args.source, args.year, la=args.la, period_only=args.period_only)
     except (IcsInteropError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -154,7 +162,13 @@ def add_cin_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         dest="source",
         help="a CIN return, what `cin import` wrote, or CaseRecordTransfer messages (XML or JSON)",
     )
-    source.add_argument("--db", help="the reference ICS system's store (not available yet)")
+    source.add_argument(
+        "--db", help="the store of a reference ICS system (a database URL or SQLite file): its confirmed case records"
+    )
+    export.add_argument(
+        "--organisation",
+        help="with --db: the organisation the ICS system runs for, e.g. LA206-CSC (the LA code is read from it)",
+    )
     export.add_argument("--la", help="the authority's three-digit LA code, when the source does not give it")
     export.add_argument(
         "--period-only",

@@ -1,14 +1,13 @@
 """Exporting a census return for a collection year.
 
 The source is a census return (of any year: the export respells it for the year asked), an
-imported return (what `cin import` writes), or a file of the standard's `CaseRecordTransfer`
-messages (XML or JSON, one or a batch). The year decides the schema, the sex element and
+imported return (what `cin import` writes), a file of the standard's `CaseRecordTransfer`
+messages (XML or JSON, one or a batch), or the store of a reference ICS system (its confirmed
+case records: drafts never count). The year decides the schema, the sex element and
 codes, and the yes/no spelling. Every document is checked against the year's schema before it
 is handed over; `ExportResult.schema_errors` lists what would make it invalid (a code the year
 does not know, a value the census requires that the source lacks), and the command line then
 writes nothing.
-
-Reading from the reference ICS system's store (`--db`) waits for that system.
 """
 
 from __future__ import annotations
@@ -25,7 +24,8 @@ from ics_interop import __version__
 from ics_interop.codecs.safe_xml import parse_xml
 from ics_interop.errors import UnusableInputError
 from ics_interop.findings import Finding, Severity
-from ics_interop.messages import CaseRecordTransfer
+from ics_interop.messages import CaseRecordTransfer, SystemRef
+from ics_interop.model.codes import SystemKind
 from ics_interop.model.ics_records import CaseRecord
 from ics_interop.validate import read_messages
 
@@ -36,7 +36,7 @@ from .reader import ROOT_ELEMENT, child_label, parse_return, read_census, schema
 from .writer import write_return
 from .years import CollectionYear, collection_year
 
-__all__ = ["ExportResult", "export_case_records", "export_census", "export_return"]
+__all__ = ["ExportResult", "export_case_records", "export_census", "export_ics_store", "export_return"]
 
 #: What the exported header names as the software that made the file.
 SOFTWARE_CODE = "ics-interop"
@@ -239,3 +239,67 @@ def export_return(
         period_only=period_only,
         notes=notes,
     )
+
+
+def export_ics_store(
+    db_url: str,
+    year: int | CollectionYear,
+    *,
+    organisation: str,
+    la: str | None = None,
+    generated_at: dt.datetime | None = None,
+    period_only: bool = False,
+) -> ExportResult:
+    """Export the confirmed case records held in a reference ICS system's store.
+
+    `organisation` is the organisation the ICS system runs for (for example 'LA206-CSC'): the
+    store does not record it. The LA code is `la`, else the one the system reads from its
+    organisation ID ('LA206-CSC' -> 206). A store that holds no ICS system is refused before
+    anything touches it: opening a system creates its tables, and an export must not.
+    """
+    # Imported here, not above: the ICS system and its store bring FastAPI and SQLAlchemy, which every other
+    # `ics-interop` command would then load at start for nothing.
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ...ics import IcsSystem
+    from ...ics.tables import IcsTables
+    from ...storage import engine_for, normalise_url
+
+    try:
+        identity = SystemRef(system=SystemKind.ICS, organisation_id=organisation)
+    except ValueError:
+        raise UnusableInputError(
+            f"{organisation!r} is not an organisation ID",
+            hint="give the ICS system's organisation, for example LA206-CSC (letters, digits, '-', '_', '.', ':')",
+        ) from None
+    url = normalise_url(db_url)
+    sqlite_file = (
+        url.removeprefix("sqlite:///") if url.startswith("sqlite:///") and not url.endswith(":memory:") else None
+    )
+    if sqlite_file is not None and not Path(sqlite_file).is_file():
+        raise UnusableInputError(
+            f"there is no ICS store at {db_url}", hint="give the database the ICS system runs on, as it was served"
+        )
+    cases_table = IcsTables().cases.name
+    engine = engine_for(db_url)
+    try:
+        held = inspect(engine).has_table(cases_table)
+    except SQLAlchemyError as exc:
+        raise UnusableInputError(
+            f"cannot open the store {db_url}: {exc.__class__.__name__}", hint="check the database URL and that it runs"
+        ) from None
+    finally:
+        engine.dispose()
+    if not held:
+        raise UnusableInputError(
+            f"the store {db_url} holds no ICS system (it has no {cases_table} table)",
+            hint="give the database the ICS system runs on (`ics-interop serve ics --db ...`)",
+        )
+    system = IcsSystem(db_url, identity=identity)
+    try:
+        records = list(system.case_records())
+        la_code = la or system.ctx.la_code
+    finally:
+        system.store.dispose()
+    return export_case_records(records, year, la=la_code, generated_at=generated_at, period_only=period_only)

@@ -122,6 +122,8 @@ def test_a_case_recorded_in_ics_exports_a_2025_return_valid_against_the_2025_sch
     report = validate_return(out, 2025)
     assert report.unusable is None
     assert [f.rule_id for f in report.findings if f.rule_id.startswith("XSD-")] == []
+    # The ICS system's case ID is the child's local ID, made to be a census LAchildID.
+    assert not {f.rule_id for f in report.findings} & {"1570", "1580"}
     census = read_return(out.read_bytes(), YEARS[2025])
     assert census.header is not None
     assert census.header.lea == "206"  # read from the organisation ID, as the ICS system reads it

@@ -73,7 +73,7 @@ def open_case(
     chronicle_opening: bool = True,
 ) -> CaseRow:
     """Open a case for a child; the child's local ID becomes the case ID (what this system knows them by)."""
-    case_id = case_id or ctx.new_id("CASE")
+    case_id = case_id or ctx.new_case_id()
     opened_on = opened_on or ctx.today()
     identifiers = build(
         ChildIdentifiers, "child.identifiers", **{**child.identifiers.model_dump(), "local_id": case_id}

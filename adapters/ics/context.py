@@ -156,6 +156,12 @@ class IcsContext:
         """A fresh identifier for a record of this system, for example 'LA206-CSC-REF-3F9A2C71B0'."""
         return f"{_prefix(self.identity.organisation_id)}-{kind}-{uuid.uuid4().hex[:10].upper()}"
 
+    def new_case_id(self) -> str:
+        """A fresh case ID, which is also the child's local ID: letters and digits only, at most 20
+        characters, because the Children in Need census takes it as the LAchildID (rules 1570, 1580)."""
+        prefix = re.sub(r"[^A-Za-z0-9]", "", _prefix(self.identity.organisation_id))[:10]
+        return f"{prefix}{uuid.uuid4().hex[:10].upper()}"
+
     def send(self, connection: Connection, message: Message, destination: str | None = None) -> None:
         """Check `message` against the standard's rules and write it to the outbox in the caller's transaction.
 

@@ -15,12 +15,13 @@ from typing import Any, Protocol
 from fastapi import FastAPI
 
 from ics_interop import SystemRef
-from ics_interop.model.codes import SystemKind
+from ics_interop.model import ContactDetails, Organisation, Team
+from ics_interop.model.codes import AgencyType, SystemKind
 
 from .http import serve
 from .transport import HttpTransport
 
-__all__ = ["SYSTEM_KINDS", "ReferenceSystem", "build_system", "default_identity", "run_service"]
+__all__ = ["SYSTEM_KINDS", "ReferenceSystem", "build_system", "central_team", "default_identity", "run_service"]
 
 #: The names `ics-interop serve` takes.
 SYSTEM_KINDS = ("contactpoint", "ecaf", "ics")
@@ -55,8 +56,19 @@ def default_identity(kind: str, organisation: str | None) -> SystemRef:
     raise ValueError(f"unknown system {kind!r}: choose one of {', '.join(SYSTEM_KINDS)}")
 
 
-def build_system(kind: str, db_url: str, identity: SystemRef) -> Any:
-    """Construct a reference system on its store."""
+def central_team(organisation_id: str, name: str, telephone: str) -> Team:
+    """The social work team an ICS names on ContactPoint until a social worker is allocated (seed §5.2)."""
+    organisation = Organisation(organisation_id=organisation_id, name=name, agency_type=AgencyType.SOCIAL_CARE)
+    return Team(
+        team_id=f"{organisation_id}-CENTRAL",
+        name=name,
+        organisation=organisation,
+        contact=ContactDetails(telephone=telephone),
+    )
+
+
+def build_system(kind: str, db_url: str, identity: SystemRef, *, team: Team | None = None) -> Any:
+    """Construct a reference system on its store (an ICS system with its central team, when given)."""
     if kind == "contactpoint":
         from .contactpoint import ContactPointDirectory
 
@@ -66,9 +78,9 @@ def build_system(kind: str, db_url: str, identity: SystemRef) -> Any:
 
         return NationalEcaf(db_url, identity=identity)
     if kind == "ics":
-        from .ics import IcsSystem
+        from .ics import IcsSettings, IcsSystem
 
-        return IcsSystem(db_url, identity=identity)
+        return IcsSystem(db_url, identity=identity, settings=IcsSettings(central_team=team))
     raise ValueError(f"unknown system {kind!r}: choose one of {', '.join(SYSTEM_KINDS)}")
 
 
@@ -89,9 +101,20 @@ def run_service(
     organisation: str | None = None,
     routes: Mapping[str, str] | None = None,
     deliver_every: float = 1.0,
+    team_name: str | None = None,
+    team_telephone: str | None = None,
 ) -> None:
     """Build a system and serve it until interrupted, delivering its outbox in the background."""
-    system = build_system(kind, db_url, default_identity(kind, organisation))
+    identity = default_identity(kind, organisation)
+    team = None
+    if kind == "ics":
+        if not team_telephone:
+            raise ValueError(
+                "an ICS system names its central social work team on ContactPoint (seed §5.2): "
+                "give --team-telephone (and --team-name)"
+            )
+        team = central_team(identity.organisation_id, team_name or "Children's social care", team_telephone)
+    system = build_system(kind, db_url, identity, team=team)
     for route, url in (routes or {}).items():
         system.connect(route, HttpTransport(url))
     stop = threading.Event()

@@ -1,1 +1,92 @@
-"""The conformance suite: requirements, profiles, targets and reports."""
+"""The conformance suite: the requirements every system is accredited against (seed §5.1), executable.
+
+A vendor declares a profile (`contactpoint`, `ecaf`, `ics`, `feed-source`) and offers its system
+as a target: a service over the standard's HTTP binding, a Python adapter implementing the
+profile's Protocol (`protocol`), or a folder of messages it exported. `run_suite` runs every check
+of the profile and gives each requirement of the catalogue (`requirements.toml`) a state: pass,
+fail, warning, skipped (with the reason), not applicable (declared by the profile) or attestation
+(for a tester to inspect). `write_reports` writes JSON, JUnit XML, HTML and the evidence bundle.
+
+Rooms: `catalogue` (the requirements), `profiles`, `protocol` (the adapter Protocols),
+`targets` and `http_drivers` (the three kinds of target), `capture` (the receiver that stands in
+for the systems the target sends to), `scenarios` and `generation` (the people and messages the
+checks use; Hypothesis strategies), `check_*` (the checks), `runner`, `outcomes`, `reports`,
+`coverage`, `cli`, `pytest_plugin`; `reference_adapters` (the reference systems, plugged in) and
+`broken` (deliberately broken systems the suite must catch).
+"""
+
+from __future__ import annotations
+
+from .capture import Capture, CapturedMessage
+from .catalogue import CatalogueError, DomainPoint, Requirement, domain_points, requirements
+from .coverage import Coverage, coverage, coverage_text
+from .outcomes import CheckOutcome, RequirementResult, RunResult, State
+from .profiles import PROFILES, Profile, profile
+from .protocol import (
+    AccessDenied,
+    DirectoryUnderTest,
+    EcafUnderTest,
+    FeedSourceUnderTest,
+    IcsUnderTest,
+    NotFound,
+    Refused,
+    Reply,
+    SystemUnderTest,
+)
+from .registry import Check, all_checks
+from .reports import (
+    REPORT_VERSION,
+    evidence_bundle,
+    html_report,
+    json_report,
+    junit_report,
+    report_schema,
+    write_reports,
+)
+from .runner import RunOptions, run_suite
+from .scenarios import SUITE_ROUTES
+from .targets import Target, TargetError, parse_target
+
+__all__ = [
+    "PROFILES",
+    "REPORT_VERSION",
+    "SUITE_ROUTES",
+    "AccessDenied",
+    "Capture",
+    "CapturedMessage",
+    "CatalogueError",
+    "Check",
+    "CheckOutcome",
+    "Coverage",
+    "DirectoryUnderTest",
+    "DomainPoint",
+    "EcafUnderTest",
+    "FeedSourceUnderTest",
+    "IcsUnderTest",
+    "NotFound",
+    "Profile",
+    "Refused",
+    "Reply",
+    "Requirement",
+    "RequirementResult",
+    "RunOptions",
+    "RunResult",
+    "State",
+    "SystemUnderTest",
+    "Target",
+    "TargetError",
+    "all_checks",
+    "coverage",
+    "coverage_text",
+    "domain_points",
+    "evidence_bundle",
+    "html_report",
+    "json_report",
+    "junit_report",
+    "parse_target",
+    "profile",
+    "report_schema",
+    "requirements",
+    "run_suite",
+    "write_reports",
+]

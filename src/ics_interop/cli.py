@@ -180,7 +180,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         routes[name] = url
     db = args.db or f"{args.system}.db"
     try:
-        run_service(args.system, db, host=args.host, port=args.port, organisation=args.organisation, routes=routes)
+        run_service(
+            args.system,
+            db,
+            host=args.host,
+            port=args.port,
+            organisation=args.organisation,
+            routes=routes,
+            team_name=args.team_name,
+            team_telephone=args.team_telephone,
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -228,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--organisation", help="the organisation running it (an ICS system needs one, e.g. LA-206)")
+    serve.add_argument("--team-name", help="ics: the central social work team ContactPoint shows (seed §5.2)")
+    serve.add_argument("--team-telephone", help="ics: that team's telephone number (required for ics)")
     serve.add_argument(
         "--route",
         action="append",
@@ -241,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     importlib.import_module("ics_interop.adapters.demo").add_demo_command(sub)
     importlib.import_module("ics_interop.adapters.formats.cin.cli").add_cin_commands(sub)
     importlib.import_module("ics_interop.adapters.formats.csvfeed.cli").add_csv_commands(sub)
+    importlib.import_module("ics_interop.conformance.cli").add_conformance_commands(sub)
     return parser
 
 

@@ -1,0 +1,69 @@
+"""The shared adapter layer and the reference systems, under the name each tool knows them by.
+
+At run time they are `ics_interop.adapters.*` (the package maps `adapters/` there). mypy checks
+the tree as it lies on disk, where the same files are the top-level `adapters` package, and
+cannot follow the mapping; so the type checker reads the one, the interpreter imports the other.
+Only `reference_adapters`, `broken` and `capture` (for the shared HTTP runner) use this room.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from adapters.contactpoint import (
+        AccessRefused,
+        ContactPointDirectory,
+        DirectoryError,
+        DirectoryRecord,
+        DirectoryRole,
+        PractitionerRegistration,
+        RecordNotFound,
+        ShieldingChange,
+    )
+    from adapters.ecaf import ConsentRefused, EcafError, NationalEcaf, UnknownRecord
+    from adapters.http import running_server
+    from adapters.ics import ChangeRefused, IcsSettings, IcsSystem
+    from adapters.ics import RecordNotFound as IcsRecordNotFound
+    from adapters.messaging import TransportError, acknowledgement_for
+    from adapters.transport import HttpTransport
+else:
+    from ics_interop.adapters.contactpoint import (
+        AccessRefused,
+        ContactPointDirectory,
+        DirectoryError,
+        DirectoryRecord,
+        DirectoryRole,
+        PractitionerRegistration,
+        RecordNotFound,
+        ShieldingChange,
+    )
+    from ics_interop.adapters.ecaf import ConsentRefused, EcafError, NationalEcaf, UnknownRecord
+    from ics_interop.adapters.http import running_server
+    from ics_interop.adapters.ics import ChangeRefused, IcsSettings, IcsSystem
+    from ics_interop.adapters.ics import RecordNotFound as IcsRecordNotFound
+    from ics_interop.adapters.messaging import TransportError, acknowledgement_for
+    from ics_interop.adapters.transport import HttpTransport
+
+__all__ = [
+    "AccessRefused",
+    "ChangeRefused",
+    "ConsentRefused",
+    "ContactPointDirectory",
+    "DirectoryError",
+    "DirectoryRecord",
+    "DirectoryRole",
+    "EcafError",
+    "HttpTransport",
+    "IcsRecordNotFound",
+    "IcsSettings",
+    "IcsSystem",
+    "NationalEcaf",
+    "PractitionerRegistration",
+    "RecordNotFound",
+    "ShieldingChange",
+    "TransportError",
+    "UnknownRecord",
+    "acknowledgement_for",
+    "running_server",
+]

@@ -1,0 +1,576 @@
+"""Deliberately broken systems: the suite's proof that it has teeth.
+
+Each is a reference adapter with one thing broken the way a real vendor might break it, and
+names the requirement IDs that breaking it breaks. The suite's own tests run every profile's
+suite against each, and it must fail exactly those requirements and nothing else. A vendor
+can read them as a list of what the suite catches.
+
+They break things from outside the reference systems, as a vendor's middleware or a
+careless adapter would: rewriting what goes out, what comes in, or what is shown. They are
+examples: never deploy one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+from lxml import etree
+
+from ics_interop import Message, from_json, from_xml, to_json, to_xml
+from ics_interop.messages import (
+    CafIndicatorUpdate,
+    CaseRecordTransfer,
+    InitialAssessmentPrepopulation,
+    InvolvementEnded,
+    InvolvementStarted,
+    SocialCareReferralResponse,
+    StepUpDecision,
+)
+from ics_interop.model import CafEpisode, Child, ConsentRecord, IcsReferral, Practitioner
+from ics_interop.model.codes import CafClosureReason, ConsentDecision, ConsentGiver
+
+from ._adapters import acknowledgement_for
+from .protocol import AccessDenied, DirectoryInvolvementView, DirectoryView, MessageSink, Refused, Reply, SearchCriteria
+from .reference_adapters import ReferenceDirectory, ReferenceEcaf, ReferenceFeedSource, ReferenceIcs
+
+__all__ = ["BROKEN", "BrokenSystem"]
+
+
+@attrs.frozen
+class BrokenSystem:
+    """A broken implementation: its profile, what it breaks, and how to build it."""
+
+    name: str
+    profile: str
+    breaks: tuple[str, ...]
+    what: str
+    build: Callable[[], Any]
+
+
+# --- plumbing: rewriting what goes in and out ----------------------------------------------------------
+
+
+def _decode(body: bytes) -> Message | None:
+    try:
+        return from_xml(body) if body.lstrip().startswith(b"<") else from_json(body)
+    except Exception:
+        return None
+
+
+def _encode_like(message: Message, body: bytes) -> bytes:
+    return to_xml(message) if body.lstrip().startswith(b"<") else to_json(message)
+
+
+def _rewriting(sink: MessageSink, rewrite: Callable[[Message], Message | None]) -> MessageSink:
+    """A sink that rewrites each message on its way out; None drops it (and fakes the receiver's acceptance)."""
+
+    def send(body: bytes, content_type: str) -> tuple[bytes, str]:
+        message = _decode(body)
+        if message is None:
+            return sink(body, content_type)
+        changed = rewrite(message)
+        if changed is None:
+            header = message.header
+            now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            ack = acknowledgement_for(header.message_id, header.recipient, header.sender, [], now)
+            return (to_json(ack), "application/json") if "json" in content_type else (to_xml(ack), "application/xml")
+        return sink(_encode_like(changed, body), content_type)
+
+    return send
+
+
+def _key(child: Child) -> tuple[str, dt.date | None]:
+    return child.name.family_name, child.date_of_birth
+
+
+def _view_key(view: DirectoryView) -> tuple[str, dt.date | None]:
+    return view.family_name, view.date_of_birth
+
+
+# --- ContactPoint ----------------------------------------------------------------------------------------
+
+
+class _ShadowingDirectory(ReferenceDirectory):
+    """A directory whose vendor keeps a side index of the feed (the root of several of the bugs below)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shadow: list[Message] = []
+
+    def deliver(self, body: bytes, content_type: str) -> Reply:
+        reply = super().deliver(body, content_type)
+        message = _decode(body)
+        ack = _decode(reply.body)
+        status = getattr(ack, "status", None)
+        if message is not None and status is not None and status.value == "accepted":
+            self.shadow.append(message)
+        return reply
+
+
+class ShieldingIgnoredOnSearch(_ShadowingDirectory):
+    """Searches by postcode run on a side index of the feed, which knows nothing of shielding."""
+
+    def search(
+        self, criteria: SearchCriteria, *, user_id: str, reason: str | None, override_reason: str | None = None
+    ) -> list[DirectoryView]:
+        found = super().search(criteria, user_id=user_id, reason=reason, override_reason=override_reason)
+        if criteria.postcode is None:
+            return found
+        shown = {r.contactpoint_id for r in found}
+        for message in self.shadow:
+            child: Child | None = getattr(message, "child", None)
+            address = child.address if child is not None else None
+            if child is None or address is None or address.postcode != criteria.postcode:
+                continue
+            if criteria.family_name and child.name.family_name != criteria.family_name:
+                continue
+            nhs = child.identifiers.nhs_number
+            for record in super().search(SearchCriteria(identifier=nhs), user_id=user_id, reason=reason):
+                if record.contactpoint_id not in shown:
+                    shown.add(record.contactpoint_id)
+                    found.append(record)
+        return found
+
+
+class EndedInvolvementsKeptVisible(_ShadowingDirectory):
+    """Shows every involvement it was ever sent, however long ago it ended."""
+
+    def _with_ended(self, view: DirectoryView) -> DirectoryView:
+        shown = {i.involvement_id for i in view.involvements}
+        starts = {
+            m.involvement.involvement_id: m.involvement
+            for m in self.shadow
+            if isinstance(m, InvolvementStarted) and _key(m.child) == _view_key(view)
+        }
+        extra = [
+            DirectoryInvolvementView(m.involvement_id, starts[m.involvement_id].service.name, None, m.end_date)
+            for m in self.shadow
+            if isinstance(m, InvolvementEnded)
+            and _key(m.child) == _view_key(view)
+            and m.involvement_id in starts
+            and m.involvement_id not in shown
+        ]
+        return attrs.evolve(view, involvements=(*view.involvements, *extra)) if extra else view
+
+    def search(
+        self, criteria: SearchCriteria, *, user_id: str, reason: str | None, override_reason: str | None = None
+    ) -> list[DirectoryView]:
+        found = super().search(criteria, user_id=user_id, reason=reason, override_reason=override_reason)
+        return [self._with_ended(v) for v in found]
+
+    def view(
+        self, contactpoint_id: str, *, user_id: str, reason: str | None, override_reason: str | None = None
+    ) -> DirectoryView:
+        return self._with_ended(
+            super().view(contactpoint_id, user_id=user_id, reason=reason, override_reason=override_reason)
+        )
+
+
+class SensitiveServicesShownToAll(_ShadowingDirectory):
+    """Shows sensitive services' involvements to every user, not only the service's own organisation."""
+
+    def _with_sensitive(self, view: DirectoryView) -> DirectoryView:
+        shown = {i.involvement_id for i in view.involvements}
+        extra = [
+            DirectoryInvolvementView(
+                m.involvement.involvement_id,
+                m.involvement.service.name,
+                m.involvement.practitioner.practitioner_id if m.involvement.practitioner else None,
+                None,
+                m.involvement.service.sensitive.value if m.involvement.service.sensitive else None,
+            )
+            for m in self.shadow
+            if isinstance(m, InvolvementStarted)
+            and m.involvement.service.sensitive is not None
+            and _key(m.child) == _view_key(view)
+            and m.involvement.involvement_id not in shown
+        ]
+        return attrs.evolve(view, involvements=(*view.involvements, *extra)) if extra else view
+
+    def search(
+        self, criteria: SearchCriteria, *, user_id: str, reason: str | None, override_reason: str | None = None
+    ) -> list[DirectoryView]:
+        return [
+            self._with_sensitive(v)
+            for v in super().search(criteria, user_id=user_id, reason=reason, override_reason=override_reason)
+        ]
+
+
+class RedeliveryDuplicates(ReferenceDirectory):
+    """Takes a redelivered message for a new one: a retry adds the involvement again under a new key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[bytes] = set()
+
+    def deliver(self, body: bytes, content_type: str) -> Reply:
+        message = _decode(body)
+        if body in self.seen and isinstance(message, InvolvementStarted):
+            involvement = message.involvement.model_copy(
+                update={"involvement_id": f"{message.involvement.involvement_id[:50]}-{len(self.seen)}"}
+            )
+            header = message.header.model_copy(update={"message_id": str(uuid.uuid4())})
+            body = _encode_like(message.model_copy(update={"header": header, "involvement": involvement}), body)
+        self.seen.add(body)
+        return super().deliver(body, content_type)
+
+
+class ResolvesXmlEntities(ReferenceDirectory):
+    """Parses XML with a permissive parser that expands the document's entities before validating it."""
+
+    def deliver(self, body: bytes, content_type: str) -> Reply:
+        if b"<!DOCTYPE" in body[:2048]:
+            parser = etree.XMLParser(resolve_entities=True, load_dtd=True, no_network=True)
+            root = etree.fromstring(body, parser)
+            body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        return super().deliver(body, content_type)
+
+
+class OverrideRaisesNoAlert(ReferenceDirectory):
+    """Lets child protection override shielding, but its alerts never reach the data managers."""
+
+    def audit_alerts(self, *, by: str) -> list[Any]:
+        return []
+
+
+# --- National eCAF ---------------------------------------------------------------------------------------
+
+
+class _RememberingEcaf(ReferenceEcaf):
+    """National eCAF whose adapter remembers who logged each episode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loggers: dict[str, Practitioner] = {}
+        self.opened: dict[str, dt.date] = {}
+
+    def log_episode(self, **kwargs: Any) -> CafEpisode:
+        episode = super().log_episode(**kwargs)
+        self.loggers[episode.episode_id] = kwargs["by"]
+        self.opened[episode.episode_id] = episode.opened_on
+        return episode
+
+
+class CafShownWithoutConsent(_RememberingEcaf):
+    """When a reader has no consent, reads the episode on the logging practitioner's behalf instead."""
+
+    def read_episode(self, episode_id: str, *, reader: Practitioner, reason: str) -> CafEpisode:
+        try:
+            return super().read_episode(episode_id, reader=reader, reason=reason)
+        except AccessDenied:
+            owner = self.loggers.get(episode_id)
+            if owner is None:
+                raise
+            return super().read_episode(episode_id, reader=owner, reason=reason)
+
+
+class EpisodesClosedAutomatically(_RememberingEcaf):
+    """Housekeeping: the open-episodes report closes what has been open about three years."""
+
+    def open_episodes_report(self, older_than_days: int) -> list[str]:
+        listed = super().open_episodes_report(older_than_days)
+        today = dt.datetime.now(dt.UTC).date()
+        for episode_id in listed:
+            opened = self.opened.get(episode_id)
+            if opened is not None and (today - opened).days > 1000 and episode_id in self.loggers:
+                super().close_episode(episode_id, CafClosureReason.OTHER, by=self.loggers[episode_id])
+        return listed
+
+
+class LeadProfessionalOutsideTac(ReferenceEcaf):
+    """Accepts any practitioner as lead professional (the rule's refusal is swallowed)."""
+
+    def appoint_lead_professional(self, episode_id: str, practitioner_id: str, *, by: Practitioner) -> None:
+        try:
+            super().appoint_lead_professional(episode_id, practitioner_id, by=by)
+        except Refused as refusal:
+            if refusal.rule_id != "CAF-001":
+                raise
+
+
+class ResponsibilityNotRecorded(ReferenceEcaf):
+    """Reads social care's decision from free text: a decision to take responsibility is kept as 'pending'."""
+
+    def deliver(self, body: bytes, content_type: str) -> Reply:
+        message = _decode(body)
+        if (
+            isinstance(message, SocialCareReferralResponse)
+            and message.decision is StepUpDecision.RESPONSIBILITY_TO_SOCIAL_CARE
+        ):
+            body = _encode_like(message.model_copy(update={"decision": StepUpDecision.PENDING}), body)
+        return super().deliver(body, content_type)
+
+
+class LeadProfessionalNotSent(ReferenceEcaf):
+    """Tells ContactPoint a CAF exists, but never who the lead professional is."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def strip(message: Message) -> Message:
+            if isinstance(message, CafIndicatorUpdate) and message.lead_professional is not None:
+                return message.model_copy(update={"lead_professional": None})
+            return message
+
+        super().flush_outbox(_rewriting(sink, strip))
+
+
+# --- ICS -------------------------------------------------------------------------------------------------
+
+
+class CaseNotesInFeed(ReferenceIcs):
+    """Puts the referral's reason into the service name ContactPoint shows ("so colleagues know why")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reasons: dict[str | None, str] = {}
+
+    def record_referral(self, case_id: str, referral: IcsReferral) -> None:
+        nhs = self.case_record(case_id).child.identifiers.nhs_number
+        self.reasons[nhs] = referral.reason
+        super().record_referral(case_id, referral)
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def leak(message: Message) -> Message:
+            if isinstance(message, InvolvementStarted):
+                reason = self.reasons.get(message.child.identifiers.nhs_number)
+                if reason:
+                    service = message.involvement.service.model_copy(update={"name": f"Social care: {reason}"[:200]})
+                    involvement = message.involvement.model_copy(update={"service": service})
+                    return message.model_copy(update={"involvement": involvement})
+            return message
+
+        super().flush_outbox(_rewriting(sink, leak))
+
+
+class ReferralNotOnContactPoint(ReferenceIcs):
+    """Never uploads social care's involvement: the directory feed is switched off (but reports success)."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        super().flush_outbox(_rewriting(sink, lambda m: None if isinstance(m, InvolvementStarted) else m))
+
+
+class DraftConfirmedAutomatically(ReferenceIcs):
+    """Files CAF content straight into the case record: every draft is confirmed as it arrives."""
+
+    def deliver(self, body: bytes, content_type: str) -> Reply:
+        reply = super().deliver(body, content_type)
+        if isinstance(_decode(body), InitialAssessmentPrepopulation):
+            system = self.system
+            robot = Practitioner.model_validate(
+                {
+                    "practitionerId": "SYSTEM",
+                    "name": {"givenNames": "Automatic", "familyName": "Filing"},
+                    "role": "System",
+                    "organisation": {
+                        "organisationId": self.identity().organisation_id,
+                        "name": "ICS",
+                        "agencyType": "social-care",
+                    },
+                    "contact": {"telephone": "020 7946 0000"},
+                }
+            )
+            for case in system.cases():
+                for draft in system.drafts(case.case_id):
+                    if not draft.confirmed:
+                        system.confirm_draft(case.case_id, draft.assessment.assessment_id, confirmed_by=robot)
+        return reply
+
+
+class MigratesWithoutConsent(ReferenceIcs):
+    """Assumes consent for the migration: records it on the child's behalf for any episode without it."""
+
+    def export_migration_batch(self, batch_id: str, episode_ids: Sequence[str]) -> None:
+        module = self.system.local_ecaf
+        for episode_id in episode_ids:
+            held = module.episode(episode_id).episode
+            if not any(c.store_and_share and c.decision is ConsentDecision.GIVEN for c in held.consents):
+                assumed = ConsentRecord(
+                    consent_id=f"ASSUMED-{episode_id}"[:64],
+                    decision=ConsentDecision.GIVEN,
+                    given_by=ConsentGiver.CHILD,
+                    organisation_id=self.identity().organisation_id,
+                    recorded_on=dt.datetime.now(dt.UTC).date(),
+                    store_and_share=True,
+                )
+                module.record_consent(episode_id, assumed)
+        super().export_migration_batch(batch_id, episode_ids)
+
+
+class TransferIncludesDrafts(ReferenceIcs):
+    """Sends the whole case file on transfer, unconfirmed drafts included."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def with_drafts(message: Message) -> Message:
+            if isinstance(message, CaseRecordTransfer):
+                record = message.case_record
+                drafts = [d.assessment for d in self.system.drafts(record.case_id) if not d.confirmed]
+                if drafts:
+                    whole = record.model_copy(update={"initial_assessments": [*record.initial_assessments, *drafts]})
+                    return message.model_copy(update={"case_record": whole})
+            return message
+
+        super().flush_outbox(_rewriting(sink, with_drafts))
+
+
+# --- feed sources ----------------------------------------------------------------------------------------
+
+
+class UnstableInvolvementId(ReferenceFeedSource):
+    """Keys the end of an involvement differently from its start."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def rekey(message: Message) -> Message:
+            if isinstance(message, InvolvementEnded):
+                return message.model_copy(update={"involvement_id": f"{message.involvement_id[:56]}-END"})
+            return message
+
+        super().flush_outbox(_rewriting(sink, rekey))
+
+
+class RetriesUnderNewId(ReferenceFeedSource):
+    """Gives every delivery attempt a new message ID, so a retry looks like a new message."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def renumber(message: Message) -> Message:
+            return message.model_copy(
+                update={"header": message.header.model_copy(update={"message_id": str(uuid.uuid4())})}
+            )
+
+        super().flush_outbox(_rewriting(sink, renumber))
+
+
+#: Every broken implementation, by name.
+BROKEN: Mapping[str, BrokenSystem] = {
+    b.name: b
+    for b in (
+        BrokenSystem(
+            "shielding-ignored-on-search",
+            "contactpoint",
+            ("CP-R11", "CP-R19"),
+            "postcode searches run on a side index that knows nothing of shielding",
+            ShieldingIgnoredOnSearch,
+        ),
+        BrokenSystem(
+            "ended-involvements-kept-visible",
+            "contactpoint",
+            ("CP-R06",),
+            "ended involvements stay visible past a year",
+            EndedInvolvementsKeptVisible,
+        ),
+        BrokenSystem(
+            "sensitive-services-shown-to-all",
+            "contactpoint",
+            ("CP-R09",),
+            "sensitive services are shown to every user",
+            SensitiveServicesShownToAll,
+        ),
+        BrokenSystem(
+            "redelivery-duplicates-involvement",
+            "contactpoint",
+            ("MSG-R05",),
+            "a redelivered message adds the involvement again",
+            RedeliveryDuplicates,
+        ),
+        BrokenSystem(
+            "xml-entities-resolved",
+            "contactpoint",
+            ("MSG-R04",),
+            "external and internal entities in XML are resolved before validation",
+            ResolvesXmlEntities,
+        ),
+        BrokenSystem(
+            "override-raises-no-alert",
+            "contactpoint",
+            ("CP-R12",),
+            "a child-protection override of shielding raises no audit alert",
+            OverrideRaisesNoAlert,
+        ),
+        BrokenSystem(
+            "caf-shown-without-consent",
+            "ecaf",
+            ("ECAF-R04", "ECAF-R05"),
+            "a CAF is shown to a practitioner without consent (read on the author's behalf)",
+            CafShownWithoutConsent,
+        ),
+        BrokenSystem(
+            "episodes-closed-automatically",
+            "ecaf",
+            ("ECAF-R13",),
+            "housekeeping closes episodes open about three years",
+            EpisodesClosedAutomatically,
+        ),
+        BrokenSystem(
+            "lead-professional-outside-tac",
+            "ecaf",
+            ("ECAF-R03",),
+            "anyone can be appointed lead professional, member of the TAC or not",
+            LeadProfessionalOutsideTac,
+        ),
+        BrokenSystem(
+            "responsibility-not-recorded",
+            "ecaf",
+            ("ECAF-R10",),
+            "social care taking responsibility is recorded as 'pending'",
+            ResponsibilityNotRecorded,
+        ),
+        BrokenSystem(
+            "lead-professional-not-sent",
+            "ecaf",
+            ("ECAF-R02",),
+            "ContactPoint is never told who the lead professional is",
+            LeadProfessionalNotSent,
+        ),
+        BrokenSystem(
+            "case-notes-in-feed",
+            "ics",
+            ("ICS-R02",),
+            "the referral's reason leaks into the involvement ContactPoint shows",
+            CaseNotesInFeed,
+        ),
+        BrokenSystem(
+            "referral-not-on-contactpoint",
+            "ics",
+            ("ICS-R01",),
+            "recording a referral does not put social care's involvement on ContactPoint",
+            ReferralNotOnContactPoint,
+        ),
+        BrokenSystem(
+            "draft-confirmed-automatically",
+            "ics",
+            ("ICS-R06",),
+            "CAF content joins the case record without a practitioner confirming it",
+            DraftConfirmedAutomatically,
+        ),
+        BrokenSystem(
+            "migrates-without-consent",
+            "ics",
+            ("ICS-R09",),
+            "episodes without consent to store are migrated under an assumed consent",
+            MigratesWithoutConsent,
+        ),
+        BrokenSystem(
+            "transfer-includes-drafts",
+            "ics",
+            ("ICS-R10",),
+            "a case record transfer carries unconfirmed drafts",
+            TransferIncludesDrafts,
+        ),
+        BrokenSystem(
+            "unstable-involvement-id",
+            "feed-source",
+            ("FEED-R03",),
+            "an involvement ends under another ID than it started",
+            UnstableInvolvementId,
+        ),
+        BrokenSystem(
+            "retries-under-new-id",
+            "feed-source",
+            ("MSG-R13",),
+            "a failed delivery is retried under a new message ID",
+            RetriesUnderNewId,
+        ),
+    )
+}

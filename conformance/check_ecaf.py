@@ -1,0 +1,548 @@
+"""Checks of the ecaf profile: consent, the TAC, ContactPoint's CAF indicator, stepping up and down,
+transfers, migration, and episodes that never close by themselves.
+
+The suite plays the systems around National eCAF: it receives the CafIndicatorUpdates meant for
+ContactPoint and the referrals meant for an ICS, and it answers as the ICS and the local eCAF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from ics_interop import to_xml
+from ics_interop.messages import (
+    CafIndicatorUpdate,
+    EpisodeTransfer,
+    InitialAssessmentPrepopulation,
+    Message,
+    SocialCareReferral,
+    StepDownRequest,
+    StepUpDecision,
+)
+from ics_interop.model import CafEpisode, Child, ConsentRecord
+from ics_interop.model.codes import (
+    CafClosureReason,
+    CafResponsibility,
+    CafStatus,
+    ConsentDecision,
+    SystemKind,
+)
+
+from .context import CheckContext, CheckFailed
+from .protocol import AccessDenied, EcafUnderTest, NotFound, SystemRefusal
+from .registry import check
+from .scenarios import SUITE_ICS, SUITE_LOCAL_ECAF, Cast
+
+__all__: list[str] = []
+
+ECAF = ("ecaf",)
+REASON = "conformance suite: checking the episode"
+
+
+class Ecaf:
+    """A check's view of National eCAF: the system and a fresh cast."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        if not isinstance(ctx.sut, EcafUnderTest):
+            raise CheckFailed("the system under test does not implement the ecaf adapter Protocol")
+        self.ctx = ctx
+        self.sut: EcafUnderTest = ctx.sut
+        self.cast = Cast()
+        self.logged: list[CafEpisode] = []
+
+    def log(
+        self,
+        *,
+        child: Child | None = None,
+        opened_on: dt.date | None = None,
+        consents: Sequence[ConsentRecord] | None = None,
+    ) -> CafEpisode:
+        """Log an episode by the cast's mentor, with consent for the mentor (and the youth worker)."""
+        cast = self.cast
+        ledger = (
+            list(consents)
+            if consents is not None
+            else [
+                cast.consent(practitioner=cast.mentor.practitioner_id),
+                cast.consent(practitioner=cast.youth_worker.practitioner_id),
+            ]
+        )
+        sent = CafEpisode(
+            episode_id=cast.serial("EP"),
+            child=child or cast.child(),
+            status=CafStatus.OPEN,
+            opened_on=opened_on or cast.today - dt.timedelta(days=21),
+            assessment=cast.assessment(),
+            consents=ledger,
+        )
+        self.logged.append(sent)
+        assert sent.assessment is not None
+        return self.sut.log_episode(
+            child=sent.child,
+            assessment=sent.assessment,
+            consents=ledger,
+            by=cast.mentor,
+            episode_id=sent.episode_id,
+            opened_on=sent.opened_on,
+        )
+
+    def read(self, episode_id: str) -> CafEpisode:
+        return self.sut.read_episode(episode_id, reader=self.cast.mentor, reason=REASON)
+
+    def told_contactpoint(
+        self, child: Child, *, at_least: int = 1, wait: float | None = None
+    ) -> list[CafIndicatorUpdate]:
+        nhs = child.identifiers.nhs_number
+        found = self.ctx.sent(
+            lambda m: isinstance(m, CafIndicatorUpdate) and m.child.identifiers.nhs_number == nhs,
+            at_least=at_least,
+            wait=wait,
+        )
+        return [m for m in found if isinstance(m, CafIndicatorUpdate)]
+
+    def sent_about(self, kind: type[Message], episode_id: str, *, wait: float | None = None) -> list[Message]:
+        def about(m: Message) -> bool:
+            if not isinstance(m, kind):
+                return False
+            if isinstance(m, SocialCareReferral | EpisodeTransfer):
+                return bool(m.episode.episode_id == episode_id)
+            return bool(getattr(m, "episode_id", None) == episode_id)
+
+        return self.ctx.sent(about, wait=wait)
+
+
+@check(
+    "ecaf.caf-logged-tells-contactpoint",
+    "Logging a CAF tells ContactPoint a CAF exists and who completed it, with no CAF content",
+    requirements=["ECAF-R01"],
+    profiles=ECAF,
+)
+def caf_logged(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    child = e.cast.child()
+    episode = e.log(child=child)
+    with ctx.verifying("ECAF-R01"):
+        told = e.told_contactpoint(child)
+        ctx.expect(told, "no CafIndicatorUpdate about the child reached ContactPoint")
+        update = told[0]
+        ctx.expect(
+            update.header.recipient.system is SystemKind.CONTACTPOINT, "the update is not addressed to ContactPoint"
+        )
+        ctx.expect(update.caf_exists, "the update does not say a CAF exists")
+        ctx.expect(
+            update.completed_by.practitioner_id == e.cast.mentor.practitioner_id,
+            f"the update names {update.completed_by.practitioner_id}, not the practitioner who completed the CAF",
+        )
+        assert episode.assessment is not None
+        text = to_xml(update).decode("utf-8")
+        for content in (
+            episode.assessment.reason,
+            episode.assessment.conclusions or "",
+            episode.assessment.assessment_id,
+        ):
+            ctx.expect(not content or content not in text, "the update to ContactPoint carries content of the CAF")
+
+
+@check(
+    "ecaf.lead-tells-contactpoint",
+    "Appointing a lead professional tells ContactPoint who leads",
+    requirements=["ECAF-R02"],
+    profiles=ECAF,
+)
+def lead_tells_contactpoint(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    child = e.cast.child()
+    episode = e.log(child=child)
+    e.sut.add_tac_member(episode.episode_id, e.cast.youth_worker, by=e.cast.mentor)
+    e.sut.appoint_lead_professional(episode.episode_id, e.cast.youth_worker.practitioner_id, by=e.cast.mentor)
+    with ctx.verifying("ECAF-R02"):
+        told = [
+            m
+            for m in e.told_contactpoint(child, at_least=2)
+            if m.lead_professional is not None
+            and m.lead_professional.practitioner_id == e.cast.youth_worker.practitioner_id
+        ]
+        ctx.expect(told, "ContactPoint was not told who the lead professional is")
+
+
+@check(
+    "ecaf.lead-in-tac",
+    "Only a current member of the TAC can be appointed lead professional (CAF-001)",
+    requirements=["ECAF-R03"],
+    profiles=ECAF,
+)
+def lead_in_tac(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    episode = e.log()
+    with ctx.verifying("ECAF-R03"):
+        try:
+            e.sut.appoint_lead_professional(episode.episode_id, e.cast.youth_worker.practitioner_id, by=e.cast.mentor)
+            raise CheckFailed("a practitioner outside the TAC was appointed lead professional")
+        except SystemRefusal as refusal:
+            ctx.expect(
+                refusal.rule_id == "CAF-001", f"the appointment was refused naming {refusal.rule_id}, not CAF-001"
+            )
+        lead = e.read(episode.episode_id).lead_professional
+        ctx.expect(lead is None, "the episode has a lead professional after the appointment was refused")
+
+
+@check(
+    "ecaf.consent-to-read",
+    "An episode is shown only to practitioners (or organisations) with consent on record",
+    requirements=["ECAF-R04", "ECAF-R06"],
+    profiles=ECAF,
+)
+def consent_to_read(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    episode = e.log(consents=[e.cast.consent(practitioner=e.cast.mentor.practitioner_id)])
+    # Act first, judge after: each requirement is judged on what happened, whatever the other found.
+    shown: dict[str, bool] = {}
+    for stranger in (e.cast.youth_worker, e.cast.nurse):
+        try:
+            e.sut.read_episode(episode.episode_id, reader=stranger, reason=REASON)
+            shown[stranger.practitioner_id] = True
+        except AccessDenied:
+            shown[stranger.practitioner_id] = False
+    with ctx.verifying("ECAF-R04"):
+        e.read(episode.episode_id)
+        for who, was_shown in shown.items():
+            ctx.expect(not was_shown, f"{who}, with no consent on record, was shown the CAF")
+        e.sut.record_consent(
+            episode.episode_id, e.cast.consent(organisation=e.cast.clinic.organisation_id), by=e.cast.mentor
+        )
+        e.sut.read_episode(episode.episode_id, reader=e.cast.nurse, reason=REASON)
+    with ctx.verifying("ECAF-R06"):
+        log = e.sut.access_log(episode.episode_id)
+        readers = {entry.practitioner_id for entry in log}
+        for practitioner in (e.cast.mentor, e.cast.youth_worker, e.cast.nurse):
+            pid = practitioner.practitioner_id
+            ctx.expect(pid in readers, f"the access of {pid} is not in the access audit")
+        refused = [x for x in log if x.practitioner_id == e.cast.youth_worker.practitioner_id]
+        ctx.expect(
+            refused and all("refused" in x.action or "denied" in x.action for x in refused),
+            "a refused read is not audited as refused",
+        )
+
+
+@check(
+    "ecaf.withdrawal-ends-access",
+    "Withdrawing consent ends a practitioner's access",
+    requirements=["ECAF-R05"],
+    profiles=ECAF,
+)
+def withdrawal_ends_access(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    episode = e.log()
+    worker = e.cast.youth_worker
+    with ctx.verifying("ECAF-R05"):
+        e.sut.read_episode(episode.episode_id, reader=worker, reason=REASON)
+        withdrawal = e.cast.consent(
+            practitioner=worker.practitioner_id, decision=ConsentDecision.WITHDRAWN, on=e.cast.today
+        )
+        e.sut.record_consent(episode.episode_id, withdrawal, by=e.cast.mentor)
+        try:
+            e.sut.read_episode(episode.episode_id, reader=worker, reason=REASON)
+            raise CheckFailed("a practitioner whose consent was withdrawn is still shown the CAF")
+        except AccessDenied:
+            pass
+
+
+@check(
+    "ecaf.consent-to-store",
+    "An assessment without consent to store and share is refused (CAF-006), and nothing is stored",
+    requirements=["ECAF-R07"],
+    profiles=ECAF,
+)
+def consent_to_store(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    consents = [e.cast.consent(practitioner=e.cast.mentor.practitioner_id, store_and_share=False)]
+    with ctx.verifying("ECAF-R07"):
+        episode_id = ""
+        try:
+            episode_id = e.log(consents=consents).episode_id
+            raise CheckFailed(f"an assessment with no consent to store it was stored (episode {episode_id})")
+        except SystemRefusal as refusal:
+            ctx.expect(refusal.rule_id == "CAF-006", f"refused naming {refusal.rule_id}, not CAF-006")
+
+
+@check(
+    "ecaf.referral-consent",
+    "A referral to social care carries the CAF only with consent for the receiving organisation",
+    requirements=["ECAF-R08"],
+    profiles=ECAF,
+)
+def referral_consent(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    episode = e.log()
+    with ctx.verifying("ECAF-R08"):
+        try:
+            e.sut.refer_to_social_care(episode.episode_id, by=e.cast.mentor, reason="Young carer", to=SUITE_ICS)
+            raise CheckFailed("a referral without consent for the social care organisation was made")
+        except SystemRefusal:
+            pass
+        ctx.expect(
+            not e.sent_about(SocialCareReferral, episode.episode_id, wait=0.5), "the CAF was sent without consent"
+        )
+        consent = e.cast.consent(organisation=SUITE_ICS.organisation_id)
+        e.sut.record_consent(episode.episode_id, consent, by=e.cast.mentor)
+        e.sut.refer_to_social_care(episode.episode_id, by=e.cast.mentor, reason="Young carer", to=SUITE_ICS)
+        sent = e.sent_about(SocialCareReferral, episode.episode_id)
+        ctx.expect(sent, "the referral was made but no SocialCareReferral reached the ICS")
+        ctx.expect(sent[0].header.recipient.organisation_id == SUITE_ICS.organisation_id, "the referral went elsewhere")
+
+
+def _referred(e: Ecaf, ctx: CheckContext) -> tuple[CafEpisode, SocialCareReferral]:
+    episode = e.log()
+    e.sut.add_tac_member(episode.episode_id, e.cast.mentor, by=e.cast.mentor)
+    e.sut.record_consent(episode.episode_id, e.cast.consent(organisation=SUITE_ICS.organisation_id), by=e.cast.mentor)
+    e.sut.refer_to_social_care(episode.episode_id, by=e.cast.mentor, reason="Young carer", to=SUITE_ICS)
+    sent = [m for m in e.sent_about(SocialCareReferral, episode.episode_id) if isinstance(m, SocialCareReferral)]
+    if not sent:
+        raise CheckFailed("the referral was made but no SocialCareReferral reached the ICS")
+    return episode, sent[0]
+
+
+@check(
+    "ecaf.social-care-response",
+    "Social care's response: the social worker joins the TAC, and the decision is recorded on the episode",
+    requirements=["ECAF-R09", "ECAF-R10"],
+    profiles=ECAF,
+)
+def social_care_response(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    kept, referral = _referred(e, ctx)
+    response = e.cast.referral_response(
+        kept.episode_id,
+        referral.referral_id,
+        e.sut.identity(),
+        decision=StepUpDecision.RESPONSIBILITY_TO_SOCIAL_CARE,
+        correlation_id=referral.header.message_id,
+    )
+    ctx.accepted(response)
+    held = e.read(kept.episode_id)
+    with ctx.verifying("ECAF-R09"):
+        members = [m.practitioner.practitioner_id for m in held.tac_members if m.left_on is None]
+        ctx.expect(e.cast.social_worker.practitioner_id in members, "the social worker did not join the TAC")
+    with ctx.verifying("ECAF-R10"):
+        ctx.expect(held.status is CafStatus.OPEN, "the episode marked for social care was closed")
+        ctx.expect(
+            held.responsibility is CafResponsibility.SOCIAL_CARE,
+            "the episode is not marked as social care's responsibility",
+        )
+        closing, second = _referred(e, ctx)
+        response = e.cast.referral_response(
+            closing.episode_id,
+            second.referral_id,
+            e.sut.identity(),
+            decision=StepUpDecision.CLOSE_ALTERNATIVE_ASSESSMENT,
+            correlation_id=second.header.message_id,
+        )
+        ctx.accepted(response)
+        closed = e.read(closing.episode_id)
+        ctx.expect(closed.status is CafStatus.CLOSED, "the episode was not closed as decided")
+        ctx.expect(
+            closed.closure_reason is CafClosureReason.ALTERNATIVE_HOLISTIC_ASSESSMENT,
+            f"the episode closed as {closed.closure_reason}, not 'transfer to alternative holistic assessment'",
+        )
+
+
+@check(
+    "ecaf.prepopulation-consent",
+    "CAF content for an initial assessment goes only with consent, and carries it",
+    requirements=["ECAF-R11"],
+    profiles=ECAF,
+)
+def prepopulation_consent(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    episode = e.log()
+    worker = e.cast.social_worker
+    with ctx.verifying("ECAF-R11"):
+        try:
+            e.sut.offer_to_initial_assessment(episode.episode_id, by=worker, to=SUITE_ICS)
+            raise CheckFailed("CAF content was offered to an initial assessment without consent")
+        except SystemRefusal:
+            pass
+        ctx.expect(
+            not e.sent_about(InitialAssessmentPrepopulation, episode.episode_id, wait=0.5),
+            "CAF content was sent without consent",
+        )
+        e.sut.record_consent(
+            episode.episode_id, e.cast.consent(organisation=SUITE_ICS.organisation_id), by=e.cast.mentor
+        )
+        e.sut.offer_to_initial_assessment(episode.episode_id, by=worker, to=SUITE_ICS)
+        sent = [
+            m
+            for m in e.sent_about(InitialAssessmentPrepopulation, episode.episode_id)
+            if isinstance(m, InitialAssessmentPrepopulation)
+        ]
+        ctx.expect(sent, "no InitialAssessmentPrepopulation reached the ICS")
+        holders = {c.organisation_id or c.practitioner_id for c in sent[0].consents}
+        ctx.expect(
+            SUITE_ICS.organisation_id in holders or worker.practitioner_id in holders,
+            "the content does not carry the consent that allows it",
+        )
+
+
+@check(
+    "ecaf.step-down",
+    "A step-down re-opens the episode under the CAF lead, with the outstanding needs recorded",
+    requirements=["ECAF-R12"],
+    profiles=ECAF,
+)
+def step_down(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    episode = e.log()
+    e.sut.close_episode(episode.episode_id, CafClosureReason.ALTERNATIVE_HOLISTIC_ASSESSMENT, by=e.cast.mentor)
+    message = e.cast.step_down(episode, e.sut.identity(), request=StepDownRequest.REOPEN)
+    with ctx.verifying("ECAF-R12"):
+        ctx.accepted(message)
+        held = e.read(episode.episode_id)
+        ctx.expect(held.status is CafStatus.OPEN, "the episode was not re-opened")
+        ctx.expect(
+            held.responsibility is CafResponsibility.CAF_LEAD, "the re-opened episode is not back under the CAF lead"
+        )
+        shown = held.model_dump_json()
+        ctx.expect(message.outstanding_needs[0] in shown, "the outstanding needs are not recorded on the episode")
+
+
+@check(
+    "ecaf.never-closes-by-itself",
+    "An episode open for years is not closed by the system",
+    requirements=["ECAF-R13"],
+    profiles=ECAF,
+)
+def never_closes(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    episode = e.log(opened_on=e.cast.today - dt.timedelta(days=3 * 365))
+    e.sut.open_episodes_report(365)
+    with ctx.verifying("ECAF-R13"):
+        held = e.read(episode.episode_id)
+        ctx.expect(held.status is CafStatus.OPEN, f"an episode open three years was closed ({held.closure_reason})")
+
+
+@check(
+    "ecaf.long-open-report",
+    "Management reporting lists episodes open longer than asked",
+    requirements=["ECAF-R14"],
+    profiles=ECAF,
+)
+def long_open_report(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    old = e.log(opened_on=e.cast.today - dt.timedelta(days=2 * 365))
+    new = e.log()
+    with ctx.verifying("ECAF-R14"):
+        listed = e.sut.open_episodes_report(365)
+        ctx.expect(old.episode_id in listed, "an episode open two years is not reported as open more than a year")
+        ctx.expect(new.episode_id not in listed, "an episode open three weeks is reported as open more than a year")
+
+
+@check(
+    "ecaf.closure",
+    "A closure records its reason and date; ContactPoint is told no CAF exists",
+    requirements=["ECAF-R15"],
+    profiles=ECAF,
+)
+def closure(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    child = e.cast.child()
+    episode = e.log(child=child)
+    e.sut.close_episode(episode.episode_id, CafClosureReason.NEEDS_MET, by=e.cast.mentor)
+    with ctx.verifying("ECAF-R15"):
+        held = e.read(episode.episode_id)
+        ctx.expect(held.status is CafStatus.CLOSED, "the episode is not closed")
+        ctx.expect(held.closure_reason is CafClosureReason.NEEDS_MET, f"closure reason {held.closure_reason}")
+        ctx.expect(held.closed_on is not None, "the closure has no date")
+        told = e.told_contactpoint(child, at_least=2)
+        ctx.expect(any(not m.caf_exists for m in told), "ContactPoint was not told that no CAF exists")
+
+
+@check(
+    "ecaf.transfer-in",
+    "An episode transferred in is held whole, and ContactPoint told",
+    requirements=["ECAF-R16"],
+    profiles=ECAF,
+)
+def transfer_in(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    child = e.cast.child()
+    episode = e.cast.episode(child)
+    with ctx.verifying("ECAF-R16"):
+        ctx.accepted(e.cast.episode_transfer(episode, e.sut.identity()))
+        held = e.read(episode.episode_id)
+        for part in ("assessment", "consents", "tac_members", "lead_professional", "child", "opened_on"):
+            ctx.expect(
+                getattr(held, part) == getattr(episode, part), f"the episode held differs from the one sent: {part}"
+            )
+        ctx.expect(e.told_contactpoint(child), "ContactPoint was not told the transferred CAF exists")
+
+
+@check(
+    "ecaf.transfer-out",
+    "An episode transferred out goes whole; the copy left behind closes as moved",
+    requirements=["ECAF-R17"],
+    profiles=ECAF,
+)
+def transfer_out(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    episode = e.log()
+    e.sut.add_tac_member(episode.episode_id, e.cast.mentor, by=e.cast.mentor)
+    before = e.read(episode.episode_id)
+    e.sut.transfer_out(episode.episode_id, to=SUITE_LOCAL_ECAF, from_la="206", to_la="204", reason="The family moved")
+    with ctx.verifying("ECAF-R17"):
+        sent = [m for m in e.sent_about(EpisodeTransfer, episode.episode_id) if isinstance(m, EpisodeTransfer)]
+        ctx.expect(sent, "no EpisodeTransfer reached the receiving eCAF")
+        moved = sent[0].episode
+        for part in ("assessment", "consents", "tac_members", "child"):
+            ctx.expect(getattr(moved, part) == getattr(before, part), f"the episode sent is not whole: {part}")
+        left = e.read(episode.episode_id)
+        ctx.expect(left.status is CafStatus.CLOSED, "the copy left behind is still open")
+        ctx.expect(left.closure_reason is CafClosureReason.MOVED_AUTHORITY, f"the copy closed as {left.closure_reason}")
+
+
+@check(
+    "ecaf.migration",
+    "A migration batch is imported episode by episode, refusing those without consent; again, it changes nothing",
+    requirements=["ECAF-R18"],
+    profiles=ECAF,
+)
+def migration(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    good_child, bad_child = e.cast.child(), e.cast.child(given="Chloe")
+    good = e.cast.episode(good_child)
+    bad = e.cast.episode(bad_child)
+    bad = bad.model_copy(update={"consents": [c.model_copy(update={"store_and_share": False}) for c in bad.consents]})
+    batch = e.cast.migration_batch([good, bad], e.sut.identity())
+    with ctx.verifying("ECAF-R18"):
+        ack = ctx.acknowledgement(ctx.deliver(batch))
+        ctx.expect(ack.status.value == "accepted", f"the batch was rejected whole: {[f.rule_id for f in ack.findings]}")
+        ctx.expect("CAF-006" in [f.rule_id for f in ack.findings], "the refused episode's rule (CAF-006) is not named")
+        imported = e.read(good.episode_id)
+        try:
+            e.read(bad.episode_id)
+            raise CheckFailed("the episode without consent to store was imported")
+        except NotFound:
+            pass
+        told = len(e.told_contactpoint(good_child))
+        again = batch.model_copy(update={"header": e.cast.migration_batch([good], e.sut.identity()).header})
+        ack = ctx.acknowledgement(ctx.deliver(again))
+        ctx.expect(ack.status.value == "accepted", "importing the same batch again was rejected")
+        ctx.expect(e.read(good.episode_id) == imported, "importing the same batch again changed the episode")
+        ctx.expect(
+            len(e.told_contactpoint(good_child, at_least=told + 1, wait=1.0)) == told,
+            "importing the batch again told ContactPoint again",
+        )
+
+
+@check(
+    "ecaf.assessment-whole",
+    "The common assessment is held whole: three domains, their elements, comments and conclusions",
+    requirements=["ECAF-R19"],
+    profiles=ECAF,
+)
+def assessment_whole(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    episode = e.log()
+    with ctx.verifying("ECAF-R19"):
+        held = e.read(episode.episode_id)
+        ctx.expect(held.assessment == e.logged[-1].assessment, "the assessment read back differs from the one recorded")

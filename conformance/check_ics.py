@@ -1,0 +1,423 @@
+"""Checks of the ics profile: what an ICS system tells ContactPoint (and never tells it), how it takes a
+referral from a CAF and answers it, drafts from a CAF, stepping down, case transfers, its local eCAF.
+
+The suite plays ContactPoint, National eCAF and another authority's ICS: it receives what the
+system sends them, and sends it what they would.
+"""
+
+from __future__ import annotations
+
+from ics_interop import to_xml
+from ics_interop.messages import (
+    CaseRecordTransfer,
+    EpisodeTransfer,
+    InvolvementEnded,
+    InvolvementStarted,
+    Message,
+    MigrationBatch,
+    SocialCareReferralResponse,
+    StepDown,
+    StepDownRequest,
+    StepUpDecision,
+)
+from ics_interop.model import Child, IcsClosure, IcsReferral, Organisation, Practitioner
+from ics_interop.model.codes import AgencyType, CinClosureReason, ReferralSource, SystemKind
+from ics_interop.rules import run_rules
+
+from .context import CheckContext, CheckFailed
+from .generation import la_code_of
+from .protocol import CafReferralView, IcsUnderTest, NotFound, SystemRefusal
+from .registry import check
+from .scenarios import SUITE_ICS, SUITE_NATIONAL_ECAF, Cast
+
+__all__: list[str] = []
+
+ICS = ("ics",)
+
+
+class Ics:
+    """A check's view of the ICS system: the system, a fresh cast, a social worker of the authority."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        if not isinstance(ctx.sut, IcsUnderTest):
+            raise CheckFailed("the system under test does not implement the ics adapter Protocol")
+        self.ctx = ctx
+        self.sut: IcsUnderTest = ctx.sut
+        self.cast = Cast()
+        self.identity = self.sut.identity()
+        self.la_code = la_code_of(self.identity, ctx.options)
+        organisation = Organisation(
+            organisation_id=self.identity.organisation_id,
+            name=self.identity.organisation_name or "Children's social care",
+            agency_type=AgencyType.SOCIAL_CARE,
+            la_code=self.la_code,
+        )
+        self.social_worker: Practitioner = self.cast.practitioner("ICSSW", "Jo", "Social worker", organisation)
+
+    def to_contactpoint(self, child: Child, kind: type[Message], *, wait: float | None = None) -> list[Message]:
+        nhs = child.identifiers.nhs_number
+
+        def about(m: Message) -> bool:
+            sent: Child | None = getattr(m, "child", None)
+            return (
+                isinstance(m, kind)
+                and m.header.recipient.system is SystemKind.CONTACTPOINT
+                and sent is not None
+                and sent.identifiers.nhs_number == nhs
+            )
+
+        return self.ctx.sent(about, wait=wait)
+
+    def referral(self, case_id: str, reason: str) -> IcsReferral:
+        referral = IcsReferral(
+            referral_id=self.cast.serial("REF"),
+            referral_date=self.cast.today,
+            source=ReferralSource.SCHOOLS,
+            reason=reason,
+        )
+        self.sut.record_referral(case_id, referral)
+        return referral
+
+    def from_caf(self) -> tuple[Child, CafReferralView, str]:
+        """The suite's National eCAF refers a child; the referral as the ICS holds it, and the episode ID."""
+        child = self.cast.child()
+        episode = self.cast.episode(
+            child,
+            consents=[
+                self.cast.consent(practitioner=self.cast.mentor.practitioner_id),
+                self.cast.consent(organisation=self.identity.organisation_id),
+            ],
+        )
+        message = self.cast.social_care_referral(episode, self.identity)
+        self.ctx.accepted(message)
+        found = [r for r in self.sut.caf_referrals() if r.ecaf_referral_id == message.referral_id]
+        if len(found) != 1:
+            raise CheckFailed(f"the referral from the CAF is held {len(found)} times, not once")
+        return child, found[0], episode.episode_id
+
+    def close(self, case_id: str) -> None:
+        self.sut.close_case(case_id, IcsClosure(closure_date=self.cast.today, reason=CinClosureReason.RC8))
+
+
+@check(
+    "ics.referral-on-contactpoint",
+    "A referral puts social care's involvement on ContactPoint, with a contact and no case details",
+    requirements=["ICS-R01", "ICS-R02"],
+    profiles=ICS,
+)
+def referral_on_contactpoint(ctx: CheckContext) -> None:
+    s = Ics(ctx)
+    child = s.cast.child()
+    case_id = s.sut.open_case(child)
+    planted = ctx.token(10)  # a word only the referral's reason holds
+    note = f"Referral note {planted}: mother unwell, rent unpaid, Hannah missing school"
+    s.referral(case_id, note)
+    with ctx.verifying("ICS-R01"):
+        started = [m for m in s.to_contactpoint(child, InvolvementStarted) if isinstance(m, InvolvementStarted)]
+        ctx.expect(started, "recording a referral sent ContactPoint no InvolvementStarted")
+        involvement = started[0].involvement
+        ctx.expect(involvement.service.agency_type is AgencyType.SOCIAL_CARE, "the involvement is not social care's")
+        contact = (
+            involvement.practitioner.contact
+            if involvement.practitioner
+            else (involvement.team.contact if involvement.team else None)
+        )
+        ctx.expect(
+            contact is not None and (contact.telephone or contact.email or contact.address),
+            "the involvement gives no way to contact the worker or the central team",
+        )
+    with ctx.verifying("ICS-R02"):
+        for message in ctx.sent(lambda m: m.header.recipient.system is SystemKind.CONTACTPOINT, wait=0.2):
+            text = to_xml(message).decode("utf-8")
+            ctx.expect(
+                planted not in text, f"the referral's reason reached ContactPoint in a {message.message_type.value}"
+            )
+
+
+@check(
+    "ics.closure-ends-involvement",
+    "Closing the case ends the involvement on ContactPoint, under the same ID",
+    requirements=["ICS-R03"],
+    profiles=ICS,
+)
+def closure_ends_involvement(ctx: CheckContext) -> None:
+    s = Ics(ctx)
+    child = s.cast.child()
+    case_id = s.sut.open_case(child)
+    s.referral(case_id, "Young carer")
+    started = [m for m in s.to_contactpoint(child, InvolvementStarted) if isinstance(m, InvolvementStarted)]
+    s.close(case_id)
+    with ctx.verifying("ICS-R03"):
+        ended = [m for m in s.to_contactpoint(child, InvolvementEnded) if isinstance(m, InvolvementEnded)]
+        ctx.expect(ended, "closing the case sent ContactPoint no InvolvementEnded")
+        if started:
+            first = started[0].involvement
+            ctx.expect(ended[0].involvement_id == first.involvement_id, "the involvement ended under another ID")
+            ctx.expect(ended[0].start_date == first.start_date, "the involvement ended with another start date")
+
+
+@check(
+    "ics.caf-referral",
+    "A referral from a CAF is recorded on the case and answered to the eCAF that sent it",
+    requirements=["ICS-R04", "ICS-R05"],
+    profiles=ICS,
+)
+def caf_referral(ctx: CheckContext) -> None:
+    s = Ics(ctx)
+    _child, referral, episode_id = s.from_caf()
+    with ctx.verifying("ICS-R05"):
+        try:
+            s.sut.answer_caf_referral(
+                referral.ics_referral_id,
+                decision=StepUpDecision.RESPONSIBILITY_TO_SOCIAL_CARE,
+                joining=None,
+                representative=False,
+            )
+            raise CheckFailed("a referral was answered as accepted with nobody joining the TAC")
+        except SystemRefusal as refusal:
+            ctx.expect(refusal.rule_id == "STEP-001", f"the answer was refused naming {refusal.rule_id}, not STEP-001")
+    with ctx.verifying("ICS-R04"):
+        record = s.sut.case_record(referral.case_id)
+        ctx.expect(
+            any(r.caf_episode_id == episode_id for r in record.referrals),
+            "the case holds no referral from the CAF episode",
+        )
+        s.sut.answer_caf_referral(
+            referral.ics_referral_id,
+            decision=StepUpDecision.RESPONSIBILITY_TO_SOCIAL_CARE,
+            joining=s.social_worker,
+            representative=False,
+        )
+        answers = [
+            m
+            for m in ctx.sent(lambda m: isinstance(m, SocialCareReferralResponse) and m.episode_id == episode_id)
+            if isinstance(m, SocialCareReferralResponse)
+        ]
+        ctx.expect(answers, "no SocialCareReferralResponse reached the eCAF")
+        answer = answers[0]
+        ctx.expect(answer.header.recipient == SUITE_NATIONAL_ECAF, f"the answer went to {answer.header.recipient}")
+        ctx.expect(answer.referral_id == referral.ecaf_referral_id, "the answer names another referral")
+        ctx.expect(
+            answer.decision is StepUpDecision.RESPONSIBILITY_TO_SOCIAL_CARE, f"the answer says {answer.decision}"
+        )
+        member = answer.joining_member
+        ctx.expect(
+            member is not None and member.practitioner.practitioner_id == s.social_worker.practitioner_id,
+            "the answer does not name the social worker who joins the TAC",
+        )
+        others = list(
+            ctx.sent(lambda m: isinstance(m, SocialCareReferralResponse) and m.episode_id == episode_id, wait=0.2)
+        )
+        ctx.expect(len(others) == 1, f"{len(others)} answers were sent for one referral")
+
+
+@check(
+    "ics.draft-until-confirmed",
+    "CAF content becomes a draft, on the case record only once a practitioner confirms it",
+    requirements=["ICS-R06"],
+    profiles=ICS,
+)
+def draft_until_confirmed(ctx: CheckContext) -> None:
+    s = Ics(ctx)
+    child, referral, episode_id = s.from_caf()
+    episode = s.cast.episode(child).model_copy(update={"episode_id": episode_id})
+    with ctx.verifying("ICS-R06"):
+        ctx.accepted(s.cast.prepopulation(episode, s.identity, s.social_worker))
+        drafts = s.sut.drafts(referral.case_id)
+        ctx.expect(drafts, "the CAF content did not become a draft initial assessment")
+        draft = drafts[0]
+        recorded = {a.assessment_id for a in s.sut.case_record(referral.case_id).initial_assessments}
+        ctx.expect(draft not in recorded, "the draft is on the case record before anyone confirmed it")
+        s.sut.confirm_draft(referral.case_id, draft, by=s.social_worker)
+        recorded = {a.assessment_id for a in s.sut.case_record(referral.case_id).initial_assessments}
+        ctx.expect(draft in recorded, "the confirmed assessment is not on the case record")
+
+
+@check(
+    "ics.step-down",
+    "Stepping down follows closure and hands the outstanding needs to the episode's eCAF",
+    requirements=["ICS-R07"],
+    profiles=ICS,
+)
+def step_down(ctx: CheckContext) -> None:
+    s = Ics(ctx)
+    _child, referral, episode_id = s.from_caf()
+    needs = [f"Homework support ({s.cast.token})", "A young carers' group"]
+    with ctx.verifying("ICS-R07"):
+        try:
+            s.sut.step_down(
+                referral.case_id,
+                episode_id=episode_id,
+                social_worker=s.social_worker,
+                outstanding_needs=needs,
+                request=StepDownRequest.REOPEN,
+            )
+            raise CheckFailed("a case still open was stepped down")
+        except SystemRefusal:
+            pass
+        s.close(referral.case_id)
+        s.sut.step_down(
+            referral.case_id,
+            episode_id=episode_id,
+            social_worker=s.social_worker,
+            outstanding_needs=needs,
+            request=StepDownRequest.REOPEN,
+        )
+        sent = [
+            m
+            for m in ctx.sent(lambda m: isinstance(m, StepDown) and m.episode_id == episode_id)
+            if isinstance(m, StepDown)
+        ]
+        ctx.expect(sent, "no StepDown reached the eCAF")
+        ctx.expect(sent[0].header.recipient == SUITE_NATIONAL_ECAF, f"the StepDown went to {sent[0].header.recipient}")
+        ctx.expect(list(sent[0].outstanding_needs) == needs, "the StepDown does not carry the outstanding needs")
+
+
+def _local(s: Ics, ctx: CheckContext, episode: object) -> None:
+    try:
+        s.sut.hold_local_episode(episode)  # type: ignore[arg-type]
+    except NotFound:
+        ctx.skip("the system has no local eCAF module")
+
+
+@check(
+    "ics.local-episode-transfer",
+    "A local episode is transferred whole, and only once",
+    requirements=["ICS-R08"],
+    profiles=ICS,
+)
+def local_episode_transfer(ctx: CheckContext) -> None:
+    s = Ics(ctx)
+    episode = s.cast.episode(s.cast.child())
+    _local(s, ctx, episode)
+    with ctx.verifying("ICS-R08"):
+        s.sut.transfer_local_episode(episode.episode_id, to=SUITE_NATIONAL_ECAF, to_la="204", reason="The family moved")
+        sent = [
+            m
+            for m in ctx.sent(lambda m: isinstance(m, EpisodeTransfer) and m.episode.episode_id == episode.episode_id)
+            if isinstance(m, EpisodeTransfer)
+        ]
+        ctx.expect(sent, "no EpisodeTransfer reached National eCAF")
+        moved = sent[0].episode
+        for part in ("assessment", "consents", "tac_members", "lead_professional", "child"):
+            ctx.expect(getattr(moved, part) == getattr(episode, part), f"the episode sent is not whole: {part}")
+        try:
+            s.sut.transfer_local_episode(episode.episode_id, to=SUITE_NATIONAL_ECAF, to_la="204", reason="Again")
+            raise CheckFailed("an episode that had left was transferred again")
+        except SystemRefusal:
+            pass
+
+
+@check(
+    "ics.migration-consent",
+    "A migration batch holds only episodes with consent to store, under a true manifest",
+    requirements=["ICS-R09"],
+    profiles=ICS,
+)
+def migration_consent(ctx: CheckContext) -> None:
+    s = Ics(ctx)
+    consented = s.cast.episode(s.cast.child())
+    unconsented = s.cast.episode(s.cast.child(given="Chloe"), consents=[], with_lead=False, with_assessment=False)
+    unconsented = unconsented.model_copy(update={"tac_members": []})
+    _local(s, ctx, consented)
+    s.sut.hold_local_episode(unconsented)
+    batch_id = s.cast.serial("BATCH")
+    with ctx.verifying("ICS-R09"):
+        s.sut.export_migration_batch(batch_id, [consented.episode_id, unconsented.episode_id])
+        sent = [
+            m
+            for m in ctx.sent(lambda m: isinstance(m, MigrationBatch) and m.manifest.batch_id == batch_id)
+            if isinstance(m, MigrationBatch)
+        ]
+        ctx.expect(sent, "no MigrationBatch reached National eCAF")
+        ids = [e.episode_id for e in sent[0].episodes]
+        ctx.expect(consented.episode_id in ids, "the episode with consent to store was left out")
+        ctx.expect(unconsented.episode_id not in ids, "an episode without consent to store was migrated")
+        errors = [f.rule_id for f in run_rules(sent[0]) if f.severity.value == "error"]
+        ctx.expect(not errors, f"the batch breaks {errors}")
+
+
+@check(
+    "ics.case-transfer-out",
+    "A case record transfer carries the confirmed record, never a draft",
+    requirements=["ICS-R10"],
+    profiles=ICS,
+)
+def case_transfer_out(ctx: CheckContext) -> None:
+    s = Ics(ctx)
+    child, referral, episode_id = s.from_caf()
+    episode = s.cast.episode(child).model_copy(update={"episode_id": episode_id})
+    ctx.accepted(s.cast.prepopulation(episode, s.identity, s.social_worker))
+    drafts = set(s.sut.drafts(referral.case_id))
+    with ctx.verifying("ICS-R10"):
+        s.sut.transfer_case(referral.case_id, to=SUITE_ICS, to_la="204", reason="The family moved")
+        sent = [
+            m
+            for m in ctx.sent(
+                lambda m: (
+                    isinstance(m, CaseRecordTransfer)
+                    and m.case_record.child.identifiers.nhs_number == child.identifiers.nhs_number
+                )
+            )
+            if isinstance(m, CaseRecordTransfer)
+        ]
+        ctx.expect(sent, "no CaseRecordTransfer reached the receiving ICS")
+        transfer = sent[0]
+        ctx.expect(transfer.header.recipient == SUITE_ICS, f"the record went to {transfer.header.recipient}")
+        carried = {a.assessment_id for a in transfer.case_record.initial_assessments}
+        ctx.expect(not (carried & drafts), "the transfer carries an unconfirmed draft assessment")
+        ctx.expect(
+            any(r.caf_episode_id == episode_id for r in transfer.case_record.referrals),
+            "the transfer lacks the case's referral",
+        )
+
+
+@check(
+    "ics.case-transfer-in",
+    "A case record transferred in becomes one case, even when sent again",
+    requirements=["ICS-R11"],
+    profiles=ICS,
+)
+def case_transfer_in(ctx: CheckContext) -> None:
+    s = Ics(ctx)
+    child = s.cast.child()
+    message = s.cast.case_record_transfer(child, s.identity, to_la=s.la_code)
+    before = set(s.sut.case_ids())
+    with ctx.verifying("ICS-R11"):
+        ctx.accepted(message)
+
+        def cases_of_child() -> list[str]:
+            new = [c for c in s.sut.case_ids() if c not in before]
+            return [c for c in new if s.sut.case_record(c).child.identifiers.nhs_number == child.identifiers.nhs_number]
+
+        cases = cases_of_child()
+        ctx.expect(len(cases) == 1, f"the transferred record made {len(cases)} cases")
+        record = s.sut.case_record(cases[0])
+        sent_referrals = {r.referral_id for r in message.case_record.referrals}
+        ctx.expect(
+            sent_referrals <= {r.referral_id for r in record.referrals}, "the case lacks the transferred referral"
+        )
+        again = message.model_copy(
+            update={"header": s.cast.case_record_transfer(child, s.identity, to_la=s.la_code).header}
+        )
+        ctx.accepted(again)
+        ctx.expect(len(cases_of_child()) == 1, "sending the record again made a second case")
+
+
+@check(
+    "ics.chronology",
+    "Every record adds an entry to the case's chronology",
+    requirements=["ICS-R12"],
+    profiles=ICS,
+)
+def chronology(ctx: CheckContext) -> None:
+    s = Ics(ctx)
+    case_id = s.sut.open_case(s.cast.child())
+    with ctx.verifying("ICS-R12"):
+        counts = [len(s.sut.case_record(case_id).chronology)]
+        s.referral(case_id, "Young carer")
+        counts.append(len(s.sut.case_record(case_id).chronology))
+        s.close(case_id)
+        counts.append(len(s.sut.case_record(case_id).chronology))
+        ctx.expect(counts[1] > counts[0], "recording a referral added nothing to the chronology")
+        ctx.expect(counts[2] > counts[1], "closing the case added nothing to the chronology")

@@ -1,0 +1,142 @@
+"""The `ics-interop conformance` commands: run the suite, print its coverage, publish the HTTP binding.
+
+Thin: each subcommand calls one library function and prints what it returns. Exit status of
+`run`: 0 only when no requirement failed, 1 when one did, 2 when the target or the options
+cannot be used. `coverage` exits 1 when an automated requirement has no test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from .catalogue import PROFILE_NAMES
+from .coverage import coverage, coverage_text
+from .openapi import write_openapi
+from .reports import write_reports
+from .runner import RunOptions, run_suite
+from .targets import TargetError
+
+__all__ = ["add_conformance_commands"]
+
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _options(pairs: list[str]) -> dict[str, str]:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise TargetError(f"--option {pair!r}: write it as NAME=VALUE, for example data-manager=DM1")
+        options[key.strip()] = value.strip()
+    return options
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    options = RunOptions(
+        seed=args.seed,
+        checks=tuple(args.check),
+        max_examples=args.max_examples,
+        shrink=args.shrink,
+        wait_seconds=args.wait,
+        capture_host=args.capture_host,
+        capture_port=args.capture_port,
+    )
+    command = shlex.join(["ics-interop", "conformance", *sys.argv[2:]]) if len(sys.argv) > 2 else ""
+
+    def progress(line: str) -> None:
+        if not args.quiet:
+            print(line, flush=True)
+
+    try:
+        result = run_suite(
+            args.profile,
+            args.target,
+            options=options,
+            target_options=_options(args.option),
+            progress=progress,
+            command=command,
+        )
+    except (TargetError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    paths = write_reports(result, args.report)
+    counts = ", ".join(f"{n} {state}" for state, n in result.counts().items() if n)
+    verdict = "PASSED" if result.passed else "FAILED"
+    print(f"{args.profile}: {verdict} ({counts}) in {result.duration:.1f}s, seed {result.seed}")
+    for requirement in result.requirements:
+        if requirement.state.value in ("fail", "warning"):
+            state = requirement.state.value.upper()
+            print(f"  {state} {requirement.requirement_id} {requirement.title}: {requirement.reason}")
+            for outcome in requirement.outcomes:
+                if outcome.replay:
+                    print(f"    replay: {outcome.replay}")
+    print(f"reports: {', '.join(str(p) for p in paths.values())}")
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    report = coverage(profile=args.profile)
+    if args.format == "json":
+        json.dump(report.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(coverage_text(report))
+    return EXIT_OK if report.complete else EXIT_FAILED
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    differed = write_openapi(Path(args.out), check=args.check)
+    for name in differed:
+        print(f"{Path(args.out) / name}: {'differs' if args.check else 'written'}")
+    return EXIT_FAILED if args.check and differed else EXIT_OK
+
+
+def add_conformance_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `conformance` command, with `run`, `coverage` and `openapi`, to a command line's subcommands."""
+    conformance = subparsers.add_parser(
+        "conformance",
+        help="the conformance suite: test a system against a profile's requirements, with reports and evidence",
+        description="Accreditation (seed §5.1): test a system against the requirements of its profile.",
+    )
+    sub = conformance.add_subparsers(dest="conformance_command", required=True)
+
+    run = sub.add_parser("run", help="run the suite against a target; exit 0 only when nothing fails")
+    run.add_argument("--profile", required=True, choices=PROFILE_NAMES, help="the profile the system implements")
+    run.add_argument(
+        "--target",
+        required=True,
+        help="http://host:port (a service), a folder of exported messages, or package.module:factory (an adapter)",
+    )
+    run.add_argument("--report", required=True, help="the folder to write report.json, .xml, .html and evidence.zip to")
+    run.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a target option: organisation=ORG, data-manager=ID (contactpoint over HTTP), la-code=206, timeout=20",
+    )
+    run.add_argument("--seed", type=int, default=None, help="the run's seed (printed with every failure to replay it)")
+    run.add_argument(
+        "--check", action="append", default=[], metavar="CHECK_ID", help="run only this check (repeatable)"
+    )
+    run.add_argument("--max-examples", type=int, default=25, help="examples per Hypothesis property (default 25)")
+    run.add_argument("--shrink", action="store_true", help="shrink a failing example to its simplest form (slower)")
+    run.add_argument("--wait", type=float, default=15.0, help="seconds to wait for a service to deliver what it sends")
+    run.add_argument("--capture-host", default="127.0.0.1", help="where the suite's receiver listens (HTTP targets)")
+    run.add_argument("--capture-port", type=int, default=0, help="its port (0: any; the URL is printed)")
+    run.add_argument("--quiet", action="store_true", help="print the verdict only, not a line per check")
+    run.set_defaults(run=_cmd_run)
+
+    cover = sub.add_parser("coverage", help="print each requirement with its tests; exit 1 when one has none")
+    cover.add_argument("--profile", choices=PROFILE_NAMES, help="only this profile's requirements")
+    cover.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    cover.set_defaults(run=_cmd_coverage)
+
+    openapi = sub.add_parser("openapi", help="write the HTTP binding's OpenAPI documents (the reference services')")
+    openapi.add_argument("--out", required=True, help="the folder to write contactpoint.json, ecaf.json, ics.json to")
+    openapi.add_argument("--check", action="store_true", help="write nothing; exit 1 and name each file that differs")
+    openapi.set_defaults(run=_cmd_openapi)

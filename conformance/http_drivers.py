@@ -1,0 +1,418 @@
+"""The HTTP binding, driven: each profile's adapter Protocol, implemented over the reference services' routes.
+
+A system offered as `--target http://host:port` is driven through the routes the reference
+services define (their OpenAPI documents are the binding): `POST /messages` for every
+receiver, and each profile's own routes for set-up and triggers. So the checks written
+against the Protocol run unchanged over HTTP. What the system sends, it delivers to the
+suite's receiver by itself, in its own time; `flush_outbox` has nothing to do.
+
+Errors come back as `{"error": {"id", "where", "message", "hint"}}`: 403 becomes
+`AccessDenied`, 404 `NotFound`, any other 4xx `Refused`, each with the error's ID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from ics_interop.messages import StepDownRequest, StepUpDecision, SystemRef
+from ics_interop.model import (
+    CafAssessment,
+    CafEpisode,
+    CaseRecord,
+    Child,
+    ConsentRecord,
+    IcsClosure,
+    IcsModel,
+    IcsReferral,
+    Practitioner,
+)
+from ics_interop.model.codes import CafClosureReason
+
+from .protocol import (
+    AccessDenied,
+    AccessEntry,
+    AlertEntry,
+    AuditView,
+    CafReferralView,
+    DirectoryInvolvementView,
+    DirectoryView,
+    MessageSink,
+    NotFound,
+    Refused,
+    Reply,
+    SearchCriteria,
+)
+
+__all__ = ["DirectoryOverHttp", "EcafOverHttp", "HttpSystem", "IcsOverHttp", "directory_view"]
+
+
+def _json(model: IcsModel) -> Any:
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class HttpSystem:
+    """What every system over HTTP offers: its description, its identity, POST /messages."""
+
+    def __init__(self, base_url: str, identity: SystemRef, *, timeout: float = 20.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._identity = identity
+        self.client = httpx.Client(base_url=self.base_url, timeout=timeout)
+
+    def describe(self) -> Mapping[str, str]:
+        """The service's OpenAPI title and version, as it states them."""
+        try:
+            info = self.client.get("/openapi.json").json().get("info", {})
+        except (httpx.HTTPError, ValueError):
+            info = {}
+        return {"url": self.base_url, "title": str(info.get("title", "")), "version": str(info.get("version", ""))}
+
+    def identity(self) -> SystemRef:
+        """The system as messages address it (given on the command line)."""
+        return self._identity
+
+    def deliver(self, body: bytes, content_type: str) -> Reply:
+        """POST /messages."""
+        response = self.client.post("/messages", content=body, headers={"Content-Type": content_type})
+        return Reply(response.content, response.headers.get("content-type", ""), response.status_code)
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        """Nothing to do: a service delivers to the suite's receiver by itself."""
+
+    def close(self) -> None:
+        """Close the connections."""
+        self.client.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.client.request(method, path, **kwargs)
+        if response.status_code < 400:
+            return response.json() if response.content else None
+        try:
+            error = response.json()["error"]
+            rule_id, message = str(error.get("id", "")), str(error.get("message", ""))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            rule_id, message = f"HTTP-{response.status_code}", response.text[:300]
+        if response.status_code == 403:
+            raise AccessDenied(rule_id, message)
+        if response.status_code == 404:
+            raise NotFound(rule_id, message)
+        raise Refused(rule_id, message)
+
+
+# --- ContactPoint ------------------------------------------------------------------------------------
+
+
+def directory_view(record: Mapping[str, Any]) -> DirectoryView:
+    """A record as the reference directory's API shows it (camelCase JSON), as the suite reads it."""
+    address = record.get("address") or record.get("lastKnownAddress") or {}
+    lead = record.get("leadProfessional") or {}
+    indicators = list(record.get("cafIndicators") or [])
+    involvements = []
+    for inv in record.get("involvements") or []:
+        contact = inv.get("practitioner") or inv.get("team") or {}
+        involvements.append(
+            DirectoryInvolvementView(
+                involvement_id=str(inv.get("involvementId", "")),
+                service_name=str(inv.get("serviceName", "")),
+                contact_id=contact.get("practitionerId") or contact.get("teamId"),
+                end_date=dt.date.fromisoformat(inv["endDate"]) if inv.get("endDate") else None,
+                sensitive=inv.get("sensitive"),
+            )
+        )
+    born = record.get("dateOfBirth")
+    return DirectoryView(
+        contactpoint_id=str(record.get("contactpointId", "")),
+        given_names=str(record.get("name", {}).get("givenNames", "")),
+        family_name=str(record.get("name", {}).get("familyName", "")),
+        former_family_names=tuple(str(n.get("familyName", "")) for n in record.get("formerNames") or []),
+        date_of_birth=dt.date.fromisoformat(born) if born else None,
+        gender=str(record.get("gender", "")),
+        location_hidden=bool(record.get("locationHidden")),
+        postcode=address.get("postcode"),
+        parent_carer_names=tuple(
+            f"{p.get('name', {}).get('givenNames', '')} {p.get('name', {}).get('familyName', '')}"
+            for p in record.get("parentsCarers") or []
+        ),
+        involvements=tuple(involvements),
+        caf_indicator=bool(indicators),
+        caf_completed_by=indicators[0].get("completedBy", {}).get("practitionerId") if indicators else None,
+        lead_professional_id=lead.get("practitionerId"),
+        raw=dict(record),
+    )
+
+
+class DirectoryOverHttp(HttpSystem):
+    """The contactpoint profile over the reference directory's routes."""
+
+    def __init__(self, base_url: str, identity: SystemRef, *, data_manager: str, timeout: float = 20.0) -> None:
+        super().__init__(base_url, identity, timeout=timeout)
+        self._data_manager = data_manager
+
+    def data_manager(self) -> str:
+        """The data manager given on the command line (--option data-manager=ID)."""
+        return self._data_manager
+
+    @staticmethod
+    def _headers(user_id: str, reason: str | None, override_reason: str | None = None) -> dict[str, str]:
+        headers = {"X-Practitioner-Id": user_id}
+        if reason is not None:
+            headers["X-Access-Reason"] = reason
+        if override_reason is not None:
+            headers["X-Override-Shielding"] = override_reason
+        return headers
+
+    def register_user(self, user_id: str, role: str, organisation_id: str, *, by: str) -> None:
+        """POST /practitioners."""
+        body = {
+            "practitionerId": user_id,
+            "name": {"givenNames": "Conformance", "familyName": "User"},
+            "role": role,
+            "organisationId": organisation_id,
+        }
+        self._call("POST", "/practitioners", json=body, headers={"X-Practitioner-Id": by})
+
+    def search(
+        self, criteria: SearchCriteria, *, user_id: str, reason: str | None, override_reason: str | None = None
+    ) -> list[DirectoryView]:
+        """GET /children."""
+        params = {
+            "familyName": criteria.family_name,
+            "givenNames": criteria.given_names,
+            "dateOfBirth": criteria.date_of_birth.isoformat() if criteria.date_of_birth else None,
+            "postcode": criteria.postcode,
+            "identifier": criteria.identifier,
+        }
+        found = self._call(
+            "GET",
+            "/children",
+            params={k: v for k, v in params.items() if v is not None},
+            headers=self._headers(user_id, reason, override_reason),
+        )
+        return [directory_view(r) for r in found.get("records", [])]
+
+    def view(
+        self, contactpoint_id: str, *, user_id: str, reason: str | None, override_reason: str | None = None
+    ) -> DirectoryView:
+        """GET /children/{id}."""
+        found = self._call(
+            "GET", f"/children/{contactpoint_id}", headers=self._headers(user_id, reason, override_reason)
+        )
+        return directory_view(found)
+
+    def set_shielding(self, contactpoint_id: str, shielded: bool, *, by: str, reason: str) -> None:
+        """POST /children/{id}/shielding."""
+        self._call(
+            "POST",
+            f"/children/{contactpoint_id}/shielding",
+            json={"shielded": shielded, "reason": reason},
+            headers={"X-Practitioner-Id": by},
+        )
+
+    def run_maintenance(self, *, by: str) -> None:
+        """POST /maintenance."""
+        self._call("POST", "/maintenance", headers={"X-Practitioner-Id": by})
+
+    def audit_entries(self, *, by: str, contactpoint_id: str | None = None) -> list[AuditView]:
+        """GET /audit."""
+        params = {"contactpointId": contactpoint_id} if contactpoint_id else {}
+        found = self._call("GET", "/audit", params=params, headers={"X-Practitioner-Id": by})
+        return [
+            AuditView(
+                user_id=str(e.get("practitionerId", "")),
+                action=str(e.get("action", "")),
+                outcome=str(e.get("outcome", "")),
+                records=tuple(e.get("records") or ()),
+                reason=str(e.get("reason", "")),
+            )
+            for e in found
+        ]
+
+    def audit_alerts(self, *, by: str) -> list[AlertEntry]:
+        """GET /audit/alerts."""
+        found = self._call("GET", "/audit/alerts", headers={"X-Practitioner-Id": by})
+        return [
+            AlertEntry(
+                user_id=str(a.get("practitionerId", "")),
+                contactpoint_id=str(a.get("contactpointId", "")),
+                reason=str(a.get("reason", "")),
+            )
+            for a in found
+        ]
+
+
+# --- National eCAF -----------------------------------------------------------------------------------
+
+
+class EcafOverHttp(HttpSystem):
+    """The ecaf profile over the reference National eCAF's routes."""
+
+    def log_episode(
+        self,
+        *,
+        child: Child,
+        assessment: CafAssessment,
+        consents: Sequence[ConsentRecord],
+        by: Practitioner,
+        episode_id: str,
+        opened_on: dt.date,
+    ) -> CafEpisode:
+        """POST /episodes."""
+        body = {
+            "child": _json(child),
+            "assessment": _json(assessment),
+            "consents": [_json(c) for c in consents],
+            "by": _json(by),
+            "episodeId": episode_id,
+            "openedOn": opened_on.isoformat(),
+        }
+        return CafEpisode.model_validate(self._call("POST", "/episodes", json=body))
+
+    def read_episode(self, episode_id: str, *, reader: Practitioner, reason: str) -> CafEpisode:
+        """GET /episodes/{id}."""
+        params = {
+            "practitionerId": reader.practitioner_id,
+            "organisationId": reader.organisation.organisation_id,
+            "reason": reason,
+        }
+        return CafEpisode.model_validate(self._call("GET", f"/episodes/{episode_id}", params=params))
+
+    def record_consent(self, episode_id: str, consent: ConsentRecord, *, by: Practitioner) -> None:
+        """POST /episodes/{id}/consents."""
+        self._call("POST", f"/episodes/{episode_id}/consents", json={"consent": _json(consent), "by": _json(by)})
+
+    def add_tac_member(self, episode_id: str, practitioner: Practitioner, *, by: Practitioner) -> None:
+        """POST /episodes/{id}/tac-members."""
+        body = {"practitioner": _json(practitioner), "by": _json(by)}
+        self._call("POST", f"/episodes/{episode_id}/tac-members", json=body)
+
+    def appoint_lead_professional(self, episode_id: str, practitioner_id: str, *, by: Practitioner) -> None:
+        """PUT /episodes/{id}/lead-professional."""
+        body = {"practitionerId": practitioner_id, "by": _json(by)}
+        self._call("PUT", f"/episodes/{episode_id}/lead-professional", json=body)
+
+    def close_episode(self, episode_id: str, reason: CafClosureReason, *, by: Practitioner) -> None:
+        """POST /episodes/{id}/closure."""
+        self._call("POST", f"/episodes/{episode_id}/closure", json={"reason": reason.value, "by": _json(by)})
+
+    def refer_to_social_care(self, episode_id: str, *, by: Practitioner, reason: str, to: SystemRef) -> str:
+        """POST /episodes/{id}/referrals."""
+        body = {"referredBy": _json(by), "reason": reason, "to": _json(to)}
+        return str(self._call("POST", f"/episodes/{episode_id}/referrals", json=body)["referralId"])
+
+    def offer_to_initial_assessment(self, episode_id: str, *, by: Practitioner, to: SystemRef) -> None:
+        """POST /episodes/{id}/initial-assessment-offers."""
+        body = {"requestedBy": _json(by), "to": _json(to)}
+        self._call("POST", f"/episodes/{episode_id}/initial-assessment-offers", json=body)
+
+    def transfer_out(self, episode_id: str, *, to: SystemRef, from_la: str, to_la: str, reason: str) -> None:
+        """POST /episodes/{id}/transfers."""
+        body = {"to": _json(to), "fromLa": from_la, "toLa": to_la, "reason": reason}
+        self._call("POST", f"/episodes/{episode_id}/transfers", json=body)
+
+    def open_episodes_report(self, older_than_days: int) -> list[str]:
+        """GET /reports/open-episodes."""
+        found = self._call("GET", "/reports/open-episodes", params={"olderThanDays": older_than_days})
+        return [str(e["episodeId"]) for e in found]
+
+    def access_log(self, episode_id: str) -> list[AccessEntry]:
+        """GET /audit/access."""
+        found = self._call("GET", "/audit/access", params={"episodeId": episode_id})
+        return [AccessEntry(practitioner_id=e.get("practitionerId"), action=str(e.get("action", ""))) for e in found]
+
+
+# --- ICS ---------------------------------------------------------------------------------------------
+
+
+class IcsOverHttp(HttpSystem):
+    """The ics profile over the reference ICS system's routes."""
+
+    def open_case(self, child: Child) -> str:
+        """POST /cases."""
+        return str(self._call("POST", "/cases", json={"child": _json(child)})["caseId"])
+
+    def case_ids(self) -> list[str]:
+        """GET /cases."""
+        return [str(c["caseId"]) for c in self._call("GET", "/cases")]
+
+    def case_record(self, case_id: str) -> CaseRecord:
+        """GET /cases/{id}."""
+        return CaseRecord.model_validate(self._call("GET", f"/cases/{case_id}"))
+
+    def record_referral(self, case_id: str, referral: IcsReferral) -> None:
+        """POST /cases/{id}/referrals."""
+        self._call("POST", f"/cases/{case_id}/referrals", json=_json(referral))
+
+    def close_case(self, case_id: str, closure: IcsClosure) -> None:
+        """POST /cases/{id}/closure."""
+        self._call("POST", f"/cases/{case_id}/closure", json=_json(closure))
+
+    def caf_referrals(self) -> list[CafReferralView]:
+        """GET /caf-referrals."""
+        return [
+            CafReferralView(
+                ics_referral_id=str(r["icsReferralId"]),
+                case_id=str(r["caseId"]),
+                ecaf_referral_id=str(r["ecafReferralId"]),
+                episode_id=str(r["episodeId"]),
+            )
+            for r in self._call("GET", "/caf-referrals")
+        ]
+
+    def answer_caf_referral(
+        self, ics_referral_id: str, *, decision: StepUpDecision, joining: Practitioner | None, representative: bool
+    ) -> None:
+        """POST /caf-referrals/{id}/answer."""
+        body: dict[str, Any] = {"decision": decision.value, "representative": representative}
+        if joining is not None:
+            body["joiningMember"] = _json(joining)
+        self._call("POST", f"/caf-referrals/{ics_referral_id}/answer", json=body)
+
+    def drafts(self, case_id: str) -> list[str]:
+        """GET /cases/{id}/drafts."""
+        return [
+            str(d["assessment"]["assessmentId"])
+            for d in self._call("GET", f"/cases/{case_id}/drafts")
+            if not d.get("confirmed")
+        ]
+
+    def confirm_draft(self, case_id: str, assessment_id: str, *, by: Practitioner) -> None:
+        """POST /cases/{id}/drafts/{assessment}/confirm."""
+        self._call("POST", f"/cases/{case_id}/drafts/{assessment_id}/confirm", json={"confirmedBy": _json(by)})
+
+    def step_down(
+        self,
+        case_id: str,
+        *,
+        episode_id: str,
+        social_worker: Practitioner,
+        outstanding_needs: Sequence[str],
+        request: StepDownRequest,
+    ) -> None:
+        """POST /cases/{id}/step-down."""
+        body = {
+            "episodeId": episode_id,
+            "socialWorker": _json(social_worker),
+            "outstandingNeeds": list(outstanding_needs),
+            "request": request.value,
+        }
+        self._call("POST", f"/cases/{case_id}/step-down", json=body)
+
+    def transfer_case(self, case_id: str, *, to: SystemRef, to_la: str, reason: str) -> None:
+        """POST /cases/{id}/transfer."""
+        self._call("POST", f"/cases/{case_id}/transfer", json={"to": _json(to), "toLa": to_la, "reason": reason})
+
+    def hold_local_episode(self, episode: CafEpisode) -> None:
+        """POST /local-ecaf/episodes."""
+        self._call("POST", "/local-ecaf/episodes", json=_json(episode))
+
+    def transfer_local_episode(self, episode_id: str, *, to: SystemRef, to_la: str, reason: str) -> None:
+        """POST /local-ecaf/episodes/{id}/transfer."""
+        body = {"to": _json(to), "toLa": to_la, "reason": reason}
+        self._call("POST", f"/local-ecaf/episodes/{episode_id}/transfer", json=body)
+
+    def export_migration_batch(self, batch_id: str, episode_ids: Sequence[str]) -> None:
+        """POST /local-ecaf/migration-batches."""
+        self._call("POST", "/local-ecaf/migration-batches", json={"batchId": batch_id, "episodeIds": list(episode_ids)})

@@ -1,0 +1,418 @@
+"""The Python adapter Protocol: how a vendor plugs a system into the suite without HTTP.
+
+A vendor writes one class for the profile it implements. The suite calls its set-up hooks
+(put the system in a given state: register a user, log an episode, open a case) and its
+triggers (record a referral, close a case, step down), delivers messages to it, and collects
+what it sends by calling `flush_outbox` with a sink to deliver to. Every method speaks the
+standard's own models (`Child`, `Practitioner`, `CafEpisode`, `IcsReferral`...) or the small
+views below, never a reference system's types.
+
+Refusals are reported with the three exceptions below, each naming the rule or constraint:
+`AccessDenied` (no right to see or do it: no consent, no registration, the wrong role),
+`Refused` (the change breaks a rule) and `NotFound`.
+
+::
+
+    SystemUnderTest             describe(), identity()
+    ├── Receiving               deliver(body, content_type) -> Reply         (POST /messages)
+    ├── Sending                 flush_outbox(sink)                           (the outbox, delivered now)
+    ├── DirectoryUnderTest      contactpoint: users, search, view, shielding, maintenance, audit
+    ├── EcafUnderTest           ecaf: episodes, consent, TAC, referrals, transfers, report, access log
+    ├── IcsUnderTest            ics: cases, referrals, F4 answers, drafts, step-down, transfers, local eCAF
+    └── FeedSourceUnderTest     feed-source: an involvement starts, ends
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+from ics_interop.messages import StepDownRequest, StepUpDecision, SystemRef
+from ics_interop.model import (
+    CafAssessment,
+    CafEpisode,
+    CaseRecord,
+    Child,
+    ConsentRecord,
+    IcsClosure,
+    IcsReferral,
+    Practitioner,
+)
+from ics_interop.model.codes import CafClosureReason
+
+__all__ = [
+    "AccessDenied",
+    "AccessEntry",
+    "AlertEntry",
+    "AuditView",
+    "CafReferralView",
+    "DirectoryInvolvementView",
+    "DirectoryUnderTest",
+    "DirectoryView",
+    "EcafUnderTest",
+    "FeedSourceUnderTest",
+    "IcsUnderTest",
+    "MessageSink",
+    "NotFound",
+    "Receiving",
+    "Refused",
+    "Reply",
+    "SearchCriteria",
+    "Sending",
+    "SystemRefusal",
+    "SystemUnderTest",
+]
+
+
+# --- refusals ---------------------------------------------------------------------------------------
+
+
+class SystemRefusal(Exception):
+    """Base of what a system under test raises when it will not do what it was asked; names the rule."""
+
+    def __init__(self, rule_id: str, message: str = "") -> None:
+        super().__init__(f"{rule_id}: {message}" if message else rule_id)
+        self.rule_id = rule_id
+        self.message = message
+
+
+class AccessDenied(SystemRefusal):
+    """Raised when the caller may not see or do this: no consent, not registered, the wrong role, no reason."""
+
+
+class Refused(SystemRefusal):
+    """Raised when a change is refused because it breaks a rule (of the standard, or the system's own)."""
+
+
+class NotFound(SystemRefusal):
+    """Raised when the record, episode or case asked for does not exist (or is no longer shown)."""
+
+
+# --- messages in and out ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Reply:
+    """What a system answered a delivery with: the acknowledgement, and the HTTP status where there is one."""
+
+    body: bytes
+    content_type: str
+    status: int | None = None
+
+
+#: Where a system delivers what it sends: takes the message's bytes and content type, returns the
+#: acknowledgement's bytes and content type. It raises `ConnectionError` when the receiver is down.
+MessageSink = Callable[[bytes, str], tuple[bytes, str]]
+
+
+@runtime_checkable
+class SystemUnderTest(Protocol):
+    """What every adapter offers."""
+
+    def describe(self) -> Mapping[str, str]:
+        """Who made the system, its name and version; secrets here are redacted from the evidence."""
+        ...
+
+    def identity(self) -> SystemRef:
+        """The system as messages address it."""
+        ...
+
+
+@runtime_checkable
+class Receiving(SystemUnderTest, Protocol):
+    """A system that receives messages of the standard."""
+
+    def deliver(self, body: bytes, content_type: str) -> Reply:
+        """Hand the system one message (as POST /messages would); return its acknowledgement."""
+        ...
+
+
+@runtime_checkable
+class Sending(SystemUnderTest, Protocol):
+    """A system that sends messages of the standard."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        """Deliver now, to `sink`, every message waiting to be sent (a failed delivery stays to be retried)."""
+        ...
+
+
+# --- ContactPoint ---------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class SearchCriteria:
+    """What a practitioner searches the directory by (any of them)."""
+
+    family_name: str | None = None
+    given_names: str | None = None
+    date_of_birth: dt.date | None = None
+    postcode: str | None = None
+    identifier: str | None = None
+
+
+@attrs.frozen
+class DirectoryInvolvementView:
+    """An involvement as the directory shows it."""
+
+    involvement_id: str
+    service_name: str
+    contact_id: str | None  # the practitioner's or the team's ID
+    end_date: dt.date | None = None
+    sensitive: str | None = None
+
+
+@attrs.frozen
+class DirectoryView:
+    """A child's record as one user of the directory sees it. `raw` is what was shown, for the evidence."""
+
+    contactpoint_id: str
+    given_names: str
+    family_name: str
+    former_family_names: tuple[str, ...]
+    date_of_birth: dt.date | None
+    gender: str
+    location_hidden: bool
+    postcode: str | None
+    parent_carer_names: tuple[str, ...]
+    involvements: tuple[DirectoryInvolvementView, ...]
+    caf_indicator: bool
+    caf_completed_by: str | None
+    lead_professional_id: str | None
+    raw: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class AuditView:
+    """One entry of the directory's audit log."""
+
+    user_id: str
+    action: str
+    outcome: str
+    records: tuple[str, ...]
+    reason: str
+
+
+@attrs.frozen
+class AlertEntry:
+    """An audit alert (shielding overridden)."""
+
+    user_id: str
+    contactpoint_id: str
+    reason: str
+
+
+@runtime_checkable
+class DirectoryUnderTest(Receiving, Sending, Protocol):
+    """The contactpoint profile. Roles: 'practitioner', 'child-protection', 'data-manager'."""
+
+    def data_manager(self) -> str:
+        """The user ID of a data manager the suite may act as (set up by the operator)."""
+        ...
+
+    def register_user(self, user_id: str, role: str, organisation_id: str, *, by: str) -> None:
+        """Register an authorised user of the directory (`by` is a data manager)."""
+        ...
+
+    def search(
+        self, criteria: SearchCriteria, *, user_id: str, reason: str | None, override_reason: str | None = None
+    ) -> list[DirectoryView]:
+        """Search for children; raise `AccessDenied` when the search is not allowed."""
+        ...
+
+    def view(
+        self, contactpoint_id: str, *, user_id: str, reason: str | None, override_reason: str | None = None
+    ) -> DirectoryView:
+        """One child's record; raise `NotFound` for no live record, `AccessDenied` when not allowed."""
+        ...
+
+    def set_shielding(self, contactpoint_id: str, shielded: bool, *, by: str, reason: str) -> None:
+        """Shield a child's location, or lift it (a data manager)."""
+        ...
+
+    def run_maintenance(self, *, by: str) -> None:
+        """Apply retention now: expire involvements, archive at 18 or a year after death, purge."""
+        ...
+
+    def audit_entries(self, *, by: str, contactpoint_id: str | None = None) -> list[AuditView]:
+        """The audit log (of one record, when given), as a data manager reads it."""
+        ...
+
+    def audit_alerts(self, *, by: str) -> list[AlertEntry]:
+        """The audit alerts, as a data manager reads them."""
+        ...
+
+
+# --- National eCAF --------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class AccessEntry:
+    """One entry of National eCAF's access audit."""
+
+    practitioner_id: str | None
+    action: str
+
+
+@runtime_checkable
+class EcafUnderTest(Receiving, Sending, Protocol):
+    """The ecaf profile: National eCAF, or a local eCAF acting as one."""
+
+    def log_episode(
+        self,
+        *,
+        child: Child,
+        assessment: CafAssessment,
+        consents: Sequence[ConsentRecord],
+        by: Practitioner,
+        episode_id: str,
+        opened_on: dt.date,
+    ) -> CafEpisode:
+        """Log a CAF episode with its assessment and consent."""
+        ...
+
+    def read_episode(self, episode_id: str, *, reader: Practitioner, reason: str) -> CafEpisode:
+        """The episode, as `reader` may see it; raise `AccessDenied` without consent."""
+        ...
+
+    def record_consent(self, episode_id: str, consent: ConsentRecord, *, by: Practitioner) -> None:
+        """Add a consent decision to the episode's ledger."""
+        ...
+
+    def add_tac_member(self, episode_id: str, practitioner: Practitioner, *, by: Practitioner) -> None:
+        """Add a practitioner to the Team Around the Child."""
+        ...
+
+    def appoint_lead_professional(self, episode_id: str, practitioner_id: str, *, by: Practitioner) -> None:
+        """Appoint a lead professional; raise `Refused` when the rules forbid it."""
+        ...
+
+    def close_episode(self, episode_id: str, reason: CafClosureReason, *, by: Practitioner) -> None:
+        """Close the episode, on a practitioner's decision."""
+        ...
+
+    def refer_to_social_care(self, episode_id: str, *, by: Practitioner, reason: str, to: SystemRef) -> str:
+        """F4: refer the child to the ICS `to` with the episode; the referral's ID."""
+        ...
+
+    def offer_to_initial_assessment(self, episode_id: str, *, by: Practitioner, to: SystemRef) -> None:
+        """F5: send the assessment to the ICS `to` as a draft initial assessment."""
+        ...
+
+    def transfer_out(self, episode_id: str, *, to: SystemRef, from_la: str, to_la: str, reason: str) -> None:
+        """F7: send the episode whole to the eCAF `to`."""
+        ...
+
+    def open_episodes_report(self, older_than_days: int) -> list[str]:
+        """The IDs of the episodes open longer than `older_than_days` days."""
+        ...
+
+    def access_log(self, episode_id: str) -> list[AccessEntry]:
+        """The access audit of one episode."""
+        ...
+
+
+# --- ICS ------------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class CafReferralView:
+    """A referral from a CAF (F4) as the ICS system holds it."""
+
+    ics_referral_id: str
+    case_id: str
+    ecaf_referral_id: str
+    episode_id: str
+
+
+@runtime_checkable
+class IcsUnderTest(Receiving, Sending, Protocol):
+    """The ics profile: a local authority's case-management system (with its local eCAF module, if any)."""
+
+    def open_case(self, child: Child) -> str:
+        """Open a case for a child; its ID."""
+        ...
+
+    def case_ids(self) -> list[str]:
+        """Every case's ID."""
+        ...
+
+    def case_record(self, case_id: str) -> CaseRecord:
+        """The case record as it stands (confirmed records, with the chronology)."""
+        ...
+
+    def record_referral(self, case_id: str, referral: IcsReferral) -> None:
+        """Record a referral on a case."""
+        ...
+
+    def close_case(self, case_id: str, closure: IcsClosure) -> None:
+        """Close the case."""
+        ...
+
+    def caf_referrals(self) -> list[CafReferralView]:
+        """The referrals received from a CAF (F4)."""
+        ...
+
+    def answer_caf_referral(
+        self, ics_referral_id: str, *, decision: StepUpDecision, joining: Practitioner | None, representative: bool
+    ) -> None:
+        """F4: answer a referral from a CAF; raise `Refused` when the rules forbid the answer."""
+        ...
+
+    def drafts(self, case_id: str) -> list[str]:
+        """The IDs of the case's draft initial assessments started from a CAF (F5), awaiting confirmation."""
+        ...
+
+    def confirm_draft(self, case_id: str, assessment_id: str, *, by: Practitioner) -> None:
+        """Confirm a draft initial assessment."""
+        ...
+
+    def step_down(
+        self,
+        case_id: str,
+        *,
+        episode_id: str,
+        social_worker: Practitioner,
+        outstanding_needs: Sequence[str],
+        request: StepDownRequest,
+    ) -> None:
+        """F6: hand the outstanding needs of the case back to the CAF episode; `Refused` when not allowed."""
+        ...
+
+    def transfer_case(self, case_id: str, *, to: SystemRef, to_la: str, reason: str) -> None:
+        """F9: send the case record to another authority's ICS."""
+        ...
+
+    def hold_local_episode(self, episode: CafEpisode) -> None:
+        """Hold an episode in the local eCAF module (raise `NotFound` if the system has no such module)."""
+        ...
+
+    def transfer_local_episode(self, episode_id: str, *, to: SystemRef, to_la: str, reason: str) -> None:
+        """F7: transfer one local episode; raise `Refused` when it cannot go (again)."""
+        ...
+
+    def export_migration_batch(self, batch_id: str, episode_ids: Sequence[str]) -> None:
+        """F8: export the named local episodes to National eCAF as a migration batch."""
+        ...
+
+
+# --- any local system feeding ContactPoint ----------------------------------------------------------------
+
+
+@runtime_checkable
+class FeedSourceUnderTest(Sending, Protocol):
+    """The feed-source profile: a school's MIS, a health system, a youth service... or an ICS feeding ContactPoint."""
+
+    def start_involvement(self, child: Child, *, worker: Practitioner, case_details: str, started_on: dt.date) -> None:
+        """Record that one of the system's services started working with `child`.
+
+        `case_details` is what the practitioner writes about why (a case note): it is the
+        system's own business and must never reach ContactPoint.
+        """
+        ...
+
+    def end_involvement(self, child: Child, *, ended_on: dt.date) -> None:
+        """Record that the service stopped working with `child`."""
+        ...

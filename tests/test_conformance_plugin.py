@@ -1,0 +1,89 @@
+"""The suite inside a vendor's own pytest (the plugin), and the HTTP binding's published OpenAPI documents."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ics_interop.conformance.openapi import openapi_documents, write_openapi
+from lxml import etree
+
+_VENDOR_TEST = """
+from ics_interop.conformance.pytest_plugin import conformance_tests
+from ics_interop.conformance.broken import OverrideRaisesNoAlert
+
+test_my_directory = conformance_tests("contactpoint", OverrideRaisesNoAlert, seed=11, max_examples=5)
+"""
+
+
+def _pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "ics_interop.conformance.pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            *args,
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+
+
+def test_the_plugin_runs_the_profile_as_tests_and_writes_the_reports(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text("")
+    result = _pytest(
+        tmp_path,
+        "--conformance-profile=contactpoint",
+        "--conformance-target=ics_interop.conformance.reference_adapters:contactpoint",
+        "--conformance-max-examples=5",
+        f"--conformance-report={tmp_path / 'reports'}",
+        f"--junitxml={tmp_path / 'junit.xml'}",
+        "-q",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "passed" in result.stdout
+    assert "1 skipped" in result.stdout  # MSG-R08: the HTTP binding, not testable through an adapter
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["passed"] is True
+    assert (tmp_path / "reports" / "evidence.zip").is_file()
+    junit = etree.parse(str(tmp_path / "junit.xml"))
+    values = {p.get("value") for p in junit.iter("property") if p.get("name") == "requirement"}
+    assert {"CP-R06", "MSG-R01"} <= values
+
+
+def test_a_vendor_test_module_fails_on_the_broken_requirement_with_its_replay(tmp_path: Path) -> None:
+    (tmp_path / "test_vendor.py").write_text(_VENDOR_TEST)
+    result = _pytest(tmp_path, "-q", "test_vendor.py")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 failed" in result.stdout
+    assert "cp.shielding-override" in result.stdout
+    assert "CP-R12" in result.stdout
+    assert "replay: ics-interop conformance run" in result.stdout
+
+
+def test_the_openapi_documents_publish_the_binding_of_each_reference_service(tmp_path: Path) -> None:
+    documents = openapi_documents()
+    assert set(documents) == {"contactpoint", "ecaf", "ics"}
+    for document in documents.values():
+        assert document["openapi"].startswith("3.")
+        assert "/messages" in document["paths"]
+        assert "422" in document["paths"]["/messages"]["post"]["responses"]
+    assert "/children" in documents["contactpoint"]["paths"]
+    assert "/episodes/{episode_id}/referrals" in documents["ecaf"]["paths"]
+    assert "/caf-referrals/{referral_id}/answer" in documents["ics"]["paths"]
+    assert sorted(write_openapi(tmp_path)) == ["contactpoint.json", "ecaf.json", "ics.json"]
+    assert write_openapi(tmp_path, check=True) == []
+    (tmp_path / "ics.json").write_text("{}")
+    assert write_openapi(tmp_path, check=True) == ["ics.json"]

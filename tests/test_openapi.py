@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ics_interop.conformance.openapi import openapi_documents, write_openapi
+
 from ics_interop.schemas_path import schemas_root
 
 

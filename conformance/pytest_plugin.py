@@ -1,10 +1,11 @@
 """The suite inside a vendor's own pytest: each check a test item, the same reports at the end.
 
-Load it with `-p ics_interop.conformance.pytest_plugin` (or the `pytest11` entry point), then either
+Installing ics-interop registers it with pytest (a `pytest11` entry point), so it is always
+loaded and does nothing until asked; then either
 
-- on the command line: `pytest -p ics_interop.conformance.pytest_plugin --conformance-profile ics
-  --conformance-target mypackage.adapter:build --conformance-report reports/` adds one test per
-  check of the profile; or
+- on the command line: `pytest --conformance-profile ics --conformance-target
+  mypackage.adapter:build --conformance-report reports/` adds one test per check of the
+  profile; or
 - in a test module: `test_conformance = conformance_tests("ics", MyAdapter)` makes a test
   parametrized over the profile's checks, for that adapter (built once per session).
 

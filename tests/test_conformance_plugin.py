@@ -27,8 +27,7 @@ def _pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
             sys.executable,
             "-m",
             "pytest",
-            "-p",
-            "ics_interop.conformance.pytest_plugin",
+            # the plugin comes from the installed distribution's pytest11 entry point, as for a vendor
             "-p",
             "no:cacheprovider",
             *args,

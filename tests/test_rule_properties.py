@@ -72,3 +72,19 @@ def test_a_true_manifest_passes_and_a_lost_episode_is_caught(batch: MigrationBat
     truncated = honest.model_copy(update={"episodes": batch.episodes[:lost] + batch.episodes[lost + 1 :]})
     found = {f.rule_id for f in run_rules(truncated)}
     assert {"MIG-001", "MIG-003"} <= found
+
+
+_WORDS = st.sampled_from(
+    ["Abused", "neglected", "ASSAULT", "allegations", "diagnosed", "self-harm", "Self Harm", "overdoses", "suicidal",
+     "pregnancy", "convicted", "offences", "arrested", "case notes", "exam results", "disclosure", "injured",
+     "bruising", "domestic violence", "eating disorder", "depressed", "addiction", "youth", "team", "housing"]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(st.lists(st.one_of(_WORDS, st.text(max_size=8)), max_size=6).map(" ".join))
+def test_the_cheap_first_look_never_hides_case_words(text: str) -> None:
+    from ics_interop.rules.checks import _CASE_STEMS, _CASE_WORDS
+
+    if _CASE_WORDS.search(text):
+        assert any(stem in text.lower() for stem in _CASE_STEMS)

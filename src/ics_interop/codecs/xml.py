@@ -130,26 +130,24 @@ def _decode(element: etree._Element, cls: type[IcsModel], path: list[str | int])
     table = _decoding_table(cls)
     out: dict[str, Any] = {}
     for child in element:
-        tag = child.tag
-        if not isinstance(tag, str):  # a comment or processing instruction
-            continue
-        entry = table.get(tag)
+        entry = table.get(child.tag)
         if entry is None:
+            if not isinstance(child.tag, str):  # a comment or processing instruction
+                continue
             raise _unknown_element(child, cls, path)
         json, model, is_list = entry
-        if model is not None:
-            where = [*path, json, len(out.get(json, ()))] if is_list else [*path, json]
-            value: Any = _decode(child, model, where)
+        if model is None:
+            value: Any = child.text or ""
+        elif is_list:
+            value = _decode(child, model, [*path, json, len(out.get(json, ()))])
         else:
-            value = child.text or ""
-        if is_list:
-            items = out.get(json)
-            if items is None:
-                out[json] = [value]
-            else:
-                items.append(value)
-        else:
+            value = _decode(child, model, [*path, json])
+        if not is_list:
             out[json] = value
+        elif json in out:
+            out[json].append(value)
+        else:
+            out[json] = [value]
     return out
 
 

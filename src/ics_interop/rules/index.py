@@ -27,7 +27,7 @@ T = TypeVar("T", bound=IcsModel)
 class _ClassPlan:
     """What the index needs to know of one model class, computed once."""
 
-    models: tuple[tuple[str, str, bool], ...]  # (attribute, JSON name, is a list) of nested models
+    models_reversed: tuple[tuple[str, str, bool], ...]  # (attribute, JSON name, is a list) of nested models, last first
     simples: tuple[tuple[str, str, bool, str], ...]  # (attribute, JSON name, is a list, simple type name)
 
 
@@ -39,7 +39,7 @@ INDEXED_TYPES = frozenset({"NhsNumber", "Upn", "LaCode", "ContactPointId", "Shor
 def _plan(cls: type[IcsModel]) -> _ClassPlan:
     shapes = shape_of(cls)
     return _ClassPlan(
-        models=tuple((s.name, s.json, s.is_list) for s in shapes if s.model is not None),
+        models_reversed=tuple((s.name, s.json, s.is_list) for s in reversed(shapes) if s.model is not None),
         simples=tuple(
             (s.name, s.json, s.is_list, s.simple.name)
             for s in shapes
@@ -66,24 +66,27 @@ class MessageIndex:
         self.values: defaultdict[str, list[tuple[Parts, Any]]] = defaultdict(list)
         self._by_class: dict[type[IcsModel], list[tuple[Parts, Any]]] = {}
         stack: list[tuple[Parts, IcsModel]] = [((), root)]
+        models = self.models
+        values = self.values
         while stack:
             parts, model = stack.pop()
-            self.models.append((parts, model))
+            models.append((parts, model))
             plan = _plan(type(model))
             for name, json, is_list, type_name in plan.simples:
                 value = getattr(model, name)
                 if value is None:
                     continue
                 if is_list:
-                    self.values[type_name].extend(((*parts, json, i), v) for i, v in enumerate(value))
+                    values[type_name].extend(((*parts, json, i), v) for i, v in enumerate(value))
                 else:
-                    self.values[type_name].append(((*parts, json), value))
-            for name, json, is_list in reversed(plan.models):
+                    values[type_name].append(((*parts, json), value))
+            for name, json, is_list in plan.models_reversed:
                 value = getattr(model, name)
                 if value is None:
                     continue
                 if is_list:
-                    stack.extend(((*parts, json, i), v) for i, v in reversed(list(enumerate(value))))
+                    for i in range(len(value) - 1, -1, -1):
+                        stack.append(((*parts, json, i), value[i]))
                 else:
                     stack.append(((*parts, json), value))
 

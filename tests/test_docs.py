@@ -413,3 +413,27 @@ def test_the_site_renders_in_a_browser(built_site: Path, tmp_path: Path) -> None
             assert result.returncode == 0, result.stderr
             assert shot.stat().st_size > 10_000, f"{shot} is too small to show the page"
             print(f"screenshot of {url}: {shot}")
+
+
+def test_the_requirement_page_shows_what_verifies_each_requirement_by_profile(tmp_path: Path) -> None:
+    catalogue_file = tmp_path / "requirements.toml"
+    catalogue_file.write_text(
+        '[[requirement]]\nid = "X-R01"\nlevel = "SHALL"\ntitle = "Checked"\ntext = "A thing."\n'
+        'actors = ["ics", "feed-source"]\nverification = "automated"\n'
+        'not_applicable = { "feed-source" = "It sends nothing." }\n'
+        '[[requirement]]\nid = "X-R02"\nlevel = "SHALL"\ntitle = "Unchecked"\ntext = "Another."\n'
+        'actors = ["ics"]\nverification = "automated"\n'
+        '[[requirement]]\nid = "X-R03"\nlevel = "SHOULD"\ntitle = "Inspected"\ntext = "By hand."\n'
+        'actors = ["ics"]\nverification = "attestation"\ninspect = "The deployment."\n',
+        "utf-8",
+    )
+    requirements = load_requirements(catalogue_file)
+    assert requirements is not None
+    page = requirements_page(requirements, {"X-R01": {"ics": ["ics.thing"]}})
+    section = page[page.index("### Profile `ics`") :]
+    assert "`ics.thing`" in section
+    unchecked = next(line for line in section.splitlines() if "X-R02" in line)
+    assert "**none**" in unchecked
+    assert "attestation: The deployment." in section
+    feed = page[page.index("### Profile `feed-source`") : page.index("### Profile `ics`")]
+    assert "not applicable: It sends nothing." in feed

@@ -9,6 +9,7 @@ with the reason.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,25 @@ from mkdocs.structure.files import File, Files
 
 from ics_interop import MESSAGE_CLASSES
 from ics_interop.schemas_path import schemas_root
-from ics_interop.specdocs import REQUIREMENTS_FILE, SiteBuildError, SiteSources, schema_downloads, site_pages
+from ics_interop.specdocs import (
+    REQUIREMENTS_FILE,
+    CoverageMap,
+    SiteBuildError,
+    SiteSources,
+    schema_downloads,
+    site_pages,
+)
 
 MESSAGES_SECTION = "Messages"
+
+
+def _coverage() -> CoverageMap | None:
+    """Which conformance checks verify each requirement, by profile (None if the suite is not installed)."""
+    try:
+        suite = importlib.import_module("ics_interop.conformance.coverage")
+    except ImportError:
+        return None
+    return {row.requirement.id: dict(row.checks) for row in suite.coverage().requirements}
 
 
 def _sources(config: MkDocsConfig) -> SiteSources:
@@ -29,6 +46,7 @@ def _sources(config: MkDocsConfig) -> SiteSources:
         docs_dir=Path(config.docs_dir),
         requirements_file=repository / REQUIREMENTS_FILE,
         schemas_root=schemas_root(),
+        coverage=_coverage(),
     )
 
 

@@ -88,6 +88,7 @@ class SiteSources:
     docs_dir: Path  # holds flows.toml and seed-statements.toml
     requirements_file: Path  # the conformance suite's requirement catalogue; may not exist yet
     schemas_root: Path  # the `schemas/` folder: one sub-folder per major version
+    coverage: CoverageMap | None = None  # from the conformance suite, when the build can read it
 
 
 # --- Markdown helpers ---------------------------------------------------------------------------
@@ -931,6 +932,13 @@ class Requirement:
     source: str = ""
     rules: tuple[str, ...] = ()
     message_types: tuple[str, ...] = ()
+    verification: str = ""
+    not_applicable: tuple[tuple[str, str], ...] = ()  # (profile, reason)
+    inspect: str = ""
+
+
+#: Requirement ID -> profile -> the IDs of the conformance checks that verify it there.
+CoverageMap = Mapping[str, Mapping[str, Sequence[str]]]
 
 
 def load_requirements(path: Path) -> list[Requirement] | None:
@@ -966,6 +974,9 @@ def load_requirements(path: Path) -> list[Requirement] | None:
             source=entry.get("source", ""),
             rules=_strings(entry.get("rules"), where),
             message_types=_strings(entry.get("message_types"), where),
+            verification=entry.get("verification", ""),
+            not_applicable=tuple(sorted((str(k), str(v)) for k, v in dict(entry.get("not_applicable", {})).items())),
+            inspect=entry.get("inspect", ""),
         )
         problems.extend(f"{where}: rule {r} is not in the rule catalogue" for r in requirement.rules if r not in rules)
         problems.extend(
@@ -979,8 +990,36 @@ def load_requirements(path: Path) -> list[Requirement] | None:
     return found
 
 
-def requirements_page(requirements: Sequence[Requirement] | None) -> str:
-    """The requirement catalogue page, or a note that it is not yet published."""
+def _profile_table(profile: str, requirements: Sequence[Requirement], coverage: CoverageMap | None) -> str:
+    rows = []
+    for r in requirements:
+        reasons = dict(r.not_applicable)
+        if profile not in r.actors and profile not in reasons:
+            continue
+        if profile in reasons:
+            how, checks = "not applicable: " + _text(reasons[profile]), ""
+        elif r.verification == "attestation":
+            how, checks = "attestation: " + _text(r.inspect), ""
+        else:
+            how = r.verification or "automated"
+            found = (coverage or {}).get(r.id, {}).get(profile, ())
+            checks = ", ".join(_code(c) for c in found) if coverage is not None else ""
+            if coverage is not None and not found:
+                checks = "**none**"
+        rows.append([f"[{_text(r.id)}](#{_anchor(r.id)})", _text(r.level), _text(r.title or r.text[:80]), how, checks])
+    if not rows:
+        return ""
+    return f"\n### Profile `{profile}`\n\n" + _fit(
+        _table(["Requirement", "Level", "What", "Verified by", "Conformance checks"], rows)
+    )
+
+
+def requirements_page(requirements: Sequence[Requirement] | None, coverage: CoverageMap | None = None) -> str:
+    """The requirement catalogue page, or a note that it is not yet published.
+
+    With `coverage` (from the conformance suite), a matrix per profile shows the checks that
+    verify each automated requirement.
+    """
     out = ["# Requirements\n\n"]
     if requirements is None:
         out.append(
@@ -1007,6 +1046,19 @@ def requirements_page(requirements: Sequence[Requirement] | None) -> str:
         ]
         for r in requirements
     ]
+    out.append("## By profile: what verifies each requirement\n\n")
+    out.append(
+        "A vendor declares the profiles its system implements. For each, every requirement is verified by the "
+        "conformance checks named (automated), inspected by the tester (attestation), or declared not applicable "
+        "with the reason. `ics-interop conformance coverage` prints the same matrix and fails when an automated "
+        "requirement has no check.\n"
+    )
+    profiles = sorted(
+        {a for r in requirements for a in r.actors} | {p for r in requirements for p, _ in r.not_applicable}
+    )
+    for profile in profiles:
+        out.append(_profile_table(profile, requirements, coverage))
+    out.append("\n## The catalogue\n\n")
     out.append(_fit(_table(["ID", "Level", "Requirement", "Actors", "Source", "Rules", "Message types"], rows)))
     return "".join(out)
 
@@ -1028,6 +1080,7 @@ def schema_downloads(schemas_root: Path) -> dict[str, Path]:
             *(version / "json").glob("*.schema.json"),
             *(version / EXAMPLES_FOLDER).glob("*.xml"),
             *(version / EXAMPLES_FOLDER).glob("*.json"),
+            *(version / "openapi").glob("*.json"),
         ]
         for path in sorted(candidates):
             files["schemas/" + path.relative_to(schemas_root).as_posix()] = path
@@ -1068,6 +1121,15 @@ def downloads_page(schemas_root: Path) -> str:
                 cells.append(f"[{ext.upper()}]({site_path})" if example.is_file() else "")
             rows.append(cells)
         out.append(_table(["Message type", "JSON Schema", "Example (XML)", "Example (JSON)"], rows))
+        openapi = sorted((version / "openapi").glob("*.json"))
+        if openapi:
+            out.append("\n### The HTTP binding (OpenAPI)\n\n")
+            out.append(
+                "Each reference service's OpenAPI document: `POST /messages` is the standard's HTTP binding, "
+                "and the other routes are the ones the conformance suite drives over HTTP.\n\n"
+            )
+            rows = [_file_row(p.name, f"schemas/{version.name}/openapi/{p.name}", p) for p in openapi]
+            out.append(_table(["File", "Size", "SHA-256"], rows))
     return "".join(out)
 
 
@@ -1095,7 +1157,7 @@ def site_pages(sources: SiteSources) -> dict[str, str]:
         "flows.md": flows_page(flows),
         "hannah.md": hannah_story_page(flows),
         "seed-statements.md": seed_statements_page(statements, requirements is not None),
-        "requirements.md": requirements_page(requirements),
+        "requirements.md": requirements_page(requirements, sources.coverage),
         "downloads.md": downloads_page(sources.schemas_root),
     }
     for message_type in MESSAGE_CLASSES:

@@ -69,10 +69,11 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "ics",
             "ICS system",
-            "A local authority's case-management system, with its local eCAF module if it has one: F2, F4–F9.",
+            "A local authority's case-management system, with its local eCAF module if it has one: F2, F3, F4–F9.",
             sends=frozenset(
                 {
                     _M.CHILD_IDENTITY_UPDATE,
+                    _M.CAF_INDICATOR_UPDATE,  # from its local eCAF module (seed §5.3)
                     _M.INVOLVEMENT_STARTED,
                     _M.INVOLVEMENT_ENDED,
                     _M.SOCIAL_CARE_REFERRAL_RESPONSE,

@@ -16,7 +16,14 @@ from ics_interop.adapters.ics import ChangeRefused, IcsSystem, RecordNotFound, S
 from ics_interop import to_xml, validate_bytes
 from ics_interop.codecs import from_json_data
 from ics_interop.examples import CHLOE_EPISODE_ID, example_messages
-from ics_interop.messages import BatchManifest, EpisodeTransfer, MessageType, MigrationBatch, SystemRef
+from ics_interop.messages import (
+    BatchManifest,
+    CafIndicatorUpdate,
+    EpisodeTransfer,
+    MessageType,
+    MigrationBatch,
+    SystemRef,
+)
 from ics_interop.model import CafEpisode, ConsentRecord
 from ics_interop.model.codes import ConsentDecision, ConsentGiver, SystemKind
 
@@ -48,8 +55,10 @@ def ics(store_url: str) -> Iterator[IcsSystem]:
     system.store.dispose()
 
 
-def sent(ics: IcsSystem) -> list[tuple[str, object]]:
-    return [(row["destination"], from_json_data(row["body"])) for row in ics.outbox.pending(ics.store)]
+def sent(ics: IcsSystem, *, to_directory: bool = False) -> list[tuple[str, object]]:
+    """What the module sent to eCAF systems (or, with `to_directory`, to ContactPoint: the F3 indicators)."""
+    rows = [(row["destination"], from_json_data(row["body"])) for row in ics.outbox.pending(ics.store)]
+    return [(d, m) for d, m in rows if (d == "contactpoint") == to_directory]
 
 
 def without_consent(episode: CafEpisode, episode_id: str) -> CafEpisode:
@@ -154,3 +163,21 @@ def test_a_batch_with_nothing_to_send_is_refused_and_nothing_is_sent(ics: IcsSys
     assert ics.local_ecaf.episode("LA206-CAF-0000700").state == "held"
     with pytest.raises(RecordNotFound, match="ICS-019"):
         ics.local_ecaf.export_migration_batch("LA206-MIG-1", ["NO-SUCH-EPISODE"])
+
+
+def test_a_caf_logged_in_the_local_module_tells_contactpoint(ics: IcsSystem) -> None:
+    ics.local_ecaf.create_episode(CHLOE)
+    [(destination, message)] = sent(ics, to_directory=True)
+    assert destination == "contactpoint"
+    assert isinstance(message, CafIndicatorUpdate)
+    assert message.caf_exists
+    assert message.header.sender.system is SystemKind.LOCAL_ECAF
+    assert CHLOE.assessment is not None
+    assert message.completed_by == CHLOE.assessment.assessor
+    assert message.updated_on == CHLOE.assessment.assessment_date
+    assert validate_bytes(to_xml(message)).findings == []  # no case information: CP-001 and CP-002 quiet
+
+
+def test_an_episode_without_an_assessment_is_not_yet_a_logged_caf(ics: IcsSystem) -> None:
+    ics.local_ecaf.create_episode(without_consent(KYLE, "LOCAL-KYLE-LEGACY"))
+    assert sent(ics, to_directory=True) == []

@@ -23,9 +23,16 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, insert, select, update
 
 from ics_interop import run_rules
-from ics_interop.messages import BatchManifest, EpisodeTransfer, MessageType, MigrationBatch, SystemRef
+from ics_interop.messages import (
+    BatchManifest,
+    CafIndicatorUpdate,
+    EpisodeTransfer,
+    MessageType,
+    MigrationBatch,
+    SystemRef,
+)
 from ics_interop.model import CafEpisode, ConsentRecord
-from ics_interop.model.codes import ConsentDecision
+from ics_interop.model.codes import CafStatus, ConsentDecision
 from ics_interop.rules.checks import consent_holders
 
 from ..messaging import new_header, route_key
@@ -126,7 +133,36 @@ class LocalEcafModule:
                     created_at=self.ctx.clock(),
                 )
             )
+            self._tell_contactpoint(connection, episode)
         return episode
+
+    def _tell_contactpoint(self, connection: Connection, episode: CafEpisode) -> None:
+        """F3: a CAF logged in the local eCAF tells ContactPoint it exists and whom to contact (seed §5.3).
+
+        Only an open episode with its assessment is a logged CAF; nothing of its content goes.
+        """
+        assessment = episode.assessment
+        if assessment is None or episode.status is not CafStatus.OPEN:
+            return
+        lead = episode.lead_professional
+        lead_practitioner = next(
+            (
+                m.practitioner
+                for m in episode.tac_members
+                if lead and m.practitioner.practitioner_id == lead.practitioner_id
+            ),
+            None,
+        )
+        ctx = self.ctx
+        message = CafIndicatorUpdate(
+            header=new_header(MessageType.CAF_INDICATOR_UPDATE, ctx.local_ecaf, ctx.settings.contactpoint, ctx.clock()),
+            child=episode.child,
+            caf_exists=True,
+            updated_on=assessment.assessment_date,
+            completed_by=assessment.assessor,
+            lead_professional=lead_practitioner,
+        )
+        ctx.send(connection, message)
 
     def record_consent(self, episode_id: str, consent: ConsentRecord) -> CafEpisode:
         """Add a consent decision (given or withdrawn) to an episode's ledger: how consent is captured for migration."""

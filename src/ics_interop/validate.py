@@ -568,11 +568,15 @@ def validate_path(path: str | Path, *, progress: Progress | None = None, workers
         return _validate_stream(stream, report, progress, path.stat().st_size, workers)
 
 
-def validate_bytes(data: bytes, *, source: str = "<bytes>") -> FileReport:
-    """Validate a document held in memory."""
+def validate_bytes(data: bytes, *, source: str = "<bytes>", workers: int = 1) -> FileReport:
+    """Validate a document held in memory.
+
+    In one process unless `workers` says otherwise: services call this from their request
+    threads, and starting worker processes from a threaded server is not safe.
+    """
     import io
 
-    return _validate_stream(io.BytesIO(data), FileReport(source=source), None, len(data))
+    return _validate_stream(io.BytesIO(data), FileReport(source=source), None, len(data), workers)
 
 
 def read_messages(path: str | Path) -> tuple[list[Message], bool]:

@@ -44,7 +44,7 @@ from ..shape import shape_of
 from .engine import Violation, check
 from .index import MessageIndex, Parts, format_parts
 
-__all__ = ["DIRECTORY_MESSAGE_TYPES", "consent_holders", "walk"]
+__all__ = ["DIRECTORY_MESSAGE_TYPES", "consent_holders"]
 
 #: The message types ContactPoint may receive: the only ones with no place for case information.
 DIRECTORY_MESSAGE_TYPES = frozenset(
@@ -56,11 +56,6 @@ DIRECTORY_MESSAGE_TYPES = frozenset(
         MessageType.ACKNOWLEDGEMENT,
     }
 )
-
-
-def walk(model: IcsModel) -> list[tuple[Parts, IcsModel]]:
-    """Every model inside `model` (itself first), with its location."""
-    return MessageIndex(model).models
 
 
 def _values(index: MessageIndex, type_name: str) -> list[tuple[Parts, Any]]:

@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 
 from .model._base import CodeSet, IcsModel, SimpleType, json_name, xml_name
 
-__all__ = ["FieldShape", "ScalarKind", "field_by_json", "field_by_xml", "shape_of", "walk_models"]
+__all__ = ["FieldShape", "ScalarKind", "field_by_json", "field_by_xml", "format_path", "shape_of", "walk_models"]
 
 ScalarKind = Literal["model", "enum", "simple", "date", "datetime", "bool", "int", "str"]
 
@@ -156,6 +156,14 @@ def field_by_xml(cls: type[IcsModel]) -> dict[str, FieldShape]:
 def field_by_json(cls: type[IcsModel]) -> dict[str, FieldShape]:
     """The fields of a model class by JSON member name."""
     return {s.json: s for s in shape_of(cls)}
+
+
+def format_path(loc: typing.Iterable[str | int]) -> str:
+    """A location as every finding writes it, in JSON member names: `child.formerNames[0].givenNames`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + str(part)
+    return text
 
 
 def walk_models(roots: typing.Iterable[type[IcsModel]]) -> list[type[IcsModel]]:

@@ -32,7 +32,7 @@ from .model._base import IcsModel
 from .rules import run_rules
 from .schemagen import XSD_FILE, version_folder
 from .schemas_path import schemas_root
-from .shape import field_by_xml
+from .shape import field_by_xml, format_path
 
 __all__ = [
     "FileReport",
@@ -222,7 +222,7 @@ def _check_serialised(chunk: list[tuple[int | None, int, bytes]]) -> list[Findin
     The chunk is parsed and schema-checked as one `MessageBatch` (one validation instead of
     hundreds); only when that fails is each record checked alone, for its own findings.
     """
-    parts = [b'<' + BATCH_ELEMENT.encode() + b' xmlns="' + NAMESPACE.encode() + b'">\n']
+    parts = [b"<" + BATCH_ELEMENT.encode() + b' xmlns="' + NAMESPACE.encode() + b'">\n']
     starts = []  # the line each record starts on in the joined document
     line = 2
     for _, _, data in chunk:
@@ -409,13 +409,6 @@ def _json_validator(type_name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def _json_pointer_path(parts: Any) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + str(part)
-    return text
-
-
 def _check_json_record(data: Any, index: int | None) -> list[Finding]:
     try:
         cls = message_class_for_data(data)
@@ -432,7 +425,7 @@ def _check_json_record(data: Any, index: int | None) -> list[Finding]:
                 f"JSON-{err.validator}",
                 Severity.ERROR,
                 err.message if len(err.message) < 400 else err.message[:400] + "…",
-                path=_json_pointer_path(err.absolute_path),
+                path=format_path(err.absolute_path),
                 hint=_JSON_HINTS.get(str(err.validator), "correct the member as the message says"),
                 record=index,
             )

@@ -20,7 +20,7 @@ from ..errors import DecodeError, UnusableInputError
 from ..findings import Finding, Severity
 from ..messages import MESSAGE_CLASSES, Message, MessageType
 from ..model._base import IcsModel
-from ..shape import FieldShape, field_by_json, field_by_xml, shape_of
+from ..shape import FieldShape, field_by_json, field_by_xml, format_path, shape_of
 from .safe_xml import MAX_MESSAGE_BYTES, parse_xml
 
 __all__ = [
@@ -162,17 +162,6 @@ def message_class_for_tag(tag: str) -> type[Message]:
             f"root element {tag!r} is not a message of the standard",
             hint=f"the root must be one of {known} (or {BATCH_ELEMENT}) in namespace {NAMESPACE}",
         ) from None
-
-
-def format_path(loc: Iterable[str | int]) -> str:
-    """A location as a path: `child.formerNames[0].givenNames`."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += ("." if text else "") + part
-    return text
 
 
 def pydantic_findings(

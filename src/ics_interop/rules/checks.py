@@ -40,9 +40,9 @@ from ..model.identifiers import (
     is_valid_upn,
 )
 from ..model.people import Child
-from ..shape import shape_of
+from ..shape import format_path, shape_of
 from .engine import Violation, check
-from .index import MessageIndex, Parts, format_parts
+from .index import MessageIndex, Parts
 
 __all__ = ["DIRECTORY_MESSAGE_TYPES", "consent_holders"]
 
@@ -146,7 +146,7 @@ def _directory_text_is_not_case_text(message: Message, index: MessageIndex) -> I
         match = _CASE_WORDS.search(value)
         if match:
             yield Violation(
-                format_parts(parts), f"{match.group(0)!r} in {value[:60]!r} describes the child's circumstances"
+                format_path(parts), f"{match.group(0)!r} in {value[:60]!r} describes the child's circumstances"
             )
 
 
@@ -164,7 +164,7 @@ def _eighteenth_birthday(born: date) -> date:
 def _child_under_18(message: Message, index: MessageIndex) -> Iterator[Violation]:
     on = message.effective_date
     for parts, child in index.of_class(Child):
-        path = format_parts(parts)
+        path = format_path(parts)
         if child.date_of_birth is not None and _eighteenth_birthday(child.date_of_birth) <= on:
             yield Violation(
                 f"{path}.dateOfBirth",
@@ -176,7 +176,7 @@ def _child_under_18(message: Message, index: MessageIndex) -> Iterator[Violation
 def _born_in_the_past(message: Message, index: MessageIndex) -> Iterator[Violation]:
     on = message.effective_date
     for parts, child in index.of_class(Child):
-        path = format_parts(parts)
+        path = format_path(parts)
         if child.date_of_birth is not None and child.date_of_birth > on:
             yield Violation(
                 f"{path}.dateOfBirth",
@@ -208,7 +208,7 @@ def _ends_after_starts(message: Message, index: MessageIndex) -> Iterator[Violat
             start, end = getattr(model, start_name), getattr(model, end_name)
             if start is not None and end is not None and end < start:
                 yield Violation(
-                    format_parts((*parts, end_json)), f"{end.isoformat()} is before the start {start.isoformat()}"
+                    format_path((*parts, end_json)), f"{end.isoformat()} is before the start {start.isoformat()}"
                 )
 
 
@@ -412,25 +412,25 @@ def _between_two_authorities(message: Message, index: MessageIndex) -> Iterator[
 def _nhs_numbers(message: Message, index: MessageIndex) -> Iterator[Violation]:
     for parts, value in _values(index, "NhsNumber"):
         if not is_valid_nhs_number(value):
-            yield Violation(format_parts(parts), f"{value} fails the modulus-11 check")
+            yield Violation(format_path(parts), f"{value} fails the modulus-11 check")
 
 
 @check("ID-002")
 def _upns(message: Message, index: MessageIndex) -> Iterator[Violation]:
     for parts, value in _values(index, "Upn"):
         if not is_valid_upn(value):
-            yield Violation(format_parts(parts), f"{value} does not start with its check letter")
+            yield Violation(format_path(parts), f"{value} does not start with its check letter")
 
 
 @check("ID-003")
 def _la_codes(message: Message, index: MessageIndex) -> Iterator[Violation]:
     for parts, value in _values(index, "LaCode"):
         if not is_known_la_code(value):
-            yield Violation(format_parts(parts), f"{value} is not a DfE local authority code")
+            yield Violation(format_path(parts), f"{value} is not a DfE local authority code")
     for parts, value in _values(index, "Upn"):
         if not is_known_la_code(value[1:4]):
             yield Violation(
-                format_parts(parts), f"characters 2-4 of {value} ({value[1:4]}) are not a DfE local authority code"
+                format_path(parts), f"characters 2-4 of {value} ({value[1:4]}) are not a DfE local authority code"
             )
 
 
@@ -438,4 +438,4 @@ def _la_codes(message: Message, index: MessageIndex) -> Iterator[Violation]:
 def _contactpoint_ids(message: Message, index: MessageIndex) -> Iterator[Violation]:
     for parts, value in _values(index, "ContactPointId"):
         if not is_valid_contactpoint_id(value):
-            yield Violation(format_parts(parts), f"{value} fails the Luhn check")
+            yield Violation(format_path(parts), f"{value} fails the Luhn check")

@@ -17,7 +17,7 @@ import attrs
 from ..model._base import IcsModel
 from ..shape import shape_of
 
-__all__ = ["INDEXED_TYPES", "MessageIndex", "Parts", "format_parts"]
+__all__ = ["INDEXED_TYPES", "MessageIndex", "Parts"]
 
 Parts = tuple[str | int, ...]
 T = TypeVar("T", bound=IcsModel)
@@ -46,14 +46,6 @@ def _plan(cls: type[IcsModel]) -> _ClassPlan:
             if s.simple is not None and s.simple.name in INDEXED_TYPES
         ),
     )
-
-
-def format_parts(parts: Parts) -> str:
-    """A location as a path: `child.formerNames[0].givenNames`."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + part
-    return text
 
 
 class MessageIndex:

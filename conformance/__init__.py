@@ -17,35 +17,95 @@ checks use; Hypothesis strategies), `check_*` (the checks), `runner`, `outcomes`
 
 from __future__ import annotations
 
-from .capture import Capture, CapturedMessage
-from .catalogue import CatalogueError, DomainPoint, Requirement, domain_points, requirements
-from .coverage import Coverage, coverage, coverage_text
-from .outcomes import CheckOutcome, RequirementResult, RunResult, State
-from .profiles import PROFILES, Profile, profile
-from .protocol import (
-    AccessDenied,
-    DirectoryUnderTest,
-    EcafUnderTest,
-    FeedSourceUnderTest,
-    IcsUnderTest,
-    NotFound,
-    Refused,
-    Reply,
-    SystemUnderTest,
-)
-from .registry import Check, all_checks
-from .reports import (
-    REPORT_VERSION,
-    evidence_bundle,
-    html_report,
-    json_report,
-    junit_report,
-    report_schema,
-    write_reports,
-)
-from .runner import RunOptions, run_suite
-from .scenarios import SUITE_ROUTES
-from .targets import Target, TargetError, parse_target
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .capture import Capture, CapturedMessage
+    from .catalogue import CatalogueError, DomainPoint, Requirement, domain_points, requirements
+    from .coverage import Coverage, coverage, coverage_text
+    from .outcomes import CheckOutcome, RequirementResult, RunResult, State
+    from .profiles import PROFILES, Profile, profile
+    from .protocol import (
+        AccessDenied,
+        DirectoryUnderTest,
+        EcafUnderTest,
+        FeedSourceUnderTest,
+        IcsUnderTest,
+        NotFound,
+        Refused,
+        Reply,
+        SystemUnderTest,
+    )
+    from .registry import Check, all_checks
+    from .reports import (
+        REPORT_VERSION,
+        evidence_bundle,
+        html_report,
+        json_report,
+        junit_report,
+        report_schema,
+        write_reports,
+    )
+    from .runner import RunOptions, run_suite
+    from .scenarios import SUITE_ROUTES
+    from .targets import Target, TargetError, parse_target
+
+# The suite's public names, loaded on first use: importing the package (as the command line
+# and the pytest plugin registration do) must not start up the reference systems it can drive.
+_WHERE = {
+    "AccessDenied": "protocol",
+    "Capture": "capture",
+    "CapturedMessage": "capture",
+    "CatalogueError": "catalogue",
+    "Check": "registry",
+    "CheckOutcome": "outcomes",
+    "Coverage": "coverage",
+    "DirectoryUnderTest": "protocol",
+    "DomainPoint": "catalogue",
+    "EcafUnderTest": "protocol",
+    "FeedSourceUnderTest": "protocol",
+    "IcsUnderTest": "protocol",
+    "NotFound": "protocol",
+    "PROFILES": "profiles",
+    "Profile": "profiles",
+    "REPORT_VERSION": "reports",
+    "Refused": "protocol",
+    "Reply": "protocol",
+    "Requirement": "catalogue",
+    "RequirementResult": "outcomes",
+    "RunOptions": "runner",
+    "RunResult": "outcomes",
+    "SUITE_ROUTES": "scenarios",
+    "State": "outcomes",
+    "SystemUnderTest": "protocol",
+    "Target": "targets",
+    "TargetError": "targets",
+    "all_checks": "registry",
+    "coverage": "coverage",
+    "coverage_text": "coverage",
+    "domain_points": "catalogue",
+    "evidence_bundle": "reports",
+    "html_report": "reports",
+    "json_report": "reports",
+    "junit_report": "reports",
+    "parse_target": "targets",
+    "profile": "profiles",
+    "report_schema": "reports",
+    "requirements": "catalogue",
+    "run_suite": "runner",
+    "write_reports": "reports",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "PROFILES",

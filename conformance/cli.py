@@ -14,11 +14,10 @@ import sys
 from pathlib import Path
 
 from .catalogue import PROFILE_NAMES
-from .coverage import coverage, coverage_text
-from .openapi import write_openapi
-from .reports import write_reports
-from .runner import RunOptions, run_suite
-from .targets import TargetError
+
+# The runner, the reports and the OpenAPI writer bring the reference systems, FastAPI and
+# SQLAlchemy with them: they are imported when a conformance command runs, not every time
+# `ics-interop` builds its parser.
 
 __all__ = ["add_conformance_commands"]
 
@@ -26,6 +25,8 @@ EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
 
 def _options(pairs: list[str]) -> dict[str, str]:
+    from .targets import TargetError
+
     options = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -36,6 +37,10 @@ def _options(pairs: list[str]) -> dict[str, str]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from .reports import write_reports
+    from .runner import RunOptions, run_suite
+    from .targets import TargetError
+
     options = RunOptions(
         seed=args.seed,
         checks=tuple(args.check),
@@ -79,6 +84,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
+    from .coverage import coverage, coverage_text
+
     report = coverage(profile=args.profile)
     if args.format == "json":
         json.dump(report.to_dict(), sys.stdout, indent=2)
@@ -89,6 +96,8 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _cmd_openapi(args: argparse.Namespace) -> int:
+    from .openapi import write_openapi
+
     differed = write_openapi(Path(args.out), check=args.check)
     for name in differed:
         print(f"{Path(args.out) / name}: {'differs' if args.check else 'written'}")

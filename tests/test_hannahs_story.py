@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from ics_interop.adapters.contactpoint import DirectoryInvolvement, DirectoryRecord, SearchResult
-from ics_interop.adapters.demo import MELANIE_REASON, StoryResult, add_demo_command, play_hannahs_story
+from ics_interop.adapters.demo import MELANIE_REASON, StoryResult, play_hannahs_story
+from ics_interop.adapters.demo_cli import add_demo_command
 
 from ics_interop.examples import HANNAH_EPISODE_ID, JOHN, LEE, LIBBY, MELANIE, SOCIAL_CARE_DUTY_TEAM, STEVE
 from ics_interop.model import CafEpisode

@@ -13,7 +13,13 @@ def test_everything_exported_exists() -> None:
 
 
 def test_export_lists_are_complete_in_every_room() -> None:
-    for module_name in ("ics_interop.model", "ics_interop.messages", "ics_interop.codecs", "ics_interop.rules"):
+    for module_name in (
+        "ics_interop.model",
+        "ics_interop.messages",
+        "ics_interop.codecs",
+        "ics_interop.rules",
+        "ics_interop.conformance",
+    ):
         module = importlib.import_module(module_name)
         for name in module.__all__:
             assert hasattr(module, name), f"{module_name}.{name}"

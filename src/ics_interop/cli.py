@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_cmd_serve)
 
     # The demo, and the Children in Need census commands, live among the adapters.
-    importlib.import_module("ics_interop.adapters.demo").add_demo_command(sub)
+    importlib.import_module("ics_interop.adapters.demo_cli").add_demo_command(sub)
     importlib.import_module("ics_interop.adapters.formats.cin.cli").add_cin_commands(sub)
     importlib.import_module("ics_interop.adapters.formats.csvfeed.cli").add_csv_commands(sub)
     importlib.import_module("ics_interop.conformance.cli").add_conformance_commands(sub)

@@ -15,7 +15,7 @@ from ics_interop.adapters.contactpoint import (
     MatchResolution,
     ShieldingChange,
 )
-from ics_interop.adapters.contactpoint._feed import DirectoryFeed
+from ics_interop.adapters.contactpoint.feed import DirectoryFeed
 from ics_interop.adapters.messaging import new_header
 
 from ics_interop import to_json, to_xml

@@ -193,7 +193,7 @@ def test_the_public_api_exports_everything_it_documents() -> None:
     assert all(hasattr(contactpoint, name) for name in exported)
     public = {
         name
-        for module in (contactpoint._views, contactpoint._errors, contactpoint._retention, contactpoint._directory)
+        for module in (contactpoint.views, contactpoint.errors, contactpoint.retention, contactpoint.system)
         for name in module.__all__
         if inspect.isclass(getattr(module, name)) or name.isupper() or name == "run_maintenance"
     }

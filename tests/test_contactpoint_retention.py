@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from ics_interop.adapters.contactpoint import ContactPointDirectory, RecordNotFound, run_maintenance
-from ics_interop.adapters.contactpoint import _retention as retention
-from ics_interop.adapters.contactpoint._retention import add_years, involvement_visible
+from ics_interop.adapters.contactpoint import retention as retention
+from ics_interop.adapters.contactpoint.retention import add_years, involvement_visible
 
 from test_contactpoint_story import (
     DATA_MANAGER,

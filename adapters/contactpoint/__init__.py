@@ -10,15 +10,15 @@ rejected (rule CP-001) with nothing stored. It is fed one way and never updates 
 
 Policies, and where they come from:
 
-- **Matching** (`_matching`). Identifiers first (ContactPoint ID, NHS number, UPN, the sender's
+- **Matching** (`matching`). Identifiers first (ContactPoint ID, NHS number, UPN, the sender's
   local ID scoped by sender), then name, date of birth and postcode; a child that cannot be
   matched with confidence is held for a data manager (acknowledged with the warning
   ``CP-MATCH-HELD``), never guessed, because duplicates once leaked shielded children. When a
   data manager resolves a held message, the result is shielded if any record in play was.
-- **Access and audit** (`_access`). Only registered users (`DirectoryRole`: practitioner,
+- **Access and audit** (`access`). Only registered users (`DirectoryRole`: practitioner,
   child-protection, data-manager) may search or view, each access with a stated reason, and
   every access is audited, refused ones included.
-- **Shielding** (`_records`). A shielded child's location fields are hidden and cannot be
+- **Shielding** (`records`). A shielded child's location fields are hidden and cannot be
   searched on; a child-protection user may override with a reason, which raises an audit
   alert; data managers set and lift shielding, with a reason.
 - **Sensitive services** (SI 2007/2182 reg. 10 and Sch. 1). An involvement of a sexual health,
@@ -26,17 +26,17 @@ Policies, and where they come from:
   consent or suspected significant harm (rule INV-001 rejects it otherwise), and is shown
   only to users of the service's own organisation: to everyone else, including data managers
   and child-protection users, the involvement does not exist.
-- **Retention** (`_retention`). An ended involvement is shown for a year after its end (seed
+- **Retention** (`retention`). An ended involvement is shown for a year after its end (seed
   §3.1); the record is archived at the 18th birthday, or a year after the child's death, and
   purged after a retention period (six years by default), by `run_maintenance`.
 """
 
 from __future__ import annotations
 
-from ._directory import CONTACTPOINT_IDENTITY, ContactPointDirectory, run_maintenance
-from ._errors import AccessRefused, DirectoryConflict, DirectoryError, RecordNotFound
-from ._retention import DEFAULT_RETENTION_YEARS, MaintenanceReport
-from ._views import (
+from .errors import AccessRefused, DirectoryConflict, DirectoryError, RecordNotFound
+from .retention import DEFAULT_RETENTION_YEARS, MaintenanceReport
+from .system import CONTACTPOINT_IDENTITY, ContactPointDirectory, run_maintenance
+from .views import (
     AuditAlert,
     AuditEntry,
     DirectoryCafIndicator,

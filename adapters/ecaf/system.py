@@ -105,7 +105,7 @@ class NationalEcaf:
 
     def app(self) -> FastAPI:
         """The HTTP service: POST /messages, and the practitioner, migration and report routes."""
-        from .http_api import build_app
+        from .routes import build_app
 
         return build_app(self)
 

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from ics_interop.model import Child
 from ics_interop.model.codes import Gender
 
-from ._tables import DirectoryTables
+from .tables import DirectoryTables
 
 __all__ = ["ChildMatch", "identifier_keys", "match_child", "name_key", "postcode_key", "serialise_matching"]
 

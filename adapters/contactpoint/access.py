@@ -21,9 +21,9 @@ import attrs
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from ._errors import AccessRefused, DirectoryError, RecordNotFound
-from ._tables import DirectoryTables
-from ._views import AuditAlert, AuditEntry, DirectoryRole
+from .errors import AccessRefused, DirectoryError, RecordNotFound
+from .tables import DirectoryTables
+from .views import AuditAlert, AuditEntry, DirectoryRole
 
 __all__ = ["AuditLog", "Viewer", "authorise", "outcome_of"]
 

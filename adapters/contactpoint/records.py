@@ -29,12 +29,12 @@ from sqlalchemy.engine import Connection
 from ics_interop.model import Child, ContactDetails, Involvement, Practitioner
 from ics_interop.model.identifiers import is_valid_contactpoint_id, is_valid_nhs_number, is_valid_upn
 
-from ._access import Viewer
-from ._errors import DirectoryError
-from ._matching import name_key, postcode_key
-from ._retention import involvement_visible, visible_until
-from ._tables import DirectoryTables
-from ._views import (
+from .access import Viewer
+from .errors import DirectoryError
+from .matching import name_key, postcode_key
+from .retention import involvement_visible, visible_until
+from .tables import DirectoryTables
+from .views import (
     DirectoryCafIndicator,
     DirectoryContact,
     DirectoryInvolvement,

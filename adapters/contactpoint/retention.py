@@ -21,8 +21,8 @@ from pydantic import Field
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import Connection
 
-from ._tables import DirectoryTables
-from ._views import DirectoryModel
+from .tables import DirectoryTables
+from .views import DirectoryModel
 
 __all__ = [
     "DEFAULT_RETENTION_YEARS",

@@ -17,9 +17,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from ..http import create_app
-from ._errors import DirectoryError
-from ._retention import MaintenanceReport
-from ._views import (
+from .errors import DirectoryError
+from .retention import MaintenanceReport
+from .views import (
     AuditAlert,
     AuditEntry,
     DirectoryRecord,
@@ -34,7 +34,7 @@ from ._views import (
 )
 
 if TYPE_CHECKING:
-    from ._directory import ContactPointDirectory
+    from .system import ContactPointDirectory
 
 __all__ = ["ErrorBody", "directory_app"]
 

@@ -1,6 +1,6 @@
 """The directory's feed: applying F1, F2 and F3 messages to children's records.
 
-Every message names a child; the child is matched (`_matching`) and the message applied to
+Every message names a child; the child is matched (`matching`) and the message applied to
 that record, or a new record is made, or the message is held for a data manager (the
 acknowledgement says so with the warning ``CP-MATCH-HELD``). The feed is one way (seed
 §5.2): the directory never answers a sender with anything but the acknowledgement.
@@ -42,8 +42,8 @@ from ics_interop.model import Child, ChildIdentifiers, PersonName
 from ics_interop.model.identifiers import contactpoint_id_check_digit
 
 from ..messaging import Clock, HandlerRefusal
-from ._errors import DirectoryConflict
-from ._matching import (
+from .errors import DirectoryConflict
+from .matching import (
     ChildMatch,
     child_postcode,
     identifier_keys,
@@ -51,7 +51,7 @@ from ._matching import (
     name_key,
     serialise_matching,
 )
-from ._tables import DirectoryTables
+from .tables import DirectoryTables
 
 __all__ = ["FEED_TYPES", "HELD_RULE", "DirectoryFeed", "FeedMessage"]
 

@@ -1,7 +1,7 @@
 """The ContactPoint directory: the feed it receives, the searches it answers, and its data management.
 
 `ContactPointDirectory` is the reference system. Its receiver takes F1, F2 and F3 messages
-(`_feed`); its Python API and HTTP routes (`_http`) serve registered practitioners
+(`feed`); its Python API and HTTP routes (`http`) serve registered practitioners
 (`search`, `view`) and data managers (registration, shielding, the match queue, maintenance,
 the audit log). Every method that reads a child's record writes the audit log.
 """
@@ -22,14 +22,14 @@ from ics_interop.model.codes import SystemKind
 
 from ..messaging import Clock, Receiver, Transport, utc_now
 from ..storage import Store
-from ._access import AuditLog, Viewer, authorise, outcome_of
-from ._errors import AccessRefused, DirectoryConflict, DirectoryError, RecordNotFound
-from ._feed import FEED_TYPES, DirectoryFeed
-from ._matching import serialise_matching
-from ._records import SearchCriteria, find, render
-from ._retention import DEFAULT_RETENTION_YEARS, MaintenanceReport, maintain
-from ._tables import DirectoryTables
-from ._views import (
+from .access import AuditLog, Viewer, authorise, outcome_of
+from .errors import AccessRefused, DirectoryConflict, DirectoryError, RecordNotFound
+from .feed import FEED_TYPES, DirectoryFeed
+from .matching import serialise_matching
+from .records import SearchCriteria, find, render
+from .retention import DEFAULT_RETENTION_YEARS, MaintenanceReport, maintain
+from .tables import DirectoryTables
+from .views import (
     AuditAlert,
     AuditEntry,
     DirectoryRecord,
@@ -120,7 +120,7 @@ class ContactPointDirectory:
 
     def app(self) -> FastAPI:
         """The directory's HTTP service: POST /messages and its own routes."""
-        from ._http import directory_app
+        from .routes import directory_app
 
         return directory_app(self)
 

@@ -70,11 +70,24 @@ from ics_interop.model import (
     CaseRecord,
     ChronologyEntry,
     ConsentRecord,
+    ContactDetails,
     IcsClosure,
+    Organisation,
+    PersonName,
     Practitioner,
 )
-from ics_interop.model.codes import CinClosureReason, SystemKind
+from ics_interop.model.codes import AgencyType, CinClosureReason, SystemKind
 
+from .auth import (
+    ClientCredentials,
+    TokenService,
+    TokenVerifier,
+    TrustedIssuer,
+    message_scope,
+    new_signing_key,
+    public_jwks,
+)
+from .auth.routes import token_service_app
 from .contactpoint import (
     CONTACTPOINT_IDENTITY,
     AuditEntry,
@@ -86,10 +99,11 @@ from .contactpoint import (
     PractitionerRegistration,
     SearchResult,
 )
-from .ecaf import AccessRecord, ConsentRefused, NationalEcaf
+from .ecaf import AccessRecord, ConsentRefused, EcafRole, NationalEcaf, UserRegistration
 from .http import running_server
 from .ics import IcsSettings, IcsSystem
 from .messaging import Outbox, Transport, decode_acknowledgement, new_header, route_key
+from .services import service_app
 from .storage import Store
 from .transport import HttpTransport, InProcessTransport
 
@@ -144,7 +158,12 @@ _NAMES = {
     route_key(NATIONAL_ECAF_IDENTITY): "National eCAF",
     route_key(ISLINGTON_ICS): "Islington's ICS",
 }
-_STORE_FILES = {"ContactPoint": "contactpoint.db", "National eCAF": "national-ecaf.db", "Islington's ICS": "ics.db"}
+_STORE_FILES = {
+    "ContactPoint": "contactpoint.db",
+    "National eCAF": "national-ecaf.db",
+    "Islington's ICS": "ics.db",
+    "token service": "token-service.db",  # used when the systems run over HTTP
+}
 
 
 # --- what the story observes ----------------------------------------------------------------------
@@ -505,7 +524,7 @@ def _show_episode(page: _Page, episode: CafEpisode, *, full: bool = False) -> No
 class _Screens(Protocol):
     """Where practitioners look: ContactPoint's search, and National eCAF's episode."""
 
-    def search(self, practitioner_id: str, reason: str) -> SearchResult:
+    def search(self, practitioner: Practitioner, reason: str) -> SearchResult:
         """Search ContactPoint for Hannah by name and date of birth, as Melanie does."""
         ...
 
@@ -519,9 +538,9 @@ class _LocalScreens:
     contactpoint: ContactPointDirectory
     ecaf: NationalEcaf
 
-    def search(self, practitioner_id: str, reason: str) -> SearchResult:
+    def search(self, practitioner: Practitioner, reason: str) -> SearchResult:
         return self.contactpoint.search(
-            practitioner_id=practitioner_id,
+            practitioner_id=practitioner.practitioner_id,
             reason=reason,
             family_name="Mills",
             given_names="Hannah",
@@ -537,28 +556,33 @@ class _LocalScreens:
 
 @attrs.frozen
 class _HttpScreens:
+    """The practitioners' screens over HTTP: each practitioner acts with their own user token."""
+
     client: httpx.Client
     contactpoint_url: str
     ecaf_url: str
+    user_token: Callable[[Practitioner, str], str]  # a practitioner's token for a service (its URL)
+    page: _Page
 
-    def search(self, practitioner_id: str, reason: str) -> SearchResult:
+    def _as(self, person: Practitioner, audience: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.user_token(person, audience)}"}
+
+    def search(self, practitioner: Practitioner, reason: str) -> SearchResult:
         response = self.client.get(
             f"{self.contactpoint_url}/children",
             params={"familyName": "Mills", "givenNames": "Hannah", "dateOfBirth": "1994-06-14"},
-            headers={"X-Practitioner-Id": practitioner_id, "X-Access-Reason": reason},
+            headers={**self._as(practitioner, self.contactpoint_url), "X-Access-Reason": reason},
         )
         if response.status_code != 200:
             raise _http_failure("ContactPoint's search", response)
+        self.page.line(f"{_person(practitioner)} searches with her own user token ({practitioner.practitioner_id})", 4)
         return SearchResult.model_validate(response.json())
 
     def read_episode(self, reader: Practitioner, reason: str) -> CafEpisode | Refusal:
         response = self.client.get(
             f"{self.ecaf_url}/episodes/{HANNAH_EPISODE_ID}",
-            params={
-                "practitionerId": reader.practitioner_id,
-                "organisationId": reader.organisation.organisation_id,
-                "reason": reason,
-            },
+            params={"reason": reason},
+            headers=self._as(reader, self.ecaf_url),
         )
         if response.status_code == 403:
             error = response.json()["error"]
@@ -604,7 +628,7 @@ class _Systems:
     contactpoint: ContactPointDirectory
     ecaf: NationalEcaf
     ics: IcsSystem
-    links: dict[str, Transport]  # how to reach each system's POST /messages, by route
+    link: Callable[[SystemRef, str], Transport]  # how a sender reaches a route's POST /messages, as itself
     screens: _Screens
 
 
@@ -618,7 +642,7 @@ def _shown(url: str) -> str:
 def _store_urls(folder: Path | None, db_url: str | None, page: _Page) -> tuple[dict[str, str], str]:
     """Where each system stores: one SQLite file each in a folder, or one database for all three."""
     if db_url is not None:
-        page.line(f"The three systems store in one database, {_shown(db_url)} (tables cp_, ecaf_, ics_).", 0)
+        page.line(f"The three systems store in one database, {_shown(db_url)} (tables cp_, ecaf_, ics_, auth_).", 0)
         return dict.fromkeys(_STORE_FILES, db_url), _shown(db_url)
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="ics-interop-demo-"))
@@ -656,7 +680,7 @@ def _opened(name: str, url: str, build: Callable[[str], T]) -> T:
         ) from exc
 
 
-def _serve(stack: ExitStack, name: str, app: FastAPI) -> str:
+def _serve(stack: ExitStack, name: str, app: FastAPI | Callable[[str], FastAPI]) -> str:
     """Run a system as an HTTP service on 127.0.0.1 for the length of the story; its base URL."""
     try:
         return stack.enter_context(running_server(app))
@@ -699,38 +723,155 @@ def _open_systems(
     ):
         _require_empty(name, store, where)
 
-    links: dict[str, Transport]
+    link: Callable[[SystemRef, str], Transport]
     screens: _Screens
     if transport == "http":
-        client = stack.enter_context(httpx.Client(timeout=30.0))
-        cp_url = _serve(stack, "ContactPoint", contactpoint.app())
-        ecaf_url = _serve(stack, "National eCAF", ecaf.app())
-        ics_url = _serve(stack, "Islington's ICS", ics.app())
+        link, screens = _over_http(contactpoint, ecaf, ics, urls, where, stack, page)
+    else:
         page.line(
-            f"Each system runs as an HTTP service: ContactPoint {cp_url}, National eCAF {ecaf_url}, "
-            f"Islington's ICS {ics_url}; messages travel by POST /messages.",
+            "The systems run in this process; messages travel as bytes through in-process transports, each "
+            "made for one sender, which hands the receiver that sender's identity as a verified token would.",
             0,
         )
-        links = {
-            route_key(CONTACTPOINT_IDENTITY): HttpTransport(cp_url, client=client),
-            route_key(NATIONAL_ECAF_IDENTITY): HttpTransport(ecaf_url, client=client),
-            route_key(ISLINGTON_ICS): HttpTransport(ics_url, client=client),
+        receivers = {
+            route_key(CONTACTPOINT_IDENTITY): contactpoint.receiver.receive,
+            route_key(NATIONAL_ECAF_IDENTITY): ecaf.receiver.receive,
+            route_key(ISLINGTON_ICS): ics.receiver.receive,
         }
-        screens = _HttpScreens(client, cp_url, ecaf_url)
-    else:
-        page.line("The systems run in this process; messages travel as bytes through in-process transports.", 0)
-        links = {
-            route_key(CONTACTPOINT_IDENTITY): InProcessTransport(contactpoint.receiver.receive),
-            route_key(NATIONAL_ECAF_IDENTITY): InProcessTransport(ecaf.receiver.receive),
-            route_key(ISLINGTON_ICS): InProcessTransport(ics.receiver.receive),
-        }
+
+        def link(sender: SystemRef, route: str) -> Transport:
+            return InProcessTransport(receivers[route], sender)
+
         screens = _LocalScreens(contactpoint, ecaf)
     # National eCAF tells ContactPoint about CAFs (F3) and refers to Islington's ICS (F4, F5); the ICS answers it.
     # The ICS's route to ContactPoint is connected when ContactPoint goes live (January 2009), in step 1.
-    ecaf.connect(route_key(CONTACTPOINT_IDENTITY), links[route_key(CONTACTPOINT_IDENTITY)])
-    ecaf.connect(route_key(ISLINGTON_ICS), links[route_key(ISLINGTON_ICS)])
-    ics.connect(route_key(NATIONAL_ECAF_IDENTITY), links[route_key(NATIONAL_ECAF_IDENTITY)])
-    return _Systems(contactpoint, ecaf, ics, links, screens)
+    ecaf.connect(route_key(CONTACTPOINT_IDENTITY), link(NATIONAL_ECAF_IDENTITY, route_key(CONTACTPOINT_IDENTITY)))
+    ecaf.connect(route_key(ISLINGTON_ICS), link(NATIONAL_ECAF_IDENTITY, route_key(ISLINGTON_ICS)))
+    ics.connect(route_key(NATIONAL_ECAF_IDENTITY), link(ISLINGTON_ICS, route_key(NATIONAL_ECAF_IDENTITY)))
+    ecaf.register_user(UserRegistration(practitioner=ECAF_MANAGER, role=EcafRole.MANAGER), by=None)
+    return _Systems(contactpoint, ecaf, ics, link, screens)
+
+
+#: National eCAF's manager, set up by the operator: reads the reports and the access audit.
+ECAF_MANAGER = Practitioner(
+    practitioner_id="DCSF-NECAF-MGR",
+    name=PersonName(given_names="Nadia", family_name="Okafor"),
+    role="National eCAF service manager",
+    organisation=Organisation(organisation_id="DCSF", name=_DCSF, agency_type=AgencyType.OTHER),
+    contact=ContactDetails(telephone="0870 000 2288", email="necaf.service@dcsf.example"),
+)
+
+#: The connected systems of the story, as the token service registers them: who, and what each may send.
+_CLIENTS: tuple[tuple[str, SystemRef, tuple[MessageType, ...]], ...] = (
+    (
+        "national-ecaf",
+        NATIONAL_ECAF_IDENTITY,
+        (
+            MessageType.CAF_INDICATOR_UPDATE,
+            MessageType.SOCIAL_CARE_REFERRAL,
+            MessageType.INITIAL_ASSESSMENT_PREPOPULATION,
+            MessageType.EPISODE_TRANSFER,
+        ),
+    ),
+    (
+        "islington-ics",
+        ISLINGTON_ICS,
+        (
+            MessageType.INVOLVEMENT_STARTED,
+            MessageType.INVOLVEMENT_ENDED,
+            MessageType.SOCIAL_CARE_REFERRAL_RESPONSE,
+            MessageType.STEP_DOWN,
+            MessageType.CASE_RECORD_TRANSFER,
+        ),
+    ),
+    ("camden-park-mis", SCHOOL_MIS, (MessageType.CHILD_IDENTITY_UPDATE, MessageType.INVOLVEMENT_STARTED)),
+    ("islington-youth", YOUTH_SERVICE_SYSTEM, (MessageType.CHILD_IDENTITY_UPDATE, MessageType.INVOLVEMENT_STARTED)),
+    (
+        "northside-young-carers",
+        SystemRef(
+            system=SystemKind.FEED_SOURCE,
+            organisation_id=LIBBY.organisation.organisation_id,
+            organisation_name=LIBBY.organisation.name,
+        ),
+        (),
+    ),
+)
+
+
+def _over_http(
+    contactpoint: ContactPointDirectory,
+    ecaf: NationalEcaf,
+    ics: IcsSystem,
+    urls: dict[str, str],
+    where: str,
+    stack: ExitStack,
+    page: _Page,
+) -> tuple[Callable[[SystemRef, str], Transport], _Screens]:
+    """The three systems as HTTP services, with the reference token service: every request carries a token."""
+    tokens = _opened("the token service", urls["token service"], lambda url: TokenService(url, issuer="http://pending"))
+    stack.callback(tokens.dispose)
+    _require_empty("the token service", tokens.store, where)
+
+    def token_service(url: str) -> FastAPI:
+        tokens.issuer = url
+        return token_service_app(tokens)
+
+    auth_url = _serve(stack, "the token service", token_service)
+    trusted = TrustedIssuer(auth_url, jwks_uri=f"{auth_url}/jwks.json")
+
+    def service(kind: str, system: object) -> Callable[[str], FastAPI]:
+        return lambda url: service_app(kind, system, TokenVerifier(url, [trusted]))
+
+    cp_url = _serve(stack, "ContactPoint", service("contactpoint", contactpoint))
+    ecaf_url = _serve(stack, "National eCAF", service("ecaf", ecaf))
+    ics_url = _serve(stack, "Islington's ICS", service("ics", ics))
+    urls_of = {
+        route_key(CONTACTPOINT_IDENTITY): cp_url,
+        route_key(NATIONAL_ECAF_IDENTITY): ecaf_url,
+        route_key(ISLINGTON_ICS): ics_url,
+    }
+    page.line(
+        f"Each system runs as an HTTP service: ContactPoint {cp_url}, National eCAF {ecaf_url}, Islington's ICS "
+        f"{ics_url}; messages travel by POST /messages. The reference token service at {auth_url} issues the "
+        "access tokens every request carries; each service trusts it, for its own URL as audience.",
+        0,
+    )
+    client = stack.enter_context(httpx.Client(timeout=30.0))
+    credentials: dict[str, ClientCredentials] = {}
+    rows = []
+    for client_id, system, types in _CLIENTS:
+        key = new_signing_key()
+        tokens.register_client(
+            client_id,
+            organisation_id=system.organisation_id,
+            system=system.system,
+            scopes=[message_scope(t) for t in types],
+            jwks=public_jwks([key]),
+            acts_for_users=True,
+        )
+        credentials[system.organisation_id] = ClientCredentials(tokens.token_endpoint, client_id, key, client=client)
+        rows.append(
+            [client_id, f"{system.organisation_id} ({system.system.value})", ", ".join(t.value for t in types) or "-"]
+        )
+    for person in (MELANIE, JOHN, LEE, LIBBY):
+        tokens.register_user(person)
+    page.section("Who authenticates as whom")
+    page.line("Each connected system is a client of the token service, with its own key (private_key_jwt):", 4)
+    page.table(["client", "organisation (kind)", "may send"], rows, cap=60)
+    page.line(
+        "Practitioners act with user tokens, obtained for them by their own organisation's system: Melanie through "
+        "camden-park-mis, John through islington-ics, Lee through islington-youth, Libby through "
+        "northside-young-carers.",
+        4,
+    )
+
+    def link(sender: SystemRef, route: str) -> Transport:
+        return HttpTransport(urls_of[route], credentials=credentials[sender.organisation_id], client=client)
+
+    def user_token(person: Practitioner, audience: str) -> str:
+        return credentials[person.organisation.organisation_id].user_token(person.practitioner_id, audience)
+
+    return link, _HttpScreens(client, cp_url, ecaf_url, user_token, page)
 
 
 # --- the story -------------------------------------------------------------------------------------
@@ -757,9 +898,9 @@ class _Story:
         self.number = 0
         self.completed: set[str] = set()  # the agreed actions marked done so far
         contactpoint = route_key(CONTACTPOINT_IDENTITY)
-        self.school = _FeedSource("Camden Park School's MIS", SCHOOL_MIS, systems.links[contactpoint], "xml")
+        self.school = _FeedSource("Camden Park School's MIS", SCHOOL_MIS, systems.link(SCHOOL_MIS, contactpoint), "xml")
         self.youth_service = _FeedSource(
-            "the youth service's system", YOUTH_SERVICE_SYSTEM, systems.links[contactpoint], "json"
+            "the youth service's system", YOUTH_SERVICE_SYSTEM, systems.link(YOUTH_SERVICE_SYSTEM, contactpoint), "json"
         )
 
     # --- plumbing --------------------------------------------------------------------------------
@@ -866,7 +1007,7 @@ class _Story:
 
     def search(self, heading: str) -> SearchResult:
         """Melanie's search, printed as her screen shows it."""
-        result = self.systems.screens.search(str(MELANIE.practitioner_id), MELANIE_REASON)
+        result = self.systems.screens.search(MELANIE, MELANIE_REASON)
         self.page.section(heading)
         self.page.line(f"search: family name Mills, given names Hannah, born 1994-06-14; reason: {MELANIE_REASON!r}", 4)
         if not result.records:
@@ -991,7 +1132,8 @@ class _Story:
                     }
                 )
             )
-            ics.connect(route_key(CONTACTPOINT_IDENTITY), self.systems.links[route_key(CONTACTPOINT_IDENTITY)])
+            contactpoint_route = route_key(CONTACTPOINT_IDENTITY)
+            ics.connect(contactpoint_route, self.systems.link(ISLINGTON_ICS, contactpoint_route))
             self.flush("Islington's ICS", ics)
             page.line(
                 "2009-01-12  ContactPoint goes live and Islington's ICS is connected to it: the outbox delivers the "
@@ -1262,7 +1404,7 @@ class _Story:
                 ],
                 cap=60,
             )
-            audited = [r for r in ecaf.access_log(HANNAH_EPISODE_ID) if r.action.endswith("-refused")]
+            audited = [r for r in ecaf.access_log(HANNAH_EPISODE_ID, by=ECAF_MANAGER) if r.action.endswith("-refused")]
             page.section("National eCAF's access audit of the refusals")
             page.table(
                 ["when", "practitioner", "action", "reason"],

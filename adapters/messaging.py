@@ -1,8 +1,10 @@
 """How the reference systems exchange messages: an inbox, an outbox, and a transport.
 
-Receiving. `Receiver.receive` takes the bytes of a message as they arrived (XML or JSON),
-validates them (schema and rules: the same validator vendors use), and applies an accepted
-message in one transaction together with its inbox entry. A message whose ID is already in
+Receiving. `Receiver.receive` takes the bytes of a message as they arrived (XML or JSON) and
+the authenticated client they came from, validates them (schema and rules: the same validator
+vendors use), checks that the client may send them (its envelope's sender is the client, SEC-001;
+the client's token allows the type, SEC-002), and applies an accepted message in one
+transaction together with its inbox entry. A message whose ID is already in
 the inbox is not applied again: the stored acknowledgement is returned (a redelivery
 changes nothing). A message that fails validation, or whose handler refuses it, is
 rejected with the rules it failed, and nothing of it is stored.
@@ -44,9 +46,11 @@ from ics_interop import (
 from ics_interop.messages import SCHEMA_VERSION, Acknowledgement, AcknowledgementStatus, ReportedFinding
 from ics_interop.model.codes import SystemKind
 
+from .auth.principal import Principal
 from .storage import Document, Store
 
 __all__ = [
+    "SENDER_RULES",
     "Clock",
     "HandlerRefusal",
     "MessagingTables",
@@ -58,6 +62,7 @@ __all__ = [
     "decode_acknowledgement",
     "new_header",
     "route_key",
+    "sender_refusal",
     "utc_now",
 ]
 
@@ -140,6 +145,7 @@ class MessagingTables:
             Column("message_id", String(36), primary_key=True),
             Column("message_type", String(64), nullable=False),
             Column("sender", String(64), nullable=False),
+            Column("client_id", String(200), nullable=False),  # the authenticated client it came through
             Column("digest", String(64), nullable=False),
             Column("received_at", DateTime(timezone=True), nullable=False),
             Column("acknowledgement", Document, nullable=False),
@@ -211,18 +217,20 @@ class Receiver:
         self.handlers = dict(handlers)
         self.clock = clock
 
-    def receive(self, body: bytes, content_type: str = "application/xml") -> tuple[bytes, str]:
-        """Handle the bytes of one message; return the acknowledgement in the same form."""
-        reply, reply_type, _ = self.receive_http(body, content_type)
+    def receive(self, body: bytes, content_type: str, *, client: Principal) -> tuple[bytes, str]:
+        """Handle the bytes of one message from an authenticated client; the acknowledgement, in the same form."""
+        reply, reply_type, _ = self.receive_http(body, content_type, client)
         return reply, reply_type
 
-    def receive_http(self, body: bytes, content_type: str) -> tuple[bytes, str, bool]:
-        """As `receive`, and whether the message was accepted (the HTTP binding's status code)."""
-        ack = self.receive_message_bytes(body)
-        accepted = ack.status is AcknowledgementStatus.ACCEPTED
+    def receive_http(self, body: bytes, content_type: str, client: Principal | None) -> tuple[bytes, str, int]:
+        """As `receive`, with the HTTP binding's status: 200 accepted, 403 refused by a SEC rule, 422 rejected."""
+        if client is None:
+            raise ValueError("a message is received from an authenticated client: give its principal")
+        ack = self.receive_message_bytes(body, client)
+        status = _status_of(ack)
         if "json" in content_type:
-            return to_json(ack), "application/json", accepted
-        return to_xml(ack), "application/xml", accepted
+            return to_json(ack), "application/json", status
+        return to_xml(ack), "application/xml", status
 
     def _reply_to(self, body: bytes) -> tuple[str, SystemRef]:
         """The message ID and sender of a message we could not use, as far as they can be read."""
@@ -234,7 +242,7 @@ class Receiver:
                 system=self.identity.system, organisation_id="UNKNOWN"
             )
 
-    def receive_message_bytes(self, body: bytes) -> Acknowledgement:
+    def receive_message_bytes(self, body: bytes, client: Principal) -> Acknowledgement:
         """Validate, de-duplicate and apply a message; the acknowledgement says what happened."""
         now = self.clock()
         report = validate_bytes(body)
@@ -255,12 +263,17 @@ class Receiver:
             message_id, sender = self._reply_to(body)
             return acknowledgement_for(message_id, self.identity, sender, report.findings, now)
         message = from_xml(body) if report.format == "xml" else from_json(body)
-        return self.receive_message(message, warnings=report.findings)
+        return self.receive_message(message, client, warnings=report.findings)
 
-    def receive_message(self, message: Message, *, warnings: list[Finding] | None = None) -> Acknowledgement:
-        """Apply a validated message exactly once."""
+    def receive_message(
+        self, message: Message, client: Principal, *, warnings: list[Finding] | None = None
+    ) -> Acknowledgement:
+        """Apply a validated message from `client` exactly once (if the client may send it)."""
         now = self.clock()
         header = message.header
+        refused = sender_refusal(message, client)
+        if refused is not None:
+            return acknowledgement_for(header.message_id, self.identity, header.sender, [refused], now)
         handler = self.handlers.get(message.message_type)
         if handler is None:
             finding = Finding(
@@ -290,6 +303,7 @@ class Receiver:
                         message_id=header.message_id,
                         message_type=message.message_type.value,
                         sender=header.sender.organisation_id,
+                        client_id=client.client_id[:200],
                         digest=digest,
                         received_at=now,
                         acknowledgement=ack.model_dump(mode="json", by_alias=True, exclude_none=True),
@@ -325,6 +339,44 @@ class Receiver:
             )
             return acknowledgement_for(header.message_id, self.identity, header.sender, [finding], now)
         return Acknowledgement.model_validate(stored)
+
+
+#: The rules a receiver checks on the authenticated client, before anything else of the message.
+SENDER_RULES = ("SEC-001", "SEC-002")
+
+
+def sender_refusal(message: Message, client: Principal) -> Finding | None:
+    """SEC-002 (the token allows the type) and SEC-001 (the envelope's sender is the client), or None."""
+    sender = message.header.sender
+    if not client.may_send(message.message_type):
+        return Finding(
+            "SEC-002",
+            Severity.ERROR,
+            f"the client {client.client_id} is not authorised to send {message.message_type.value} "
+            f"(its token's scopes: {' '.join(sorted(client.scopes)) or 'none'})",
+            path="header.messageType",
+            hint=f"register the client for the scope messages:{message.message_type.value} and ask for it",
+        )
+    if not client.sends_as(sender):
+        kind = f", a {client.system.value} system" if client.system is not None else ""
+        return Finding(
+            "SEC-001",
+            Severity.ERROR,
+            f"the envelope names the sender {sender.organisation_id} ({sender.system.value}), but the message came "
+            f"from the client {client.client_id} of {client.organisation_id}{kind}",
+            path="header.sender",
+            hint="send only messages from your own system: header.sender is the organisation and kind of system "
+            "your client is registered as",
+        )
+    return None
+
+
+def _status_of(ack: Acknowledgement) -> int:
+    if ack.status is AcknowledgementStatus.ACCEPTED:
+        return 200
+    if any(f.rule_id in SENDER_RULES for f in ack.findings):
+        return 403
+    return 422
 
 
 class Outbox:

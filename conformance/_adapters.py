@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from adapters.auth import LocalIssuer, Principal, load_private_key, new_signing_key, save_private_key
+    from adapters.auth.tokens import TokenVerifier
     from adapters.contactpoint import (
         AccessRefused,
         ContactPointDirectory,
@@ -21,13 +23,17 @@ if TYPE_CHECKING:
         RecordNotFound,
         ShieldingChange,
     )
-    from adapters.ecaf import ConsentRefused, EcafError, NationalEcaf, UnknownRecord
-    from adapters.http import running_server
+    from adapters.ecaf import ConsentRefused, EcafError, EcafRole, NationalEcaf, UnknownRecord, UserRegistration
+    from adapters.errors import Forbidden, NotFound, ServiceError
+    from adapters.http import Authenticator, running_server
     from adapters.ics import ChangeRefused, IcsSettings, IcsSystem
     from adapters.ics import RecordNotFound as IcsRecordNotFound
     from adapters.messaging import TransportError, acknowledgement_for
+    from adapters.services import service_app
     from adapters.transport import HttpTransport
 else:
+    from ics_interop.adapters.auth import LocalIssuer, Principal, load_private_key, new_signing_key, save_private_key
+    from ics_interop.adapters.auth.tokens import TokenVerifier
     from ics_interop.adapters.contactpoint import (
         AccessRefused,
         ContactPointDirectory,
@@ -38,15 +44,25 @@ else:
         RecordNotFound,
         ShieldingChange,
     )
-    from ics_interop.adapters.ecaf import ConsentRefused, EcafError, NationalEcaf, UnknownRecord
-    from ics_interop.adapters.http import running_server
+    from ics_interop.adapters.ecaf import (
+        ConsentRefused,
+        EcafError,
+        EcafRole,
+        NationalEcaf,
+        UnknownRecord,
+        UserRegistration,
+    )
+    from ics_interop.adapters.errors import Forbidden, NotFound, ServiceError
+    from ics_interop.adapters.http import Authenticator, running_server
     from ics_interop.adapters.ics import ChangeRefused, IcsSettings, IcsSystem
     from ics_interop.adapters.ics import RecordNotFound as IcsRecordNotFound
     from ics_interop.adapters.messaging import TransportError, acknowledgement_for
+    from ics_interop.adapters.services import service_app
     from ics_interop.adapters.transport import HttpTransport
 
 __all__ = [
     "AccessRefused",
+    "Authenticator",
     "ChangeRefused",
     "ConsentRefused",
     "ContactPointDirectory",
@@ -54,16 +70,28 @@ __all__ = [
     "DirectoryRecord",
     "DirectoryRole",
     "EcafError",
+    "EcafRole",
+    "Forbidden",
     "HttpTransport",
     "IcsRecordNotFound",
     "IcsSettings",
     "IcsSystem",
+    "LocalIssuer",
     "NationalEcaf",
+    "NotFound",
     "PractitionerRegistration",
+    "Principal",
     "RecordNotFound",
+    "ServiceError",
     "ShieldingChange",
+    "TokenVerifier",
     "TransportError",
     "UnknownRecord",
+    "UserRegistration",
     "acknowledgement_for",
+    "load_private_key",
+    "new_signing_key",
     "running_server",
+    "save_private_key",
+    "service_app",
 ]

@@ -12,7 +12,9 @@ examples: never deploy one.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -29,26 +31,49 @@ from ics_interop.messages import (
     InvolvementStarted,
     SocialCareReferralResponse,
     StepUpDecision,
+    SystemRef,
 )
 from ics_interop.model import CafEpisode, Child, ConsentRecord, IcsReferral, Practitioner
-from ics_interop.model.codes import CafClosureReason, ConsentDecision, ConsentGiver
+from ics_interop.model.codes import CafClosureReason, ConsentDecision, ConsentGiver, SystemKind
 
-from ._adapters import acknowledgement_for
-from .protocol import AccessDenied, DirectoryInvolvementView, DirectoryView, MessageSink, Refused, Reply, SearchCriteria
-from .reference_adapters import ReferenceDirectory, ReferenceEcaf, ReferenceFeedSource, ReferenceIcs
+from ._adapters import Authenticator, Principal, TokenVerifier, acknowledgement_for
+from .protocol import (
+    AccessDenied,
+    AccessEntry,
+    Client,
+    DirectoryInvolvementView,
+    DirectoryView,
+    MessageSink,
+    Refused,
+    Reply,
+    SearchCriteria,
+)
+from .reference_adapters import REFERENCE_ICS, ReferenceDirectory, ReferenceEcaf, ReferenceFeedSource, ReferenceIcs
 
 __all__ = ["BROKEN", "BrokenSystem"]
 
 
 @attrs.frozen
 class BrokenSystem:
-    """A broken implementation: its profile, what it breaks, and how to build it."""
+    """A broken implementation: its profile, what it breaks, and how to build it.
+
+    An adapter-level breakage (`build`) is a reference adapter a vendor got wrong, run as a
+    Python adapter. A service-level breakage (`gate`) is a reference service whose HTTP gate a
+    vendor got wrong: it takes the service's real authenticator and returns the broken one, and
+    is run over HTTP.
+    """
 
     name: str
     profile: str
     breaks: tuple[str, ...]
     what: str
-    build: Callable[[], Any]
+    build: Callable[[], Any] | None = None
+    gate: Callable[[Authenticator], Authenticator] | None = None
+
+    @property
+    def kind(self) -> str:
+        """The kind of target the breakage is run as: 'adapter' or 'http'."""
+        return "http" if self.gate is not None else "adapter"
 
 
 # --- plumbing: rewriting what goes in and out ----------------------------------------------------------
@@ -101,8 +126,8 @@ class _ShadowingDirectory(ReferenceDirectory):
         super().__init__()
         self.shadow: list[Message] = []
 
-    def deliver(self, body: bytes, content_type: str) -> Reply:
-        reply = super().deliver(body, content_type)
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        reply = super().deliver(body, content_type, client)
         message = _decode(body)
         ack = _decode(reply.body)
         status = getattr(ack, "status", None)
@@ -207,7 +232,7 @@ class RedeliveryDuplicates(ReferenceDirectory):
         super().__init__()
         self.seen: set[bytes] = set()
 
-    def deliver(self, body: bytes, content_type: str) -> Reply:
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
         message = _decode(body)
         if body in self.seen and isinstance(message, InvolvementStarted):
             involvement = message.involvement.model_copy(
@@ -216,24 +241,25 @@ class RedeliveryDuplicates(ReferenceDirectory):
             header = message.header.model_copy(update={"message_id": str(uuid.uuid4())})
             body = _encode_like(message.model_copy(update={"header": header, "involvement": involvement}), body)
         self.seen.add(body)
-        return super().deliver(body, content_type)
+        return super().deliver(body, content_type, client)
 
 
 class ResolvesXmlEntities(ReferenceDirectory):
     """Parses XML with a permissive parser that expands the document's entities before validating it."""
 
-    def deliver(self, body: bytes, content_type: str) -> Reply:
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
         if b"<!DOCTYPE" in body[:2048]:
             parser = etree.XMLParser(resolve_entities=True, load_dtd=True, no_network=True)
             root = etree.fromstring(body, parser)
             body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-        return super().deliver(body, content_type)
+        return super().deliver(body, content_type, client)
 
 
 class OverrideRaisesNoAlert(ReferenceDirectory):
     """Lets child protection override shielding, but its alerts never reach the data managers."""
 
     def audit_alerts(self, *, by: str) -> list[Any]:
+        super().audit_alerts(by=by)  # who may read them is still checked; there is just never one to read
         return []
 
 
@@ -271,8 +297,8 @@ class CafShownWithoutConsent(_RememberingEcaf):
 class EpisodesClosedAutomatically(_RememberingEcaf):
     """Housekeeping: the open-episodes report closes what has been open about three years."""
 
-    def open_episodes_report(self, older_than_days: int) -> list[str]:
-        listed = super().open_episodes_report(older_than_days)
+    def open_episodes_report(self, older_than_days: int, *, by: Practitioner | None = None) -> list[str]:
+        listed = super().open_episodes_report(older_than_days, by=by)
         today = dt.datetime.now(dt.UTC).date()
         for episode_id in listed:
             opened = self.opened.get(episode_id)
@@ -295,14 +321,14 @@ class LeadProfessionalOutsideTac(ReferenceEcaf):
 class ResponsibilityNotRecorded(ReferenceEcaf):
     """Reads social care's decision from free text: a decision to take responsibility is kept as 'pending'."""
 
-    def deliver(self, body: bytes, content_type: str) -> Reply:
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
         message = _decode(body)
         if (
             isinstance(message, SocialCareReferralResponse)
             and message.decision is StepUpDecision.RESPONSIBILITY_TO_SOCIAL_CARE
         ):
             body = _encode_like(message.model_copy(update={"decision": StepUpDecision.PENDING}), body)
-        return super().deliver(body, content_type)
+        return super().deliver(body, content_type, client)
 
 
 class LeadProfessionalNotSent(ReferenceEcaf):
@@ -355,8 +381,8 @@ class ReferralNotOnContactPoint(ReferenceIcs):
 class DraftConfirmedAutomatically(ReferenceIcs):
     """Files CAF content straight into the case record: every draft is confirmed as it arrives."""
 
-    def deliver(self, body: bytes, content_type: str) -> Reply:
-        reply = super().deliver(body, content_type)
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        reply = super().deliver(body, content_type, client)
         if isinstance(_decode(body), InitialAssessmentPrepopulation):
             system = self.system
             robot = Practitioner.model_validate(
@@ -443,6 +469,122 @@ class RetriesUnderNewId(ReferenceFeedSource):
 
 
 #: Every broken implementation, by name.
+# --- the binding's security ------------------------------------------------------------------------------
+
+
+class TrustsTheEnvelope(ReferenceDirectory):
+    """Takes who sent a message from its envelope, not from the client it came through."""
+
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        message = _decode(body)
+        if message is not None:
+            client = Client(message.header.sender, client.scopes)
+        return super().deliver(body, content_type, client)
+
+
+class IgnoresScopes(ReferenceEcaf):
+    """Checks who sent a message, but not which message types the client's token allows."""
+
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        return super().deliver(body, content_type, Client(client.system))
+
+
+class AuditForEveryone(ReferenceEcaf):
+    """Shows the access audit to whoever asks: the role check was left to the screens."""
+
+    def access_log(self, episode_id: str, *, by: Practitioner | None = None) -> list[AccessEntry]:
+        return super().access_log(episode_id)
+
+
+class EndsAnyInvolvement(ReferenceDirectory):
+    """Lets any feeding system end an involvement: an end is applied as if its starter had sent it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.starters: dict[str, SystemRef] = {}
+
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        message = _decode(body)
+        if isinstance(message, InvolvementStarted):
+            self.starters.setdefault(message.involvement.involvement_id, message.header.sender)
+        if isinstance(message, InvolvementEnded):
+            starter = self.starters.get(message.involvement_id)
+            if starter is not None and starter != message.header.sender:
+                header = message.header.model_copy(update={"sender": starter, "message_id": str(uuid.uuid4())})
+                body = _encode_like(message.model_copy(update={"header": header}), body)
+                client = Client(starter, client.scopes)
+        return super().deliver(body, content_type, client)
+
+
+def _claims(headers: Mapping[str, str]) -> dict[str, Any] | None:
+    """A bearer token's claims, read without checking anything (what the broken gates below do)."""
+    value = headers.get("authorization", "")
+    if not value.lower().startswith("bearer "):
+        return None
+    try:
+        payload = value.split(" ", 1)[1].split(".")[1]
+        document = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def accepts_any_token(real: Authenticator) -> Authenticator:
+    """Reads the token's claims and believes them: no signature, expiry, audience or type is checked."""
+
+    def authenticate(headers: Mapping[str, str]) -> Any:
+        claims = _claims(headers)
+        if claims is None:
+            return real(headers)  # no token at all: refused, as the real gate does
+        return Principal(
+            subject=str(claims.get("sub", "")),
+            client_id=str(claims.get("client_id", "")),
+            organisation_id=str(claims.get("organisation_id", "")),
+            system=SystemKind(claims["system"]) if claims.get("system") in {k.value for k in SystemKind} else None,
+            scopes=frozenset(str(claims.get("scope", "")).split()),
+            practitioner=claims.get("practitioner") if isinstance(claims.get("practitioner"), dict) else None,
+        )
+
+    return authenticate
+
+
+def ignores_the_audience(real: Authenticator) -> Authenticator:
+    """Checks the signature and expiry, but accepts a token made for any service."""
+
+    def authenticate(headers: Mapping[str, str]) -> Any:
+        verifier = getattr(real, "__self__", None)
+        claims = _claims(headers) or {}
+        if isinstance(verifier, TokenVerifier) and isinstance(claims.get("aud"), str):
+            return attrs.evolve(verifier, audience=claims["aud"]).authenticate(headers)
+        return real(headers)
+
+    return authenticate
+
+
+def user_from_a_header(real: Authenticator) -> Authenticator:
+    """Authenticates the caller, then lets a header say which user is acting (for 'delegated' screens)."""
+
+    def authenticate(headers: Mapping[str, str]) -> Any:
+        principal = real(headers)
+        named = headers.get("x-practitioner-id")
+        if named and isinstance(principal, Principal):
+            return attrs.evolve(principal, subject=named)
+        return principal
+
+    return authenticate
+
+
+def open_without_a_token(real: Authenticator) -> Authenticator:
+    """Lets a caller without a token in as a worker of the authority ('the network is private')."""
+
+    def authenticate(headers: Mapping[str, str]) -> Any:
+        if _claims(headers) is None:
+            return Principal(subject="anonymous", client_id="intranet", organisation_id=REFERENCE_ICS.organisation_id)
+        return real(headers)
+
+    return authenticate
+
+
 BROKEN: Mapping[str, BrokenSystem] = {
     b.name: b
     for b in (
@@ -571,6 +713,62 @@ BROKEN: Mapping[str, BrokenSystem] = {
             ("MSG-R13",),
             "a failed delivery is retried under a new message ID",
             RetriesUnderNewId,
+        ),
+        BrokenSystem(
+            "trusts-the-envelope",
+            "contactpoint",
+            ("SEC-R03",),
+            "who sent a message is read from its envelope, not from the client it came through",
+            TrustsTheEnvelope,
+        ),
+        BrokenSystem(
+            "ignores-scopes",
+            "ecaf",
+            ("SEC-R04",),
+            "any authenticated system may send any message type, whatever its token's scopes",
+            IgnoresScopes,
+        ),
+        BrokenSystem(
+            "audit-for-everyone",
+            "ecaf",
+            ("SEC-R05",),
+            "a practitioner can read the access audit",
+            AuditForEveryone,
+        ),
+        BrokenSystem(
+            "ends-any-involvement",
+            "contactpoint",
+            ("CP-R22",),
+            "any feeding system can end another's involvement",
+            EndsAnyInvolvement,
+        ),
+        BrokenSystem(
+            "accepts-any-token",
+            "contactpoint",
+            ("SEC-R02",),
+            "the service believes a token's claims without checking its signature, expiry, audience or type",
+            gate=accepts_any_token,
+        ),
+        BrokenSystem(
+            "ignores-the-audience",
+            "ecaf",
+            ("SEC-R02",),
+            "the service accepts a token made for another service",
+            gate=ignores_the_audience,
+        ),
+        BrokenSystem(
+            "user-from-a-header",
+            "contactpoint",
+            ("SEC-R06",),
+            "the service lets X-Practitioner-Id say which user is acting",
+            gate=user_from_a_header,
+        ),
+        BrokenSystem(
+            "open-without-a-token",
+            "ics",
+            ("SEC-R01",),
+            "a caller without a token is let in as a worker of the authority",
+            gate=open_without_a_token,
         ),
     )
 }

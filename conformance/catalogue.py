@@ -45,7 +45,7 @@ FLOWS = tuple(f"F{n}" for n in range(1, 11))
 
 Verification = Literal["automated", "attestation", "not-applicable"]
 
-_ID = re.compile(r"^(MSG|CP|ECAF|ICS|FEED)-R[0-9]{2}$")
+_ID = re.compile(r"^(MSG|SEC|CP|ECAF|ICS|FEED)-R[0-9]{2}$")
 _POINT_ID = re.compile(r"^D-[0-9]{2}$")
 
 
@@ -124,7 +124,9 @@ def _strings(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
 def _requirement(entry: Mapping[str, Any], points: set[str], problems: list[str]) -> Requirement | None:
     rid = entry.get("id")
     if not isinstance(rid, str) or not _ID.match(rid):
-        problems.append(f"requirement {rid!r}: the ID must look like MSG-R01, CP-R01, ECAF-R01, ICS-R01 or FEED-R01")
+        problems.append(
+            f"requirement {rid!r}: the ID must look like MSG-R01, SEC-R01, CP-R01, ECAF-R01, ICS-R01 or FEED-R01"
+        )
         return None
     where = f"requirement {rid}"
     missing = [

@@ -21,7 +21,7 @@ from .protocol import DirectoryUnderTest, EcafUnderTest, IcsUnderTest, NotFound,
 from .registry import check
 from .scenarios import Cast
 
-__all__: list[str] = []
+__all__ = ["Probe", "message_probe"]
 
 RECEIVERS = ("contactpoint", "ecaf", "ics", "feed-source")
 
@@ -121,7 +121,7 @@ def _ics_probe(ctx: CheckContext, sut: IcsUnderTest, cast: Cast) -> Probe:
     return Probe(message, twin, broken, "CAF-002", effect)
 
 
-def _probe(ctx: CheckContext) -> Probe:
+def message_probe(ctx: CheckContext) -> Probe:
     cast = Cast()
     sut = ctx.sut
     if ctx.profile == "contactpoint" and isinstance(sut, DirectoryUnderTest):
@@ -189,7 +189,7 @@ def rejects_invalid(ctx: CheckContext) -> None:
 )
 def rejects_unusable(ctx: CheckContext) -> None:
     _no_feed_source(ctx)
-    probe = _probe(ctx)
+    probe = message_probe(ctx)
     one = to_json(probe.message).decode("utf-8")
     deliveries: list[tuple[str, bytes, str]] = [
         ("bytes that are neither XML nor JSON", b"\x00\x01 this is not a message", "application/xml"),
@@ -216,7 +216,7 @@ _DTD = b"""<?xml version="1.0" encoding="UTF-8"?>
 )
 def refuses_dtd(ctx: CheckContext) -> None:
     _no_feed_source(ctx)
-    probe = _probe(ctx)
+    probe = message_probe(ctx)
     xml = to_xml(probe.message)
     body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
     root = probe.message.message_type.value.encode()
@@ -236,7 +236,7 @@ def refuses_dtd(ctx: CheckContext) -> None:
 )
 def redelivery(ctx: CheckContext) -> None:
     _no_feed_source(ctx)
-    probe = _probe(ctx)
+    probe = message_probe(ctx)
     first = ctx.accepted(probe.message)
     applied = probe.effect()
     with ctx.verifying("MSG-R05"):
@@ -273,7 +273,7 @@ def acknowledgement_form(ctx: CheckContext) -> None:
     _no_feed_source(ctx)
     with ctx.verifying("MSG-R07"):
         for wire in ("xml", "json"):
-            probe = _probe(ctx)
+            probe = message_probe(ctx)
             for message in (probe.message, probe.broken):
                 reply = ctx.deliver(message, wire)
                 starts_xml = reply.body.lstrip().startswith(b"<")
@@ -304,7 +304,7 @@ def acknowledgement_form(ctx: CheckContext) -> None:
 )
 def http_binding(ctx: CheckContext) -> None:
     _no_feed_source(ctx)
-    probe = _probe(ctx)
+    probe = message_probe(ctx)
     with ctx.verifying("MSG-R08"):
         accepted = ctx.deliver(probe.message)
         ctx.expect(accepted.status == 200, f"an accepted message was answered HTTP {accepted.status}")
@@ -323,7 +323,7 @@ def http_binding(ctx: CheckContext) -> None:
 )
 def rejection_stores_nothing(ctx: CheckContext) -> None:
     _no_feed_source(ctx)
-    probe = _probe(ctx)
+    probe = message_probe(ctx)
     with ctx.verifying("MSG-R09"):
         ack = _rejected(ctx, probe.broken)
         ctx.expect(probe.broken_rule in _rules(ack), f"rejected naming {_rules(ack)}, not {probe.broken_rule}")

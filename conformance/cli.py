@@ -104,6 +104,22 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
     return EXIT_FAILED if args.check and differed else EXIT_OK
 
 
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    from .credentials import SUITE_ISSUER, keygen
+
+    jwks = keygen(Path(args.out))
+    if args.jwks_out:
+        Path(args.jwks_out).write_text(json.dumps(jwks, indent=2) + "\n", encoding="utf-8")
+    print(
+        f"wrote the suite's private key to {args.out} (give it as --option issuer-key={args.out}).\n"
+        f"Configure the system under test to trust the issuer {SUITE_ISSUER!r} with these public keys "
+        f"(the reference services: serve ... --trust {SUITE_ISSUER}=FILE):",
+        file=sys.stderr,
+    )
+    print(json.dumps(jwks, indent=2))
+    return EXIT_OK
+
+
 def add_conformance_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `conformance` command, with `run`, `coverage` and `openapi`, to a command line's subcommands."""
     conformance = subparsers.add_parser(
@@ -126,7 +142,9 @@ def add_conformance_commands(subparsers: argparse._SubParsersAction[argparse.Arg
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a target option: organisation=ORG, data-manager=ID (contactpoint over HTTP), la-code=206, timeout=20",
+        help="a target option: issuer-key=FILE (HTTP: the suite's key, from `conformance keygen`), audience=URL, "
+        "organisation=ORG, data-manager=ID (contactpoint), manager=ID (ecaf), worker=ID (ics), ca-file=PEM, "
+        "timeout=20",
     )
     run.add_argument("--seed", type=int, default=None, help="the run's seed (printed with every failure to replay it)")
     run.add_argument(
@@ -149,3 +167,14 @@ def add_conformance_commands(subparsers: argparse._SubParsersAction[argparse.Arg
     openapi.add_argument("--out", required=True, help="the folder to write contactpoint.json, ecaf.json, ics.json to")
     openapi.add_argument("--check", action="store_true", help="write nothing; exit 1 and name each file that differs")
     openapi.set_defaults(run=_cmd_openapi)
+
+    keys = sub.add_parser(
+        "keygen",
+        help="make the suite's signing key: the system under test trusts its tokens for the run",
+        description="The suite signs the access tokens it uses over HTTP (as every sender and user a check plays, and "
+        "the broken tokens a system must refuse). Make its key once; configure the system under test to trust the "
+        "suite's issuer with the public keys this prints; give the key to each run with --option issuer-key=FILE.",
+    )
+    keys.add_argument("--out", required=True, metavar="FILE", help="where to write the private key (a JWK file)")
+    keys.add_argument("--jwks-out", metavar="FILE", help="also write the public JWKS here")
+    keys.set_defaults(run=_cmd_keygen)

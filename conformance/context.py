@@ -13,6 +13,7 @@ check's ID), so the command a failure prints replays the same examples (with fre
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import string
 import time
@@ -26,16 +27,20 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from ics_interop import Message, from_json, from_xml, to_json, to_xml
-from ics_interop.messages import Acknowledgement
+from ics_interop.messages import Acknowledgement, SystemRef
+from ics_interop.model.codes import SystemKind
 
 from .capture import Capture
 from .outcomes import State
-from .protocol import Receiving, Reply, Sending
+from .protocol import Client, Receiving, Reply, Sending
 from .registry import TargetKind
 
 __all__ = ["CheckContext", "CheckFailed", "SkipCheck", "Verdict"]
 
 T = TypeVar("T")
+
+#: Who delivers bytes that cannot be read as a message (a hostile or broken document).
+UNREADABLE_SENDER = SystemRef(system=SystemKind.FEED_SOURCE, organisation_id="CONF-FEED-A")
 
 
 class CheckFailed(AssertionError):
@@ -146,15 +151,37 @@ class CheckContext:
             raise SkipCheck("the system under test does not receive messages (it has no deliver method)")
         return self.sut
 
-    def deliver(self, message: Message | bytes, wire: str = "xml", content_type: str | None = None) -> Reply:
-        """Deliver a message (or raw bytes) to the system; its reply."""
+    def deliver(
+        self,
+        message: Message | bytes,
+        wire: str = "xml",
+        content_type: str | None = None,
+        *,
+        client: Client | None = None,
+    ) -> Reply:
+        """Deliver a message (or raw bytes) to the system through `client`; its reply.
+
+        The client is, unless given, the system the message's envelope names as its sender (as
+        far as the bytes can be read), with every message scope: an honest sender.
+        """
         body = message if isinstance(message, bytes) else (to_xml(message) if wire == "xml" else to_json(message))
         kind = content_type or ("application/json" if wire == "json" else "application/xml")
-        reply = self.receiving().deliver(body, kind)
-        # Acknowledgements are messages the system sends too (F10): the static checks read them.
-        if "xml" in reply.content_type or "json" in reply.content_type:
+        reply = self.receiving().deliver(body, kind, client or self.sender_of(message))
+        # Acknowledgements are messages the system sends too (F10): the static checks read them. The
+        # binding's error bodies ({"error": ...}: 401, 403, 413, 415) are answers of HTTP, not messages.
+        if ("xml" in reply.content_type or "json" in reply.content_type) and not _error_body(reply):
             self.replies.append((reply.content_type, reply.body))
         return reply
+
+    @staticmethod
+    def sender_of(message: Message | bytes) -> Client:
+        """The honest client of a message: the system its envelope names (a feed source for unreadable bytes)."""
+        if isinstance(message, bytes):
+            try:
+                message = from_xml(message) if message.lstrip().startswith(b"<") else from_json(message)
+            except Exception:  # unreadable bytes: any authenticated sender may send them; the system must refuse
+                return Client(UNREADABLE_SENDER)
+        return Client(message.header.sender)
 
     @staticmethod
     def acknowledgement(reply: Reply) -> Acknowledgement:
@@ -239,6 +266,16 @@ class CheckContext:
                 cause = exc.__cause__ or exc
                 raise CheckFailed(f"{type(cause).__name__}: {cause}") from None
             raise
+
+
+def _error_body(reply: Reply) -> bool:
+    if "json" not in reply.content_type:
+        return False
+    try:
+        document = json.loads(reply.body)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and set(document) == {"error"}
 
 
 def _describe(value: object) -> str:

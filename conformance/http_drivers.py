@@ -6,13 +6,21 @@ receiver, and each profile's own routes for set-up and triggers. So the checks w
 against the Protocol run unchanged over HTTP. What the system sends, it delivers to the
 suite's receiver by itself, in its own time; `flush_outbox` has nothing to do.
 
-Errors come back as `{"error": {"id", "where", "message", "hint"}}`: 403 becomes
+Every request carries an access token the suite signs itself (`credentials.SuiteIssuer`): the
+tester configures the system to trust the suite's issuer, so the suite can act as every
+connected system (a system token for the client a delivery comes through) and every user a
+check needs (a user token, with the user's practitioner details where the driver knows them),
+and can make the broken tokens a system must refuse. `raw` sends any request with any token
+(or none), for the security checks.
+
+Errors come back as `{"error": {"id", "where", "message", "hint"}}`: 401 and 403 become
 `AccessDenied`, 404 `NotFound`, any other 4xx `Refused`, each with the error's ID.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,12 +40,14 @@ from ics_interop.model import (
 )
 from ics_interop.model.codes import CafClosureReason
 
+from ._adapters import LocalIssuer
 from .protocol import (
     AccessDenied,
     AccessEntry,
     AlertEntry,
     AuditView,
     CafReferralView,
+    Client,
     DirectoryInvolvementView,
     DirectoryView,
     MessageSink,
@@ -47,7 +57,10 @@ from .protocol import (
     SearchCriteria,
 )
 
-__all__ = ["DirectoryOverHttp", "EcafOverHttp", "HttpSystem", "IcsOverHttp", "directory_view"]
+__all__ = ["SUITE_CLIENT", "DirectoryOverHttp", "EcafOverHttp", "HttpSystem", "IcsOverHttp", "directory_view"]
+
+#: The client the suite's user tokens name: the one a system's audit must record (SEC-R07).
+SUITE_CLIENT = "urn:ics-interop:conformance-suite:client"
 
 
 def _json(model: IcsModel) -> Any:
@@ -57,10 +70,22 @@ def _json(model: IcsModel) -> Any:
 class HttpSystem:
     """What every system over HTTP offers: its description, its identity, POST /messages."""
 
-    def __init__(self, base_url: str, identity: SystemRef, *, timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        identity: SystemRef,
+        *,
+        issuer: LocalIssuer,
+        audience: str | None = None,
+        timeout: float = 20.0,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._identity = identity
-        self.client = httpx.Client(base_url=self.base_url, timeout=timeout)
+        self.issuer = issuer
+        self.audience = audience or self.base_url
+        self.client = httpx.Client(base_url=self.base_url, timeout=timeout, verify=verify)
+        self.known_users: dict[str, str] = {}  # user ID -> organisation, as the suite set them up
 
     def describe(self) -> Mapping[str, str]:
         """The service's OpenAPI title and version, as it states them."""
@@ -74,10 +99,45 @@ class HttpSystem:
         """The system as messages address it (given on the command line)."""
         return self._identity
 
-    def deliver(self, body: bytes, content_type: str) -> Reply:
-        """POST /messages."""
-        response = self.client.post("/messages", content=body, headers={"Content-Type": content_type})
+    # --- tokens -------------------------------------------------------------------------------
+
+    def system_token(self, client: Client) -> str:
+        """A token for a connected system, with its scopes, for this service."""
+        scopes = None if client.scopes is None else sorted(client.scopes)
+        return self.issuer.system_token(client.system, self.audience, scopes)
+
+    def user_token(self, user_id: str, organisation_id: str | None = None, practitioner: Any = None) -> str:
+        """A token for a user of the organisation the suite registered them with (or the one given)."""
+        organisation = organisation_id or self.known_users.get(user_id) or self._identity.organisation_id
+        return self.issuer.user_token(
+            user_id, organisation, self.audience, practitioner=practitioner, client_id=SUITE_CLIENT
+        )
+
+    def as_practitioner(self, practitioner: Practitioner) -> str:
+        """A token for a practitioner, carrying their details (the standard's Practitioner)."""
+        return self.user_token(
+            practitioner.practitioner_id, practitioner.organisation.organisation_id, _json(practitioner)
+        )
+
+    @staticmethod
+    def bearer(token: str) -> dict[str, str]:
+        """The Authorization header of a token."""
+        return {"Authorization": f"Bearer {token}"}
+
+    # --- requests -----------------------------------------------------------------------------
+
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        """POST /messages with the client's token."""
+        headers = {"Content-Type": content_type, **self.bearer(self.system_token(client))}
+        response = self.client.post("/messages", content=body, headers=headers)
         return Reply(response.content, response.headers.get("content-type", ""), response.status_code)
+
+    def raw(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        """Any request, with the given token (or none): for the checks of the binding's security."""
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.client.request(method, path, headers=headers, **kwargs)
 
     def flush_outbox(self, sink: MessageSink) -> None:
         """Nothing to do: a service delivers to the suite's receiver by itself."""
@@ -86,8 +146,8 @@ class HttpSystem:
         """Close the connections."""
         self.client.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.client.request(method, path, **kwargs)
+    def _call(self, method: str, path: str, *, token: str, **kwargs: Any) -> Any:
+        response = self.raw(method, path, token=token, **kwargs)
         if response.status_code < 400:
             return response.json() if response.content else None
         try:
@@ -95,7 +155,7 @@ class HttpSystem:
             rule_id, message = str(error.get("id", "")), str(error.get("message", ""))
         except (ValueError, KeyError, TypeError, AttributeError):
             rule_id, message = f"HTTP-{response.status_code}", response.text[:300]
-        if response.status_code == 403:
+        if response.status_code in (401, 403):
             raise AccessDenied(rule_id, message)
         if response.status_code == 404:
             raise NotFound(rule_id, message)
@@ -147,17 +207,27 @@ def directory_view(record: Mapping[str, Any]) -> DirectoryView:
 class DirectoryOverHttp(HttpSystem):
     """The contactpoint profile over the reference directory's routes."""
 
-    def __init__(self, base_url: str, identity: SystemRef, *, data_manager: str, timeout: float = 20.0) -> None:
-        super().__init__(base_url, identity, timeout=timeout)
+    def __init__(
+        self,
+        base_url: str,
+        identity: SystemRef,
+        *,
+        issuer: LocalIssuer,
+        data_manager: str,
+        data_manager_organisation: str | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(base_url, identity, issuer=issuer, **options)
         self._data_manager = data_manager
+        self.known_users[data_manager] = data_manager_organisation or identity.organisation_id
 
     def data_manager(self) -> str:
         """The data manager given on the command line (--option data-manager=ID)."""
         return self._data_manager
 
     @staticmethod
-    def _headers(user_id: str, reason: str | None, override_reason: str | None = None) -> dict[str, str]:
-        headers = {"X-Practitioner-Id": user_id}
+    def _reasons(reason: str | None = None, override_reason: str | None = None) -> dict[str, str]:
+        headers = {}
         if reason is not None:
             headers["X-Access-Reason"] = reason
         if override_reason is not None:
@@ -172,7 +242,8 @@ class DirectoryOverHttp(HttpSystem):
             "role": role,
             "organisationId": organisation_id,
         }
-        self._call("POST", "/practitioners", json=body, headers={"X-Practitioner-Id": by})
+        self.known_users[user_id] = organisation_id
+        self._call("POST", "/practitioners", token=self.user_token(by), json=body)
 
     def search(
         self, criteria: SearchCriteria, *, user_id: str, reason: str | None, override_reason: str | None = None
@@ -188,8 +259,9 @@ class DirectoryOverHttp(HttpSystem):
         found = self._call(
             "GET",
             "/children",
+            token=self.user_token(user_id),
             params={k: v for k, v in params.items() if v is not None},
-            headers=self._headers(user_id, reason, override_reason),
+            headers=self._reasons(reason, override_reason),
         )
         return [directory_view(r) for r in found.get("records", [])]
 
@@ -198,7 +270,10 @@ class DirectoryOverHttp(HttpSystem):
     ) -> DirectoryView:
         """GET /children/{id}."""
         found = self._call(
-            "GET", f"/children/{contactpoint_id}", headers=self._headers(user_id, reason, override_reason)
+            "GET",
+            f"/children/{contactpoint_id}",
+            token=self.user_token(user_id),
+            headers=self._reasons(reason, override_reason),
         )
         return directory_view(found)
 
@@ -207,18 +282,18 @@ class DirectoryOverHttp(HttpSystem):
         self._call(
             "POST",
             f"/children/{contactpoint_id}/shielding",
+            token=self.user_token(by),
             json={"shielded": shielded, "reason": reason},
-            headers={"X-Practitioner-Id": by},
         )
 
     def run_maintenance(self, *, by: str) -> None:
         """POST /maintenance."""
-        self._call("POST", "/maintenance", headers={"X-Practitioner-Id": by})
+        self._call("POST", "/maintenance", token=self.user_token(by))
 
     def audit_entries(self, *, by: str, contactpoint_id: str | None = None) -> list[AuditView]:
         """GET /audit."""
         params = {"contactpointId": contactpoint_id} if contactpoint_id else {}
-        found = self._call("GET", "/audit", params=params, headers={"X-Practitioner-Id": by})
+        found = self._call("GET", "/audit", token=self.user_token(by), params=params)
         return [
             AuditView(
                 user_id=str(e.get("practitionerId", "")),
@@ -226,13 +301,14 @@ class DirectoryOverHttp(HttpSystem):
                 outcome=str(e.get("outcome", "")),
                 records=tuple(e.get("records") or ()),
                 reason=str(e.get("reason", "")),
+                client_id=str(e.get("clientId", "")),
             )
             for e in found
         ]
 
     def audit_alerts(self, *, by: str) -> list[AlertEntry]:
         """GET /audit/alerts."""
-        found = self._call("GET", "/audit/alerts", headers={"X-Practitioner-Id": by})
+        found = self._call("GET", "/audit/alerts", token=self.user_token(by))
         return [
             AlertEntry(
                 user_id=str(a.get("practitionerId", "")),
@@ -247,7 +323,24 @@ class DirectoryOverHttp(HttpSystem):
 
 
 class EcafOverHttp(HttpSystem):
-    """The ecaf profile over the reference National eCAF's routes."""
+    """The ecaf profile over the reference National eCAF's routes: each practitioner acts with their own token."""
+
+    def __init__(
+        self,
+        base_url: str,
+        identity: SystemRef,
+        *,
+        issuer: LocalIssuer,
+        manager: str,
+        manager_organisation: str | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(base_url, identity, issuer=issuer, **options)
+        self._manager = manager
+        self.known_users[manager] = manager_organisation or identity.organisation_id
+
+    def _by(self, by: Practitioner | None) -> str:
+        return self.user_token(self._manager) if by is None else self.as_practitioner(by)
 
     def log_episode(
         self,
@@ -264,90 +357,101 @@ class EcafOverHttp(HttpSystem):
             "child": _json(child),
             "assessment": _json(assessment),
             "consents": [_json(c) for c in consents],
-            "by": _json(by),
             "episodeId": episode_id,
             "openedOn": opened_on.isoformat(),
         }
-        return CafEpisode.model_validate(self._call("POST", "/episodes", json=body))
+        return CafEpisode.model_validate(self._call("POST", "/episodes", token=self._by(by), json=body))
 
     def read_episode(self, episode_id: str, *, reader: Practitioner, reason: str) -> CafEpisode:
         """GET /episodes/{id}."""
-        params = {
-            "practitionerId": reader.practitioner_id,
-            "organisationId": reader.organisation.organisation_id,
-            "reason": reason,
-        }
-        return CafEpisode.model_validate(self._call("GET", f"/episodes/{episode_id}", params=params))
+        found = self._call("GET", f"/episodes/{episode_id}", token=self._by(reader), params={"reason": reason})
+        return CafEpisode.model_validate(found)
 
     def record_consent(self, episode_id: str, consent: ConsentRecord, *, by: Practitioner) -> None:
         """POST /episodes/{id}/consents."""
-        self._call("POST", f"/episodes/{episode_id}/consents", json={"consent": _json(consent), "by": _json(by)})
+        self._call("POST", f"/episodes/{episode_id}/consents", token=self._by(by), json={"consent": _json(consent)})
 
     def add_tac_member(self, episode_id: str, practitioner: Practitioner, *, by: Practitioner) -> None:
         """POST /episodes/{id}/tac-members."""
-        body = {"practitioner": _json(practitioner), "by": _json(by)}
-        self._call("POST", f"/episodes/{episode_id}/tac-members", json=body)
+        body = {"practitioner": _json(practitioner)}
+        self._call("POST", f"/episodes/{episode_id}/tac-members", token=self._by(by), json=body)
 
     def appoint_lead_professional(self, episode_id: str, practitioner_id: str, *, by: Practitioner) -> None:
         """PUT /episodes/{id}/lead-professional."""
-        body = {"practitionerId": practitioner_id, "by": _json(by)}
-        self._call("PUT", f"/episodes/{episode_id}/lead-professional", json=body)
+        body = {"practitionerId": practitioner_id}
+        self._call("PUT", f"/episodes/{episode_id}/lead-professional", token=self._by(by), json=body)
 
     def close_episode(self, episode_id: str, reason: CafClosureReason, *, by: Practitioner) -> None:
         """POST /episodes/{id}/closure."""
-        self._call("POST", f"/episodes/{episode_id}/closure", json={"reason": reason.value, "by": _json(by)})
+        self._call("POST", f"/episodes/{episode_id}/closure", token=self._by(by), json={"reason": reason.value})
 
     def refer_to_social_care(self, episode_id: str, *, by: Practitioner, reason: str, to: SystemRef) -> str:
         """POST /episodes/{id}/referrals."""
-        body = {"referredBy": _json(by), "reason": reason, "to": _json(to)}
-        return str(self._call("POST", f"/episodes/{episode_id}/referrals", json=body)["referralId"])
+        body = {"reason": reason, "to": _json(to)}
+        answer = self._call("POST", f"/episodes/{episode_id}/referrals", token=self._by(by), json=body)
+        return str(answer["referralId"])
 
     def offer_to_initial_assessment(self, episode_id: str, *, by: Practitioner, to: SystemRef) -> None:
         """POST /episodes/{id}/initial-assessment-offers."""
-        body = {"requestedBy": _json(by), "to": _json(to)}
-        self._call("POST", f"/episodes/{episode_id}/initial-assessment-offers", json=body)
+        body = {"to": _json(to)}
+        self._call("POST", f"/episodes/{episode_id}/initial-assessment-offers", token=self._by(by), json=body)
 
     def transfer_out(self, episode_id: str, *, to: SystemRef, from_la: str, to_la: str, reason: str) -> None:
-        """POST /episodes/{id}/transfers."""
+        """POST /episodes/{id}/transfers (as the manager: a transfer is the service's act)."""
         body = {"to": _json(to), "fromLa": from_la, "toLa": to_la, "reason": reason}
-        self._call("POST", f"/episodes/{episode_id}/transfers", json=body)
+        self._call("POST", f"/episodes/{episode_id}/transfers", token=self._by(None), json=body)
 
-    def open_episodes_report(self, older_than_days: int) -> list[str]:
+    def open_episodes_report(self, older_than_days: int, *, by: Practitioner | None = None) -> list[str]:
         """GET /reports/open-episodes."""
-        found = self._call("GET", "/reports/open-episodes", params={"olderThanDays": older_than_days})
+        params = {"olderThanDays": older_than_days}
+        found = self._call("GET", "/reports/open-episodes", token=self._by(by), params=params)
         return [str(e["episodeId"]) for e in found]
 
-    def access_log(self, episode_id: str) -> list[AccessEntry]:
+    def access_log(self, episode_id: str, *, by: Practitioner | None = None) -> list[AccessEntry]:
         """GET /audit/access."""
-        found = self._call("GET", "/audit/access", params={"episodeId": episode_id})
-        return [AccessEntry(practitioner_id=e.get("practitionerId"), action=str(e.get("action", ""))) for e in found]
+        found = self._call("GET", "/audit/access", token=self._by(by), params={"episodeId": episode_id})
+        return [
+            AccessEntry(
+                practitioner_id=e.get("practitionerId"),
+                action=str(e.get("action", "")),
+                client_id=str(e.get("clientId", "")),
+            )
+            for e in found
+        ]
 
 
 # --- ICS ---------------------------------------------------------------------------------------------
 
 
 class IcsOverHttp(HttpSystem):
-    """The ics profile over the reference ICS system's routes."""
+    """The ics profile over the reference ICS system's routes, as one worker of the authority."""
+
+    def __init__(self, base_url: str, identity: SystemRef, *, issuer: LocalIssuer, worker: str, **options: Any) -> None:
+        super().__init__(base_url, identity, issuer=issuer, **options)
+        self._worker = worker
+
+    def _call_as_worker(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._call(method, path, token=self.user_token(self._worker), **kwargs)
 
     def open_case(self, child: Child) -> str:
         """POST /cases."""
-        return str(self._call("POST", "/cases", json={"child": _json(child)})["caseId"])
+        return str(self._call_as_worker("POST", "/cases", json={"child": _json(child)})["caseId"])
 
     def case_ids(self) -> list[str]:
         """GET /cases."""
-        return [str(c["caseId"]) for c in self._call("GET", "/cases")]
+        return [str(c["caseId"]) for c in self._call_as_worker("GET", "/cases")]
 
     def case_record(self, case_id: str) -> CaseRecord:
         """GET /cases/{id}."""
-        return CaseRecord.model_validate(self._call("GET", f"/cases/{case_id}"))
+        return CaseRecord.model_validate(self._call_as_worker("GET", f"/cases/{case_id}"))
 
     def record_referral(self, case_id: str, referral: IcsReferral) -> None:
         """POST /cases/{id}/referrals."""
-        self._call("POST", f"/cases/{case_id}/referrals", json=_json(referral))
+        self._call_as_worker("POST", f"/cases/{case_id}/referrals", json=_json(referral))
 
     def close_case(self, case_id: str, closure: IcsClosure) -> None:
         """POST /cases/{id}/closure."""
-        self._call("POST", f"/cases/{case_id}/closure", json=_json(closure))
+        self._call_as_worker("POST", f"/cases/{case_id}/closure", json=_json(closure))
 
     def caf_referrals(self) -> list[CafReferralView]:
         """GET /caf-referrals."""
@@ -358,7 +462,7 @@ class IcsOverHttp(HttpSystem):
                 ecaf_referral_id=str(r["ecafReferralId"]),
                 episode_id=str(r["episodeId"]),
             )
-            for r in self._call("GET", "/caf-referrals")
+            for r in self._call_as_worker("GET", "/caf-referrals")
         ]
 
     def answer_caf_referral(
@@ -368,19 +472,21 @@ class IcsOverHttp(HttpSystem):
         body: dict[str, Any] = {"decision": decision.value, "representative": representative}
         if joining is not None:
             body["joiningMember"] = _json(joining)
-        self._call("POST", f"/caf-referrals/{ics_referral_id}/answer", json=body)
+        self._call_as_worker("POST", f"/caf-referrals/{ics_referral_id}/answer", json=body)
 
     def drafts(self, case_id: str) -> list[str]:
         """GET /cases/{id}/drafts."""
         return [
             str(d["assessment"]["assessmentId"])
-            for d in self._call("GET", f"/cases/{case_id}/drafts")
+            for d in self._call_as_worker("GET", f"/cases/{case_id}/drafts")
             if not d.get("confirmed")
         ]
 
     def confirm_draft(self, case_id: str, assessment_id: str, *, by: Practitioner) -> None:
         """POST /cases/{id}/drafts/{assessment}/confirm."""
-        self._call("POST", f"/cases/{case_id}/drafts/{assessment_id}/confirm", json={"confirmedBy": _json(by)})
+        self._call_as_worker(
+            "POST", f"/cases/{case_id}/drafts/{assessment_id}/confirm", json={"confirmedBy": _json(by)}
+        )
 
     def step_down(
         self,
@@ -398,21 +504,25 @@ class IcsOverHttp(HttpSystem):
             "outstandingNeeds": list(outstanding_needs),
             "request": request.value,
         }
-        self._call("POST", f"/cases/{case_id}/step-down", json=body)
+        self._call_as_worker("POST", f"/cases/{case_id}/step-down", json=body)
 
     def transfer_case(self, case_id: str, *, to: SystemRef, to_la: str, reason: str) -> None:
         """POST /cases/{id}/transfer."""
-        self._call("POST", f"/cases/{case_id}/transfer", json={"to": _json(to), "toLa": to_la, "reason": reason})
+        self._call_as_worker(
+            "POST", f"/cases/{case_id}/transfer", json={"to": _json(to), "toLa": to_la, "reason": reason}
+        )
 
     def hold_local_episode(self, episode: CafEpisode) -> None:
         """POST /local-ecaf/episodes."""
-        self._call("POST", "/local-ecaf/episodes", json=_json(episode))
+        self._call_as_worker("POST", "/local-ecaf/episodes", json=_json(episode))
 
     def transfer_local_episode(self, episode_id: str, *, to: SystemRef, to_la: str, reason: str) -> None:
         """POST /local-ecaf/episodes/{id}/transfer."""
         body = {"to": _json(to), "toLa": to_la, "reason": reason}
-        self._call("POST", f"/local-ecaf/episodes/{episode_id}/transfer", json=body)
+        self._call_as_worker("POST", f"/local-ecaf/episodes/{episode_id}/transfer", json=body)
 
     def export_migration_batch(self, batch_id: str, episode_ids: Sequence[str]) -> None:
         """POST /local-ecaf/migration-batches."""
-        self._call("POST", "/local-ecaf/migration-batches", json={"batchId": batch_id, "episodeIds": list(episode_ids)})
+        self._call_as_worker(
+            "POST", "/local-ecaf/migration-batches", json={"batchId": batch_id, "episodeIds": list(episode_ids)}
+        )

@@ -18,14 +18,17 @@ __all__ = ["openapi_documents", "write_openapi"]
 
 def openapi_documents() -> dict[str, dict[str, Any]]:
     """The OpenAPI document of each reference service, by profile name."""
+    from ._adapters import LocalIssuer, service_app
+    from .credentials import SUITE_ISSUER
     from .reference_adapters import ReferenceDirectory, ReferenceEcaf, ReferenceIcs
 
     documents: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="ics-openapi-") as folder:
         for name, build in (("contactpoint", ReferenceDirectory), ("ecaf", ReferenceEcaf), ("ics", ReferenceIcs)):
             adapter = build(f"sqlite:///{Path(folder) / (name + '.db')}")
+            verifier = LocalIssuer(SUITE_ISSUER).verifier(f"urn:ics-interop:{name}")
             try:
-                documents[name] = adapter.system.app().openapi()
+                documents[name] = service_app(name, adapter.system, verifier).openapi()
             finally:
                 adapter.close()
     return documents

@@ -7,6 +7,11 @@ what it sends by calling `flush_outbox` with a sink to deliver to. Every method 
 standard's own models (`Child`, `Practitioner`, `CafEpisode`, `IcsReferral`...) or the small
 views below, never a reference system's types.
 
+A delivery names the connected system it comes through (`Client`): the adapter hands the system
+that client as its authenticated sender, as a token would over HTTP, so a system that checks
+who sent a message (SEC-001, SEC-002) can be tested the same way over both. The user a call
+acts for is named by the call (`user_id`, `by`): the adapter is the system's own trusted code.
+
 Refusals are reported with the three exceptions below, each naming the rule or constraint:
 `AccessDenied` (no right to see or do it: no consent, no registration, the wrong role),
 `Refused` (the change breaks a rule) and `NotFound`.
@@ -14,7 +19,7 @@ Refusals are reported with the three exceptions below, each naming the rule or c
 ::
 
     SystemUnderTest             describe(), identity()
-    ├── Receiving               deliver(body, content_type) -> Reply         (POST /messages)
+    ├── Receiving               deliver(body, content_type, client) -> Reply (POST /messages)
     ├── Sending                 flush_outbox(sink)                           (the outbox, delivered now)
     ├── DirectoryUnderTest      contactpoint: users, search, view, shielding, maintenance, audit
     ├── EcafUnderTest           ecaf: episodes, consent, TAC, referrals, transfers, report, access log
@@ -49,6 +54,7 @@ __all__ = [
     "AlertEntry",
     "AuditView",
     "CafReferralView",
+    "Client",
     "DirectoryInvolvementView",
     "DirectoryUnderTest",
     "DirectoryView",
@@ -95,6 +101,18 @@ class NotFound(SystemRefusal):
 
 
 @attrs.frozen
+class Client:
+    """The connected system a delivery comes through, as the system under test authenticates it.
+
+    `scopes` are the message scopes its credential carries (`messages:<MessageType>`); None means
+    every message type.
+    """
+
+    system: SystemRef
+    scopes: frozenset[str] | None = None
+
+
+@attrs.frozen
 class Reply:
     """What a system answered a delivery with: the acknowledgement, and the HTTP status where there is one."""
 
@@ -125,8 +143,8 @@ class SystemUnderTest(Protocol):
 class Receiving(SystemUnderTest, Protocol):
     """A system that receives messages of the standard."""
 
-    def deliver(self, body: bytes, content_type: str) -> Reply:
-        """Hand the system one message (as POST /messages would); return its acknowledgement."""
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        """Hand the system one message from `client` (as POST /messages with its token would); its acknowledgement."""
         ...
 
 
@@ -193,6 +211,7 @@ class AuditView:
     outcome: str
     records: tuple[str, ...]
     reason: str
+    client_id: str = ""  # the authenticated client the access came through
 
 
 @attrs.frozen
@@ -254,6 +273,7 @@ class AccessEntry:
 
     practitioner_id: str | None
     action: str
+    client_id: str = ""  # the authenticated client the access came through
 
 
 @runtime_checkable
@@ -305,12 +325,12 @@ class EcafUnderTest(Receiving, Sending, Protocol):
         """F7: send the episode whole to the eCAF `to`."""
         ...
 
-    def open_episodes_report(self, older_than_days: int) -> list[str]:
-        """The IDs of the episodes open longer than `older_than_days` days."""
+    def open_episodes_report(self, older_than_days: int, *, by: Practitioner | None = None) -> list[str]:
+        """The IDs of the episodes open more than `older_than_days` days, as `by` (or the set-up manager) sees them."""
         ...
 
-    def access_log(self, episode_id: str) -> list[AccessEntry]:
-        """The access audit of one episode."""
+    def access_log(self, episode_id: str, *, by: Practitioner | None = None) -> list[AccessEntry]:
+        """The access audit of one episode, as `by` (or the manager set up) reads it; `AccessDenied` if not allowed."""
         ...
 
 

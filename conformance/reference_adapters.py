@@ -46,26 +46,31 @@ from ics_interop.model import (
 from ics_interop.model.codes import AgencyType, CafClosureReason, CinClosureReason, ReferralSource, SystemKind
 
 from ._adapters import (
-    AccessRefused,
-    ChangeRefused,
-    ConsentRefused,
+    Authenticator,
     ContactPointDirectory,
-    DirectoryError,
     DirectoryRecord,
     DirectoryRole,
-    EcafError,
+    EcafRole,
+    Forbidden,
     HttpTransport,
-    IcsRecordNotFound,
     IcsSettings,
     IcsSystem,
+    LocalIssuer,
     NationalEcaf,
     PractitionerRegistration,
-    RecordNotFound,
+    Principal,
+    ServiceError,
     ShieldingChange,
     TransportError,
-    UnknownRecord,
+    UserRegistration,
     running_server,
+    save_private_key,
+    service_app,
 )
+from ._adapters import (
+    NotFound as SystemNotFound,
+)
+from .credentials import SUITE_ISSUER
 from .http_drivers import directory_view
 from .protocol import (
     AccessDenied,
@@ -73,6 +78,7 @@ from .protocol import (
     AlertEntry,
     AuditView,
     CafReferralView,
+    Client,
     DirectoryView,
     MessageSink,
     NotFound,
@@ -110,6 +116,10 @@ REFERENCE_ICS = SystemRef(
 )
 #: The data manager the operator sets up on the reference directory before anything else.
 DATA_MANAGER = "CP-OPERATOR-DM"
+#: The manager the operator sets up on the reference National eCAF (reports and the access audit).
+ECAF_MANAGER = "NECAF-OPERATOR-MGR"
+#: The worker of the reference ICS the suite acts as (any user of the authority's own organisation).
+ICS_WORKER = "CONF-ICS-WORKER"
 
 _ISLINGTON_CSC = Organisation(
     organisation_id="LA206-CSC",
@@ -159,23 +169,31 @@ class _SinkTransport:
             raise TransportError(str(exc)) from exc
 
 
-def _reply(receive: Callable[[bytes, str], tuple[bytes, str, bool]], body: bytes, content_type: str) -> Reply:
-    reply, reply_type, _accepted = receive(body, content_type)
+def _reply(
+    receive: Callable[[bytes, str, Any], tuple[bytes, str, int]], body: bytes, content_type: str, client: Client
+) -> Reply:
+    """A delivery from `client`: the system is handed the client's principal, as a verified token would give it."""
+    if client.scopes is None:
+        principal = Principal.for_system(client.system)
+    else:
+        principal = Principal.for_system(client.system, scopes=client.scopes)
+    reply, reply_type, _status = receive(body, content_type, principal)
     return Reply(reply, reply_type, None)
 
 
-# --- ContactPoint ----------------------------------------------------------------------------------------
-
-
-def _directory_call(call: Callable[[], R]) -> R:
+def _call(call: Callable[[], R]) -> R:
+    """A call into a reference system, its refusals as the suite's: one error type for all three systems."""
     try:
         return call()
-    except AccessRefused as exc:
-        raise AccessDenied(exc.error_id, exc.message) from exc
-    except RecordNotFound as exc:
-        raise NotFound(exc.error_id, exc.message) from exc
-    except DirectoryError as exc:
-        raise Refused(exc.error_id, exc.message) from exc
+    except Forbidden as exc:
+        raise AccessDenied(exc.rule_id, exc.message) from exc
+    except SystemNotFound as exc:
+        raise NotFound(exc.rule_id, exc.message) from exc
+    except ServiceError as exc:
+        raise Refused(exc.rule_id, exc.message) from exc
+
+
+# --- ContactPoint ----------------------------------------------------------------------------------------
 
 
 def _view(record: DirectoryRecord) -> DirectoryView:
@@ -204,8 +222,8 @@ class ReferenceDirectory:
     def identity(self) -> SystemRef:
         return self.system.identity
 
-    def deliver(self, body: bytes, content_type: str) -> Reply:
-        return _reply(self.system.receiver.receive_http, body, content_type)
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        return _reply(self.system.receiver.receive_http, body, content_type, client)
 
     def flush_outbox(self, sink: MessageSink) -> None:
         # The directory never sends (seed §5.2); deliver() has nothing to send and returns nothing.
@@ -221,12 +239,12 @@ class ReferenceDirectory:
             role=DirectoryRole(role),
             organisation_id=organisation_id,
         )
-        _directory_call(lambda: self.system.register_practitioner(registration, by=by))
+        _call(lambda: self.system.register_practitioner(registration, by=by))
 
     def search(
         self, criteria: SearchCriteria, *, user_id: str, reason: str | None, override_reason: str | None = None
     ) -> list[DirectoryView]:
-        found = _directory_call(
+        found = _call(
             lambda: self.system.search(
                 practitioner_id=user_id,
                 reason=reason,
@@ -243,7 +261,7 @@ class ReferenceDirectory:
     def view(
         self, contactpoint_id: str, *, user_id: str, reason: str | None, override_reason: str | None = None
     ) -> DirectoryView:
-        record = _directory_call(
+        record = _call(
             lambda: self.system.view(
                 contactpoint_id, practitioner_id=user_id, reason=reason, override_shielding=override_reason
             )
@@ -252,17 +270,19 @@ class ReferenceDirectory:
 
     def set_shielding(self, contactpoint_id: str, shielded: bool, *, by: str, reason: str) -> None:
         change = ShieldingChange(shielded=shielded, reason=reason)
-        _directory_call(lambda: self.system.set_shielding(contactpoint_id, change, by=by))
+        _call(lambda: self.system.set_shielding(contactpoint_id, change, by=by))
 
     def run_maintenance(self, *, by: str) -> None:
-        _directory_call(lambda: self.system.run_maintenance(by=by))
+        _call(lambda: self.system.run_maintenance(by=by))
 
     def audit_entries(self, *, by: str, contactpoint_id: str | None = None) -> list[AuditView]:
-        entries = _directory_call(lambda: self.system.audit_log(by=by, contactpoint_id=contactpoint_id))
-        return [AuditView(e.practitioner_id, e.action, e.outcome, tuple(e.records), e.reason) for e in entries]
+        entries = _call(lambda: self.system.audit_log(by=by, contactpoint_id=contactpoint_id))
+        return [
+            AuditView(e.practitioner_id, e.action, e.outcome, tuple(e.records), e.reason, e.client_id) for e in entries
+        ]
 
     def audit_alerts(self, *, by: str) -> list[AlertEntry]:
-        alerts = _directory_call(lambda: self.system.audit_alerts(by=by))
+        alerts = _call(lambda: self.system.audit_alerts(by=by))
         return [AlertEntry(a.practitioner_id, a.contactpoint_id, a.reason) for a in alerts]
 
     def close(self) -> None:
@@ -271,17 +291,6 @@ class ReferenceDirectory:
 
 
 # --- National eCAF -------------------------------------------------------------------------------------
-
-
-def _ecaf_call(call: Callable[[], R]) -> R:
-    try:
-        return call()
-    except ConsentRefused as exc:
-        raise AccessDenied(exc.rule_id, exc.message) from exc
-    except UnknownRecord as exc:
-        raise NotFound(exc.rule_id, exc.message) from exc
-    except EcafError as exc:
-        raise Refused(exc.rule_id, exc.message) from exc
 
 
 def _connect_pending(system: NationalEcaf | IcsSystem, sink: MessageSink) -> None:
@@ -297,6 +306,16 @@ class ReferenceEcaf:
     def __init__(self, db_url: str | None = None, *, identity: SystemRef = REFERENCE_ECAF) -> None:
         self._store = _Store(db_url, "ecaf")
         self.system = NationalEcaf(self._store.url, identity=identity)
+        self.manager = Practitioner(
+            practitioner_id=ECAF_MANAGER,
+            name=PersonName(given_names="Episode", family_name="Manager"),
+            role="National eCAF manager",
+            organisation=Organisation(
+                organisation_id=identity.organisation_id, name="National eCAF", agency_type=AgencyType.OTHER
+            ),
+            contact=ContactDetails(telephone="0870 000 2288"),
+        )
+        self.system.register_user(UserRegistration(practitioner=self.manager, role=EcafRole.MANAGER), by=None)
 
     def describe(self) -> Mapping[str, str]:
         return _description("National eCAF")
@@ -304,8 +323,8 @@ class ReferenceEcaf:
     def identity(self) -> SystemRef:
         return self.system.identity
 
-    def deliver(self, body: bytes, content_type: str) -> Reply:
-        return _reply(self.system.receiver.receive_http, body, content_type)
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        return _reply(self.system.receiver.receive_http, body, content_type, client)
 
     def flush_outbox(self, sink: MessageSink) -> None:
         _connect_pending(self.system, sink)
@@ -321,7 +340,7 @@ class ReferenceEcaf:
         episode_id: str,
         opened_on: dt.date,
     ) -> CafEpisode:
-        return _ecaf_call(
+        return _call(
             lambda: self.system.log_episode(
                 child=child,
                 assessment=assessment,
@@ -333,34 +352,37 @@ class ReferenceEcaf:
         )
 
     def read_episode(self, episode_id: str, *, reader: Practitioner, reason: str) -> CafEpisode:
-        return _ecaf_call(lambda: self.system.read_episode(episode_id, reader, reason))
+        return _call(lambda: self.system.read_episode(episode_id, reader, reason))
 
     def record_consent(self, episode_id: str, consent: ConsentRecord, *, by: Practitioner) -> None:
-        _ecaf_call(lambda: self.system.record_consent(episode_id, consent, by=by))
+        _call(lambda: self.system.record_consent(episode_id, consent, by=by))
 
     def add_tac_member(self, episode_id: str, practitioner: Practitioner, *, by: Practitioner) -> None:
-        _ecaf_call(lambda: self.system.add_tac_member(episode_id, practitioner, by=by))
+        _call(lambda: self.system.add_tac_member(episode_id, practitioner, by=by))
 
     def appoint_lead_professional(self, episode_id: str, practitioner_id: str, *, by: Practitioner) -> None:
-        _ecaf_call(lambda: self.system.appoint_lead_professional(episode_id, practitioner_id, by=by))
+        _call(lambda: self.system.appoint_lead_professional(episode_id, practitioner_id, by=by))
 
     def close_episode(self, episode_id: str, reason: CafClosureReason, *, by: Practitioner) -> None:
-        _ecaf_call(lambda: self.system.close_episode(episode_id, reason, by=by))
+        _call(lambda: self.system.close_episode(episode_id, reason, by=by))
 
     def refer_to_social_care(self, episode_id: str, *, by: Practitioner, reason: str, to: SystemRef) -> str:
-        return _ecaf_call(lambda: self.system.refer_to_social_care(episode_id, by, reason, to))
+        return _call(lambda: self.system.refer_to_social_care(episode_id, by, reason, to))
 
     def offer_to_initial_assessment(self, episode_id: str, *, by: Practitioner, to: SystemRef) -> None:
-        _ecaf_call(lambda: self.system.offer_to_initial_assessment(episode_id, by, to))
+        _call(lambda: self.system.offer_to_initial_assessment(episode_id, by, to))
 
     def transfer_out(self, episode_id: str, *, to: SystemRef, from_la: str, to_la: str, reason: str) -> None:
-        _ecaf_call(lambda: self.system.transfer_out(episode_id, to, to_la, reason, from_la=from_la))
+        _call(lambda: self.system.transfer_out(episode_id, to, to_la, reason, from_la=from_la))
 
-    def open_episodes_report(self, older_than_days: int) -> list[str]:
-        return [e.episode_id for e in _ecaf_call(lambda: self.system.open_episodes_report(older_than_days))]
+    def open_episodes_report(self, older_than_days: int, *, by: Practitioner | None = None) -> list[str]:
+        reader = by or self.manager
+        return [e.episode_id for e in _call(lambda: self.system.open_episodes_report(older_than_days, by=reader))]
 
-    def access_log(self, episode_id: str) -> list[AccessEntry]:
-        return [AccessEntry(r.practitioner_id, r.action) for r in self.system.access_log(episode_id)]
+    def access_log(self, episode_id: str, *, by: Practitioner | None = None) -> list[AccessEntry]:
+        reader = by or self.manager
+        log = _call(lambda: self.system.access_log(episode_id, by=reader))
+        return [AccessEntry(r.practitioner_id, r.action, r.client_id) for r in log]
 
     def close(self) -> None:
         self.system.close()
@@ -368,15 +390,6 @@ class ReferenceEcaf:
 
 
 # --- ICS -----------------------------------------------------------------------------------------------
-
-
-def _ics_call(call: Callable[[], R]) -> R:
-    try:
-        return call()
-    except IcsRecordNotFound as exc:
-        raise NotFound(exc.rule_id, exc.message) from exc
-    except ChangeRefused as exc:
-        raise Refused(exc.rule_id, exc.message) from exc
 
 
 class ReferenceIcs:
@@ -394,27 +407,27 @@ class ReferenceIcs:
     def identity(self) -> SystemRef:
         return self.system.identity
 
-    def deliver(self, body: bytes, content_type: str) -> Reply:
-        return _reply(self.system.receiver.receive_http, body, content_type)
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        return _reply(self.system.receiver.receive_http, body, content_type, client)
 
     def flush_outbox(self, sink: MessageSink) -> None:
         _connect_pending(self.system, sink)
         self.system.deliver()
 
     def open_case(self, child: Child) -> str:
-        return str(_ics_call(lambda: self.system.open_case(child)).case_id)
+        return str(_call(lambda: self.system.open_case(child)).case_id)
 
     def case_ids(self) -> list[str]:
         return [c.case_id for c in self.system.cases()]
 
     def case_record(self, case_id: str) -> CaseRecord:
-        return _ics_call(lambda: self.system.case_record(case_id))
+        return _call(lambda: self.system.case_record(case_id))
 
     def record_referral(self, case_id: str, referral: IcsReferral) -> None:
-        _ics_call(lambda: self.system.record_referral(case_id, referral))
+        _call(lambda: self.system.record_referral(case_id, referral))
 
     def close_case(self, case_id: str, closure: IcsClosure) -> None:
-        _ics_call(lambda: self.system.close_case(case_id, closure))
+        _call(lambda: self.system.close_case(case_id, closure))
 
     def caf_referrals(self) -> list[CafReferralView]:
         return [
@@ -425,17 +438,17 @@ class ReferenceIcs:
     def answer_caf_referral(
         self, ics_referral_id: str, *, decision: StepUpDecision, joining: Practitioner | None, representative: bool
     ) -> None:
-        _ics_call(
+        _call(
             lambda: self.system.respond_to_caf_referral(
                 ics_referral_id, decision=decision, joining=joining, representative=representative
             )
         )
 
     def drafts(self, case_id: str) -> list[str]:
-        return [d.assessment.assessment_id for d in _ics_call(lambda: self.system.drafts(case_id)) if not d.confirmed]
+        return [d.assessment.assessment_id for d in _call(lambda: self.system.drafts(case_id)) if not d.confirmed]
 
     def confirm_draft(self, case_id: str, assessment_id: str, *, by: Practitioner) -> None:
-        _ics_call(lambda: self.system.confirm_draft(case_id, assessment_id, confirmed_by=by))
+        _call(lambda: self.system.confirm_draft(case_id, assessment_id, confirmed_by=by))
 
     def step_down(
         self,
@@ -446,19 +459,19 @@ class ReferenceIcs:
         outstanding_needs: Sequence[str],
         request: StepDownRequest,
     ) -> None:
-        _ics_call(lambda: self.system.step_down(case_id, episode_id, social_worker, list(outstanding_needs), request))
+        _call(lambda: self.system.step_down(case_id, episode_id, social_worker, list(outstanding_needs), request))
 
     def transfer_case(self, case_id: str, *, to: SystemRef, to_la: str, reason: str) -> None:
-        _ics_call(lambda: self.system.transfer_case(case_id, to, to_la, reason))
+        _call(lambda: self.system.transfer_case(case_id, to, to_la, reason))
 
     def hold_local_episode(self, episode: CafEpisode) -> None:
-        _ics_call(lambda: self.system.local_ecaf.create_episode(episode))
+        _call(lambda: self.system.local_ecaf.create_episode(episode))
 
     def transfer_local_episode(self, episode_id: str, *, to: SystemRef, to_la: str, reason: str) -> None:
-        _ics_call(lambda: self.system.local_ecaf.transfer_episode(episode_id, to=to, to_la=to_la, reason=reason))
+        _call(lambda: self.system.local_ecaf.transfer_episode(episode_id, to=to, to_la=to_la, reason=reason))
 
     def export_migration_batch(self, batch_id: str, episode_ids: Sequence[str]) -> None:
-        _ics_call(lambda: self.system.local_ecaf.export_migration_batch(batch_id, list(episode_ids)))
+        _call(lambda: self.system.local_ecaf.export_migration_batch(batch_id, list(episode_ids)))
 
     def close(self) -> None:
         self.system.store.dispose()
@@ -490,7 +503,7 @@ class ReferenceFeedSource:
 
     def start_involvement(self, child: Child, *, worker: Practitioner, case_details: str, started_on: dt.date) -> None:
         system = self.ics.system
-        case = _ics_call(lambda: system.open_case(child, allocated_worker=worker, opened_on=started_on))
+        case = _call(lambda: system.open_case(child, allocated_worker=worker, opened_on=started_on))
         self._cases[self._key(child)] = case.case_id
         referral = IcsReferral(
             referral_id=system.new_id("REF"),
@@ -498,12 +511,12 @@ class ReferenceFeedSource:
             source=ReferralSource.SCHOOLS,
             reason=case_details,
         )
-        _ics_call(lambda: system.record_referral(case.case_id, referral))
+        _call(lambda: system.record_referral(case.case_id, referral))
 
     def end_involvement(self, child: Child, *, ended_on: dt.date) -> None:
         case_id = self._cases[self._key(child)]
         closure = IcsClosure(closure_date=ended_on, reason=CinClosureReason.RC8)
-        _ics_call(lambda: self.ics.system.close_case(case_id, closure))
+        _call(lambda: self.ics.system.close_case(case_id, closure))
 
     def close(self) -> None:
         self.ics.close()
@@ -537,12 +550,20 @@ def feed_source() -> ReferenceFeedSource:
 
 @contextmanager
 def serve_reference(
-    profile: str, capture_url: str | None = None, *, deliver_every: float = 0.05
+    profile: str,
+    capture_url: str | None = None,
+    *,
+    deliver_every: float = 0.05,
+    issuer: LocalIssuer | None = None,
+    gate: Callable[[Authenticator], Authenticator] | None = None,
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """Run a reference system as an HTTP service for the length of a block: (its URL, the target's options).
 
-    What it sends goes to `capture_url` (the suite's receiver) on every route the suite plays,
-    delivered in the background as `ics-interop serve` does.
+    The service trusts the suite's issuer (`issuer`, or a fresh one whose key file the options
+    name), as a tester configures a system for accreditation. What it sends goes to
+    `capture_url` (the suite's receiver) on every route the suite plays, delivered in the
+    background as `ics-interop serve` does. `gate` may replace the service's authenticator (the
+    suite's own broken services, for its tests).
     """
     adapters: dict[str, Callable[[], Any]] = {
         "contactpoint": ReferenceDirectory,
@@ -554,9 +575,23 @@ def serve_reference(
         raise ValueError(f"no reference system for profile {profile!r}")
     adapter = adapters[profile]()
     system = adapter.system
-    options: dict[str, str] = {"organisation": adapter.identity().organisation_id}
+    suite = issuer or LocalIssuer(SUITE_ISSUER)
+    key_folder = tempfile.mkdtemp(prefix="ics-conformance-key-")
+    key_file = Path(key_folder) / "suite-key.json"
+    save_private_key(suite.key, key_file)
+    audience = f"urn:ics-interop:conformance-target:{profile}"
+    options: dict[str, str] = {
+        "organisation": adapter.identity().organisation_id,
+        "issuer": suite.issuer,
+        "issuer-key": str(key_file),
+        "audience": audience,
+    }
     if profile == "contactpoint":
         options["data-manager"] = DATA_MANAGER
+    if profile == "ecaf":
+        options["manager"] = ECAF_MANAGER
+    if profile in ("ics", "feed-source"):
+        options["worker"] = ICS_WORKER
     stop = threading.Event()
     worker: threading.Thread | None = None
     if capture_url is not None and profile != "contactpoint":
@@ -572,11 +607,14 @@ def serve_reference(
 
         worker = threading.Thread(target=deliver_forever, daemon=True)
         worker.start()
+    kind = "ics" if profile == "feed-source" else profile
+    app = service_app(kind, system, suite.verifier(audience), gate=gate)
     try:
-        with running_server(system.app()) as url:
+        with running_server(app) as url:
             yield url, options
     finally:
         stop.set()
         if worker is not None:
             worker.join(timeout=5)
         adapter.close()
+        shutil.rmtree(key_folder, ignore_errors=True)

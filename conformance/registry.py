@@ -38,6 +38,7 @@ _CHECK_MODULES = (
     "ics_interop.conformance.check_ecaf",
     "ics_interop.conformance.check_ics",
     "ics_interop.conformance.check_feed",
+    "ics_interop.conformance.check_security",
     "ics_interop.conformance.check_static",
 )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ import attrs
 from ics_interop.messages import SystemRef
 from ics_interop.model.codes import SystemKind
 
+from .credentials import CredentialsMissing, suite_issuer
 from .http_drivers import DirectoryOverHttp, EcafOverHttp, HttpSystem, IcsOverHttp
 from .registry import TargetKind
 
@@ -122,20 +124,43 @@ class Target:
 
     def _http_system(self, profile: str) -> HttpSystem:
         identity = _default_identity(profile, self.options.get("organisation"))
-        timeout = float(self.options.get("timeout", "20"))
+        try:
+            issuer = suite_issuer(self.options)
+        except CredentialsMissing as missing:
+            raise TargetError(str(missing)) from None
+        common: dict[str, Any] = {
+            "issuer": issuer,
+            "audience": self.options.get("audience") or self.spec,
+            "timeout": float(self.options.get("timeout", "20")),
+            "verify": ssl.create_default_context(cafile=self.options["ca-file"])
+            if self.options.get("ca-file")
+            else True,
+        }
         if profile == "contactpoint":
             manager = self.options.get("data-manager")
             if not manager:
                 raise TargetError(
                     "the contactpoint profile acts as a data manager of the directory (to register test users and "
-                    "set shielding): give --option data-manager=USER_ID"
+                    "set shielding): give --option data-manager=USER_ID (and data-manager-organisation=ORG if it "
+                    "is not the directory's own)"
                 )
-            return DirectoryOverHttp(self.spec, identity, data_manager=manager, timeout=timeout)
+            organisation = self.options.get("data-manager-organisation")
+            return DirectoryOverHttp(
+                self.spec, identity, data_manager=manager, data_manager_organisation=organisation, **common
+            )
         if profile == "ecaf":
-            return EcafOverHttp(self.spec, identity, timeout=timeout)
+            manager = self.options.get("manager")
+            if not manager:
+                raise TargetError(
+                    "the ecaf profile reads the management report and the access audit as a manager: give "
+                    "--option manager=USER_ID (a user registered as manager; manager-organisation=ORG if not eCAF's)"
+                )
+            organisation = self.options.get("manager-organisation")
+            return EcafOverHttp(self.spec, identity, manager=manager, manager_organisation=organisation, **common)
         if profile == "ics":
-            return IcsOverHttp(self.spec, identity, timeout=timeout)
-        return HttpSystem(self.spec, identity, timeout=timeout)
+            worker = self.options.get("worker", "CONF-ICS-WORKER")
+            return IcsOverHttp(self.spec, identity, worker=worker, **common)
+        return HttpSystem(self.spec, identity, **common)
 
 
 def _load_adapter(spec: str) -> Any:

@@ -15,7 +15,7 @@ import pytest
 from ics_interop.adapters.messaging import acknowledgement_for
 from ics_interop.conformance import RunOptions, Target, report_schema, run_suite
 from ics_interop.conformance.cli import add_conformance_commands
-from ics_interop.conformance.protocol import Reply
+from ics_interop.conformance.protocol import Client, Reply
 from ics_interop.conformance.reference_adapters import ReferenceDirectory
 from ics_interop.conformance.targets import parse_target, redact
 from jsonschema import Draft202012Validator, FormatChecker
@@ -86,9 +86,13 @@ def test_an_unusable_target_exits_2_saying_what_to_give(tmp_path: Path) -> None:
     status, _, err = _run("not a target at all", tmp_path)
     assert status == 2
     assert "http://host:port" in err
-    status, _, err = _cli(
-        "conformance", "run", "--profile", "contactpoint", "--target", "http://127.0.0.1:9", "--report", str(tmp_path)
-    )
+    over_http = ["conformance", "run", "--profile", "contactpoint", "--target", "http://127.0.0.1:9"]
+    status, _, err = _cli(*over_http, "--report", str(tmp_path))
+    assert status == 2
+    assert "issuer-key" in err
+    key = tmp_path / "suite-key.json"
+    assert _cli("conformance", "keygen", "--out", str(key))[0] == 0
+    status, _, err = _cli(*over_http, "--report", str(tmp_path), "--option", f"issuer-key={key}")
     assert status == 2
     assert "data-manager" in err
 
@@ -178,7 +182,7 @@ def _names(evidence: str) -> list[str]:
 class _AsciiOnly(ReferenceDirectory):
     """A directory that rejects children whose given names are not plain ASCII: a bug Hypothesis finds."""
 
-    def deliver(self, body: bytes, content_type: str) -> Reply:
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
         if body.lstrip().startswith(b"<"):
             message = from_xml(body)
             if (
@@ -193,7 +197,7 @@ class _AsciiOnly(ReferenceDirectory):
                     message.header.created_at,
                 )
                 return Reply(to_xml(ack), "application/xml")
-        return super().deliver(body, content_type)
+        return super().deliver(body, content_type, client)
 
 
 def test_a_hypothesis_failure_replays_the_same_example_from_the_same_seed() -> None:

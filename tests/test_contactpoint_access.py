@@ -108,7 +108,7 @@ def test_only_registered_users_with_a_reason_may_search_and_refusals_are_audited
     for user, reason, error_id in refusals:
         with pytest.raises(AccessRefused) as refused:
             directory.search(practitioner_id=user, reason=reason, family_name="Turner", date_of_birth=BORN)
-        assert refused.value.error_id == error_id
+        assert refused.value.rule_id == error_id
         assert refused.value.hint
         last = _audit(directory)[-1]
         assert last["action"] == "search"
@@ -151,7 +151,7 @@ def test_a_search_too_broad_or_malformed_says_how_to_fix_it(directory: ContactPo
     for criteria, where in cases:
         with pytest.raises(DirectoryError) as bad:
             search(directory, **criteria)
-        assert bad.value.error_id == "CP-SEARCH-CRITERIA"
+        assert bad.value.rule_id == "CP-SEARCH-CRITERIA"
         assert bad.value.where == where
         assert bad.value.hint
         assert _audit(directory)[-1]["outcome"] == "invalid"
@@ -294,6 +294,6 @@ def test_child_protection_may_override_shielding_with_a_reason_which_raises_an_a
     ]:
         with pytest.raises(AccessRefused) as refused:
             directory.view(contactpoint_id, practitioner_id=user, reason="a reason", override_shielding=override)
-        assert refused.value.error_id == error_id
+        assert refused.value.rule_id == error_id
         assert _audit(directory)[-1]["outcome"] == "refused"
     assert len(directory.audit_alerts(by=DATA_MANAGER)) == 2

@@ -18,6 +18,7 @@ from ics_interop.adapters.contactpoint import (
 from ics_interop.adapters.contactpoint.feed import DirectoryFeed
 from ics_interop.adapters.messaging import new_header
 
+from callers import sender
 from ics_interop import to_json, to_xml
 from ics_interop.examples import MELANIE, example_messages
 from ics_interop.messages import CafIndicatorUpdate, MessageType
@@ -94,7 +95,7 @@ def test_each_feed_message_is_acknowledged_in_its_own_form(directory: ContactPoi
         ]
         for message in messages:
             body = to_xml(message) if wire == "xml" else to_json(message)
-            reply, content_type = directory.receiver.receive(body, f"application/{wire}")
+            reply, content_type = directory.receiver.receive(body, f"application/{wire}", client=sender(body))
             assert content_type == f"application/{wire}"
             assert (b"<" if wire == "xml" else b"{") == reply.lstrip()[:1]
             ack = send(directory, message, wire)  # the same message again: answered the same
@@ -139,7 +140,7 @@ def test_a_message_carrying_case_information_is_rejected_and_nothing_stored(dire
     xml = to_xml(identity_update(make_child("Kyle", "Turner", BORN))).decode()
     smuggled = xml.replace("</Gender>", "</Gender><CaseNotes>Disclosed neglect at home.</CaseNotes>", 1)
     assert smuggled != xml
-    reply, _ = directory.receiver.receive(smuggled.encode(), "application/xml")
+    reply, _ = directory.receiver.receive(smuggled.encode(), "application/xml", client=sender(smuggled.encode()))
     assert b"rejected" in reply
     assert _stored(directory) == before
 
@@ -323,7 +324,7 @@ def test_a_data_manager_merges_a_held_message_and_later_ones_then_match(director
     assert count(directory, directory.tables.child) == 1
     with pytest.raises(DirectoryConflict) as resolved_twice:
         directory.resolve_match(entry_id, MatchResolution(action="new", reason="again"), by=DATA_MANAGER)
-    assert resolved_twice.value.error_id == "CP-QUEUE-RESOLVED"
+    assert resolved_twice.value.rule_id == "CP-QUEUE-RESOLVED"
 
 
 @pytest.mark.parametrize("action", ["merge", "new"])

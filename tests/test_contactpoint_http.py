@@ -1,4 +1,8 @@
-"""The directory over real HTTP: the message endpoint, the practitioners' routes and the data managers' routes."""
+"""The directory over real HTTP: the message endpoint, the practitioners' routes and the data managers' routes.
+
+Every request carries a token from the tests' issuer, which the directory trusts: a feeding
+system's own token on `POST /messages`, a user's on the others.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,17 @@ import ics_interop.adapters.contactpoint as contactpoint
 import pytest
 from ics_interop.adapters.http import running_server
 
+from callers import service, system_headers, user_headers
 from ics_interop import Message, to_json, to_xml
 from ics_interop.examples import example_messages
-from ics_interop.messages import MessageType
+from ics_interop.messages import MessageType, SystemRef
 from test_contactpoint_story import (
+    _USERS,
     CHILD_PROTECTION,
     DATA_MANAGER,
     GP_SURGERY,
     MELANIE_ID,
+    SCHOOL,
     FakeClock,
     identity_update,
     make_child,
@@ -29,8 +36,12 @@ from test_contactpoint_story import (
 HANNAH_ID = "CP4801720956"
 
 
+#: The organisation each user of the directory is registered with.
+ORGANISATIONS = {DATA_MANAGER: "DCSF", **{user[0]: user[4] for user in _USERS}}
+
+
 def _as(user: str, reason: str | None = "CAF follow-up", **headers: str) -> dict[str, str]:
-    sent = {"X-Practitioner-Id": user, **headers}
+    sent = {**user_headers(user, ORGANISATIONS.get(user, "NOWHERE"), "contactpoint"), **headers}
     if reason is not None:
         sent["X-Access-Reason"] = reason
     return sent
@@ -45,14 +56,17 @@ def _error(response: httpx.Response, status: int, error_id: str) -> dict[str, st
     return error
 
 
-def _post_xml(client: httpx.Client, message: Message) -> httpx.Response:
-    return client.post("/messages", content=to_xml(message), headers={"Content-Type": "application/xml"})
+def _post(client: httpx.Client, message: Message, wire: str = "xml", sender: SystemRef | None = None) -> httpx.Response:
+    """Deliver a message with its sender's own token (or another system's, when given)."""
+    body = to_xml(message) if wire == "xml" else to_json(message)
+    headers = {"Content-Type": f"application/{wire}", **system_headers(sender or message.header.sender, "contactpoint")}
+    return client.post("/messages", content=body, headers=headers)
 
 
 @pytest.fixture
 def base_url(store_url: str) -> Iterator[str]:
     directory = open_directory(store_url, FakeClock(moment(2010, 2, 20)))
-    with running_server(directory.app()) as url:
+    with running_server(service("contactpoint", directory)) as url:
         yield url
     directory.dispose()
 
@@ -61,22 +75,14 @@ def test_feed_search_view_and_data_management_over_http(base_url: str) -> None:
     stories = example_messages()
     with httpx.Client(base_url=base_url, timeout=10) as client:
         # F1 in XML, F3 in JSON: each answered with its acknowledgement, in its own form.
-        sent = client.post(
-            "/messages",
-            content=to_xml(stories[MessageType.INVOLVEMENT_STARTED]),
-            headers={"Content-Type": "application/xml"},
-        )
+        sent = _post(client, stories[MessageType.INVOLVEMENT_STARTED])
         assert sent.status_code == 200
         assert b"accepted" in sent.content
-        caf = client.post(
-            "/messages",
-            content=to_json(stories[MessageType.CAF_INDICATOR_UPDATE]),
-            headers={"Content-Type": "application/json"},
-        )
+        caf = _post(client, stories[MessageType.CAF_INDICATOR_UPDATE], "json")
         assert caf.status_code == 200
         assert caf.json()["status"] == "accepted"
         step_down = stories[MessageType.STEP_DOWN]
-        refused = _post_xml(client, step_down)
+        refused = _post(client, step_down)
         assert refused.status_code == 422
 
         # A practitioner's search and view.
@@ -109,7 +115,7 @@ def test_feed_search_view_and_data_management_over_http(base_url: str) -> None:
 
         # A held message, resolved by the data manager.
         moved = make_child("Hannah Louise", "Mills", dt.date(1994, 6, 14), postcode="E8 3XQ", local_id="GP-1")
-        held = _post_xml(client, identity_update(moved, sender=GP_SURGERY))
+        held = _post(client, identity_update(moved, sender=GP_SURGERY))
         assert b"CP-MATCH-HELD" in held.content
         (entry,) = client.get("/match-queue", headers=_as(DATA_MANAGER, None)).json()
         assert entry["candidates"][0]["contactpointId"] == HANNAH_ID
@@ -146,6 +152,7 @@ def test_every_route_answers_bad_input_with_a_structured_error(base_url: str) ->
         error = _error(client.get("/children", params=search, headers=_as(MELANIE_ID, None)), 403, "CP-ACCESS-REASON")
         assert error["where"] == "X-Access-Reason"
         _error(client.get("/children", params=search, headers=_as("NOBODY")), 403, "CP-ACCESS-UNREGISTERED")
+        _error(client.get("/children", params=search), 401, "AUTH-001")
         _error(
             client.get("/children", params={"familyName": "Mills"}, headers=_as(MELANIE_ID)), 422, "CP-SEARCH-CRITERIA"
         )
@@ -160,7 +167,7 @@ def test_every_route_answers_bad_input_with_a_structured_error(base_url: str) ->
         _error(
             client.post("/children/CP0000000000/shielding", json={"shielded": True}, headers=_as(DATA_MANAGER, None)),
             422,
-            "CP-INPUT",
+            "MODEL-MISSING",
         )
         _error(
             client.post(
@@ -171,7 +178,7 @@ def test_every_route_answers_bad_input_with_a_structured_error(base_url: str) ->
         )
         _error(client.post("/maintenance", headers=_as(MELANIE_ID)), 403, "CP-ACCESS-ROLE")
         _error(client.get("/audit", headers=_as(MELANIE_ID)), 403, "CP-ACCESS-ROLE")
-        _error(client.get("/match-queue", headers={}), 403, "CP-ACCESS-UNREGISTERED")
+        _error(client.get("/match-queue", headers={}), 401, "AUTH-001")
         _error(
             client.post("/match-queue/99/resolve", json={"action": "new", "reason": "x"}, headers=_as(DATA_MANAGER)),
             404,
@@ -180,10 +187,24 @@ def test_every_route_answers_bad_input_with_a_structured_error(base_url: str) ->
         _error(
             client.post("/match-queue/1/resolve", json={"action": "guess", "reason": "x"}, headers=_as(DATA_MANAGER)),
             422,
-            "CP-INPUT",
+            "MODEL-LITERAL-ERROR",
         )
-        _error(client.post("/practitioners", json={"practitionerId": "X"}, headers=_as(DATA_MANAGER)), 422, "CP-INPUT")
-        assert client.post("/messages", content=b"hello", headers={"Content-Type": "text/plain"}).status_code == 415
+        _error(
+            client.post("/match-queue/99999999999999999999/resolve", json={"action": "new"}, headers=_as(DATA_MANAGER)),
+            422,
+            "MODEL-LESS-THAN-EQUAL",
+        )
+        _error(
+            client.post("/practitioners", json={"practitionerId": "X"}, headers=_as(DATA_MANAGER)), 422, "MODEL-MISSING"
+        )
+        school = system_headers(SCHOOL, "contactpoint")
+        assert (
+            client.post("/messages", content=b"hello", headers={"Content-Type": "text/plain", **school}).status_code
+            == 415
+        )
+        not_allowed = client.delete("/children", headers=_as(MELANIE_ID))
+        assert not_allowed.status_code == 405
+        assert not_allowed.headers["allow"] == "GET"
         paths = client.get("/openapi.json").json()["paths"]
         assert {"/messages", "/children", "/children/{contactpoint_id}", "/match-queue", "/maintenance"} <= set(paths)
 

@@ -20,6 +20,7 @@ from ics_interop.adapters.contactpoint import (
 from ics_interop.adapters.messaging import decode_acknowledgement, new_header
 from sqlalchemy import Table, func, select
 
+from callers import sender
 from ics_interop import Message, to_json, to_xml
 from ics_interop.examples import MELANIE, example_messages, social_care_involvement_started
 from ics_interop.messages import (
@@ -225,7 +226,7 @@ def involvement_ended(
 def send(directory: ContactPointDirectory, message: Message, wire: str = "xml") -> Acknowledgement:
     """Deliver a message as bytes, as a transport would; the acknowledgement it got."""
     body = to_xml(message) if wire == "xml" else to_json(message)
-    reply, content_type = directory.receiver.receive(body, f"application/{wire}")
+    reply, content_type = directory.receiver.receive(body, f"application/{wire}", client=sender(body))
     return decode_acknowledgement(reply, content_type)
 
 

@@ -19,9 +19,12 @@ import io
 import json
 import socket
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from ics_interop.adapters.auth import TokenService, TokenVerifier
 from ics_interop.adapters.contactpoint import (
     CONTACTPOINT_IDENTITY,
     ContactPointDirectory,
@@ -38,7 +41,9 @@ from ics_interop.adapters.formats.csvfeed import (
 )
 from ics_interop.adapters.http import running_server
 from ics_interop.adapters.ics import IcsSystem
+from ics_interop.adapters.services import service_app
 
+from callers import registered_client, token_service, trusting
 from ics_interop import Message, SystemRef, to_json, to_xml, validate_bytes
 from ics_interop.messages import ChildIdentityUpdate, InvolvementEnded, InvolvementStarted
 from ics_interop.model import PersonName
@@ -429,7 +434,8 @@ def test_a_file_that_is_not_utf8_is_unusable(tmp_path: Path, capsys: pytest.Capt
 
 
 @pytest.fixture
-def directory_url(store_url: str) -> Iterator[tuple[ContactPointDirectory, str]]:
+def directory_url(store_url: str, tmp_path: Path) -> Iterator[tuple[ContactPointDirectory, list[str]]]:
+    """A directory served over HTTP, trusting a running token service; the options that send to it as the feed."""
     directory = ContactPointDirectory(store_url, identity=CONTACTPOINT_IDENTITY)
     directory.register_practitioner(
         PractitionerRegistration(
@@ -439,9 +445,16 @@ def directory_url(store_url: str) -> Iterator[tuple[ContactPointDirectory, str]]
             organisation_id="DFE-2024105",
         )
     )
-    with running_server(directory.app()) as url:
-        yield directory, url
+    with token_service(tmp_path) as tokens:
+        client = registered_client(tokens, YOUTH_SERVICE, tmp_path)
+        app = partial(_trusting_app, "contactpoint", directory, tokens)
+        with running_server(app) as url:
+            yield directory, ["--send", url, *client]
     directory.dispose()
+
+
+def _trusting_app(kind: str, system: object, tokens: TokenService, url: str) -> FastAPI:
+    return service_app(kind, system, TokenVerifier(url, [trusting(tokens)]))
 
 
 def found(directory: ContactPointDirectory, name: str) -> list[tuple[str, list[tuple[str, object]]]]:
@@ -457,13 +470,13 @@ def found(directory: ContactPointDirectory, name: str) -> list[tuple[str, list[t
 def test_feeds_sent_over_http_arrive_once_however_often_they_are_imported(
     directory_url: tuple[ContactPointDirectory, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    directory, url = directory_url
+    directory, send = directory_url
     children, involvements = children_file(tmp_path), involvements_file(tmp_path)
     seen, reports = [], []
     for _run in range(2):
-        assert csv_command("import", str(children), "--kind", "children", *SENDER, "--send", url) == 0
+        assert csv_command("import", str(children), "--kind", "children", *SENDER, *send) == 0
         assert "3 accepted" in capsys.readouterr().out
-        assert csv_command("import", str(involvements), "--kind", "involvements", *SENDER, "--send", url) == 0
+        assert csv_command("import", str(involvements), "--kind", "involvements", *SENDER, *send) == 0
         reports.append(capsys.readouterr().out)
         assert "2 accepted" in reports[-1]
         seen.append({name: found(directory, name) for name in ("Amira Khan", "Zoë Okafor", "Baby Adeyemi")})
@@ -484,9 +497,9 @@ def test_feeds_sent_over_http_arrive_once_however_often_they_are_imported(
 def test_the_ended_involvement_falls_back_to_a_start_with_its_end(
     directory_url: tuple[ContactPointDirectory, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    directory, url = directory_url
+    directory, send = directory_url
     source = involvements_file(tmp_path)
-    assert csv_command("import", str(source), "--kind", "involvements", *SENDER, "--send", url, "--format", "json") == 0
+    assert csv_command("import", str(source), "--kind", "involvements", *SENDER, *send, "--format", "json") == 0
     printed = capsys.readouterr().out
     assert "row 3: InvolvementStarted" in printed
     assert "did not hold the start" in printed
@@ -497,15 +510,15 @@ def test_the_ended_involvement_falls_back_to_a_start_with_its_end(
 def test_skip_invalid_sends_the_good_rows_only_and_lists_the_others(
     directory_url: tuple[ContactPointDirectory, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    directory, url = directory_url
+    directory, send = directory_url
     source = errors_file(tmp_path)
 
-    assert csv_command("import", str(source), "--kind", "children", *SENDER, "--send", url) == 1
+    assert csv_command("import", str(source), "--kind", "children", *SENDER, *send) == 1
     assert "nothing sent or written" in capsys.readouterr().out
     assert found(directory, "Amira Khan") == []
     assert found(directory, "Kai Moss") == []
 
-    command = ["import", str(source), "--kind", "children", *SENDER, "--send", url, "--skip-invalid"]
+    command = ["import", str(source), "--kind", "children", *SENDER, *send, "--skip-invalid"]
     assert csv_command(*command, "--report", "json") == 0
     report = json.loads(capsys.readouterr().out)
     assert report["leftOut"] == [3, 4, 7, 8, 9]
@@ -568,8 +581,10 @@ def test_a_rejection_is_reported_with_the_rule_that_failed(tmp_path: Path, capsy
         f"sqlite:///{tmp_path / 'ics.db'}", identity=SystemRef(system=SystemKind.ICS, organisation_id="LA206")
     )
     source = children_file(tmp_path)
-    with running_server(ics.app()) as url:
-        assert csv_command("import", str(source), "--kind", "children", *SENDER, "--send", url) == 1
+    with token_service(tmp_path) as tokens:
+        client = registered_client(tokens, YOUTH_SERVICE, tmp_path)
+        with running_server(partial(_trusting_app, "ics", ics, tokens)) as url:
+            assert csv_command("import", str(source), "--kind", "children", *SENDER, "--send", url, *client) == 1
     ics.store.dispose()
     printed = capsys.readouterr().out
     assert "3 rejected" in printed

@@ -1,4 +1,8 @@
-"""National eCAF over real HTTP: the practitioner routes, the message endpoint, and delivery to ContactPoint."""
+"""National eCAF over real HTTP: the practitioner routes, the message endpoint, and delivery to ContactPoint.
+
+Each practitioner acts with their own user token (carrying their details); systems deliver
+with their own tokens; National eCAF's outbox reaches ContactPoint with eCAF's token.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from ics_interop.adapters.http import create_app, running_server
 from ics_interop.adapters.messaging import new_header
 from ics_interop.adapters.transport import HttpTransport
 
+from callers import ISSUER, audience_of, practitioner_headers, service, system_headers
 from ics_interop import to_json, to_xml
 from ics_interop.examples import HANNAH_EPISODE_ID, LEE, MELANIE, STEVE, example_messages
 from ics_interop.messages import CafIndicatorUpdate, MessageType, StepDown, SystemRef
@@ -20,6 +25,8 @@ from test_ecaf_story import (
     ASSESSMENT,
     HANNAH_AT_NECAF,
     ISLINGTON_ICS,
+    ISLINGTON_LOCAL_ECAF,
+    MANAGER,
     NATIONAL_ECAF,
     FakeClock,
     StandIn,
@@ -55,10 +62,19 @@ def _error(response: httpx.Response) -> dict[str, str]:
 def test_practitioners_and_systems_use_national_ecaf_over_http(world: World, clock: FakeClock) -> None:
     # ContactPoint is a separate service: National eCAF's outbox reaches it over the HTTP binding.
     contactpoint = StandIn(SystemRef(system=SystemKind.CONTACTPOINT, organisation_id="DCSF"), clock)
-    directory_app = create_app("ContactPoint stand-in", "", lambda body, kind: (*contactpoint(body, kind), True))
+    directory_app = create_app(
+        "ContactPoint stand-in",
+        "",
+        receive=lambda body, kind, client: (*contactpoint(body, kind, client=client), 200),
+        authenticate=ISSUER.verifier(audience_of("contactpoint")).authenticate,
+    )
+    melanie, steve, manager = (practitioner_headers(p, "ecaf") for p in (MELANIE, STEVE, MANAGER))
 
-    with running_server(world.ecaf.app()) as base, running_server(directory_app) as directory:
-        world.ecaf.connect("contactpoint", HttpTransport(directory))
+    with running_server(service("ecaf", world.ecaf)) as base, running_server(directory_app) as directory:
+        tokens = lambda audience: ISSUER.system_token(NATIONAL_ECAF, audience)  # noqa: E731
+        world.ecaf.connect(
+            "contactpoint", HttpTransport(directory, credentials=tokens, audience=audience_of("contactpoint"))
+        )
         with httpx.Client(base_url=base, timeout=10) as http:
             # Melanie logs Hannah's CAF.
             logged = http.post(
@@ -67,26 +83,26 @@ def test_practitioners_and_systems_use_national_ecaf_over_http(world: World, clo
                     "child": _json(HANNAH_AT_NECAF),
                     "assessment": _json(ASSESSMENT),
                     "consents": [_json(consent("C1", practitioner=MELANIE))],
-                    "by": _json(MELANIE),
                     "episodeId": HANNAH_EPISODE_ID,
                 },
+                headers=melanie,
             )
             assert logged.status_code == 201, logged.text
             assert logged.json()["episodeId"] == HANNAH_EPISODE_ID
             assert "closureReason" not in logged.json()  # the standard's JSON: no nulls
 
             # Steve has no consent: 403, with the rule, and the refusal is on the audit.
-            read = {"practitionerId": STEVE.practitioner_id, "organisationId": "LA206-HSG", "reason": "arrears"}
-            refused = http.get(f"/episodes/{HANNAH_EPISODE_ID}", params=read)
+            refused = http.get(f"/episodes/{HANNAH_EPISODE_ID}", params={"reason": "arrears"}, headers=steve)
             assert refused.status_code == 403
             assert _error(refused)["id"] == "CAF-002"
-            audit = http.get("/audit/access", params={"episodeId": HANNAH_EPISODE_ID}).json()
+            audit = http.get("/audit/access", params={"episodeId": HANNAH_EPISODE_ID}, headers=manager).json()
             assert audit[-1]["action"] == "read-refused"
             assert audit[-1]["practitionerId"] == STEVE.practitioner_id
+            assert audit[-1]["clientId"] == "urn:ics-interop:local-client"  # the client Steve's token came through
 
             # Melanie may read it.
-            mine = {"practitionerId": MELANIE.practitioner_id, "reason": "prepare the TAC meeting"}
-            assert http.get(f"/episodes/{HANNAH_EPISODE_ID}", params=mine).status_code == 200
+            mine = {"reason": "prepare the TAC meeting"}
+            assert http.get(f"/episodes/{HANNAH_EPISODE_ID}", params=mine, headers=melanie).status_code == 200
 
             # An action for someone outside the TAC breaks CAF-005: 422, nothing stored.
             action = {
@@ -94,21 +110,27 @@ def test_practitioners_and_systems_use_national_ecaf_over_http(world: World, clo
                 "description": "Call the young carers' group.",
                 "dueOn": "2010-03-05",
             }
-            bad_action = http.post(f"/episodes/{HANNAH_EPISODE_ID}/actions", json={**action, "by": _json(MELANIE)})
+            bad_action = http.post(f"/episodes/{HANNAH_EPISODE_ID}/actions", json=action, headers=melanie)
             assert bad_action.status_code == 422
             assert _error(bad_action)["id"] == "CAF-005"
-            member = {"practitioner": _json(LEE), "by": _json(MELANIE)}
-            assert http.post(f"/episodes/{HANNAH_EPISODE_ID}/tac-members", json=member).status_code == 200
-            created = http.post(f"/episodes/{HANNAH_EPISODE_ID}/actions", json={**action, "by": _json(MELANIE)})
+            member = {"practitioner": _json(LEE)}
+            assert (
+                http.post(f"/episodes/{HANNAH_EPISODE_ID}/tac-members", json=member, headers=melanie).status_code == 200
+            )
+            created = http.post(f"/episodes/{HANNAH_EPISODE_ID}/actions", json=action, headers=melanie)
             assert created.status_code == 201
             assert created.json()["ownerId"] == LEE.practitioner_id
 
             # Bad input gets a structured error naming the member and the constraint.
-            missing = http.post("/episodes", json={"child": _json(HANNAH_AT_NECAF)})
+            missing = http.post("/episodes", json={"child": _json(HANNAH_AT_NECAF)}, headers=melanie)
             assert missing.status_code == 422
             assert _error(missing)["id"] == "MODEL-MISSING"
-            assert _error(http.get("/episodes/NOPE", params=mine))["id"] == "NECAF-001"
-            assert http.get("/reports/open-episodes", params={"olderThanDays": -1}).status_code == 422
+            assert _error(http.get("/episodes/NOPE", params=mine, headers=melanie))["id"] == "NECAF-001"
+            for days in (-1, 800000):
+                assert (
+                    http.get("/reports/open-episodes", params={"olderThanDays": days}, headers=manager).status_code
+                    == 422
+                )
 
             # Islington's ICS steps the case down through the standard's message endpoint.
             step_down = example_messages()[MessageType.STEP_DOWN]
@@ -117,19 +139,25 @@ def test_practitioners_and_systems_use_national_ecaf_over_http(world: World, clo
             message = step_down.model_copy(
                 update={"header": new_header(MessageType.STEP_DOWN, ISLINGTON_ICS, NATIONAL_ECAF, clock.now)}
             )
-            delivered = http.post("/messages", content=to_xml(message), headers={"Content-Type": "application/xml"})
+            headers = {"Content-Type": "application/xml", **system_headers(ISLINGTON_ICS, "ecaf")}
+            delivered = http.post("/messages", content=to_xml(message), headers=headers)
             assert delivered.status_code == 200, delivered.text
             assert b"accepted" in delivered.content
 
             # Management reporting: open for more than 200 days on 2010-10-01 (233 days).
-            report = http.get("/reports/open-episodes", params={"olderThanDays": 200}).json()
+            report = http.get("/reports/open-episodes", params={"olderThanDays": 200}, headers=manager).json()
             assert [(r["episodeId"], r["daysOpen"]) for r in report] == [(HANNAH_EPISODE_ID, 233)]
 
             # A migration batch through the migration route: a report per episode.
             batch = example_messages()[MessageType.MIGRATION_BATCH]
-            imported = http.post("/migrations", content=to_json(batch), headers={"Content-Type": "application/json"})
+            local_ecaf = {"Content-Type": "application/json", **system_headers(ISLINGTON_LOCAL_ECAF, "ecaf")}
+            imported = http.post("/migrations", content=to_json(batch), headers=local_ecaf)
             assert imported.status_code == 200, imported.text
             assert [r["outcome"] for r in imported.json()["results"]] == ["imported", "imported"]
+            batch_id = imported.json()["batchId"]
+            assert http.get(f"/migrations/{batch_id}", headers=local_ecaf).status_code == 200
+            assert http.get(f"/migrations/{batch_id}", headers=manager).status_code == 200
+            assert http.get(f"/migrations/{batch_id}", headers=melanie).status_code == 403
 
             # The OpenAPI document describes the routes and their bodies.
             paths = http.get("/openapi.json").json()["paths"]

@@ -15,10 +15,14 @@ import pytest
 from ics_interop.adapters.ecaf import ChangeRefused, InvalidInput, UnknownRecord
 from ics_interop.adapters.messaging import new_header
 
+from callers import sender
 from ics_interop import to_json, to_xml
 from ics_interop.examples import LEE, LIBBY, example_messages
 from ics_interop.messages import BatchManifest, CafIndicatorUpdate, MessageType, MigrationBatch
 from test_ecaf_story import ISLINGTON_LOCAL_ECAF, NATIONAL_ECAF, FakeClock, World, moment, snapshot
+
+#: The local eCAF module that sends the batches, as authenticated.
+LOCAL_ECAF_CLIENT = sender(ISLINGTON_LOCAL_ECAF)
 
 KYLE, AISHA, NO_CONSENT = "LA206-CAF-0000655", "LA206-CAF-0000871", "LA206-CAF-0000990"
 
@@ -56,7 +60,7 @@ def _outcomes(report: Any) -> list[tuple[str, str, list[str]]]:
 
 
 def test_each_episode_is_imported_or_refused_on_its_own(world: World) -> None:
-    report = world.ecaf.import_migration_batch(_batch())
+    report = world.ecaf.import_migration_batch(_batch(), client=LOCAL_ECAF_CLIENT)
 
     assert _outcomes(report) == [
         (KYLE, "imported", []),
@@ -73,11 +77,11 @@ def test_each_episode_is_imported_or_refused_on_its_own(world: World) -> None:
 
 
 def test_running_the_import_again_changes_nothing(world: World) -> None:
-    world.ecaf.import_migration_batch(_batch())
+    world.ecaf.import_migration_batch(_batch(), client=LOCAL_ECAF_CLIENT)
     stored = ("ecaf_episodes", "ecaf_outbox", "ecaf_access_audit")
     before = snapshot(world.ecaf, tables=stored)
 
-    again = world.ecaf.import_migration_batch(to_xml(_batch()))
+    again = world.ecaf.import_migration_batch(to_xml(_batch()), client=LOCAL_ECAF_CLIENT)
 
     assert _outcomes(again) == [
         (KYLE, "already-imported", []),
@@ -89,9 +93,9 @@ def test_running_the_import_again_changes_nothing(world: World) -> None:
 
 
 def test_an_episode_changed_after_import_is_still_already_imported(world: World) -> None:
-    world.ecaf.import_migration_batch(_batch(without_consent=False))
+    world.ecaf.import_migration_batch(_batch(without_consent=False), client=LOCAL_ECAF_CLIENT)
     world.ecaf.record_review(KYLE, summary="First review in National eCAF.", by=LEE)
-    again = world.ecaf.import_migration_batch(_batch(without_consent=False))
+    again = world.ecaf.import_migration_batch(_batch(without_consent=False), client=LOCAL_ECAF_CLIENT)
     assert [r.outcome for r in again.results] == ["already-imported", "already-imported"]
     assert world.ecaf.read_episode(KYLE, LEE, "check").reviews[-1].summary == "First review in National eCAF."
 
@@ -100,11 +104,11 @@ def test_a_batch_whose_manifest_does_not_match_is_refused_whole(world: World) ->
     batch = _batch()
     short = batch.model_copy(update={"episodes": batch.episodes[:2]})  # the manifest still says three
     with pytest.raises(ChangeRefused) as refused:
-        world.ecaf.import_migration_batch(short)
+        world.ecaf.import_migration_batch(short, client=LOCAL_ECAF_CLIENT)
     assert refused.value.rule_id == "MIG-001"
     assert _held(world) == []
     with pytest.raises(InvalidInput) as unusable:
-        world.ecaf.import_migration_batch(b"<not-a-message/>")
+        world.ecaf.import_migration_batch(b"<not-a-message/>", client=LOCAL_ECAF_CLIENT)
     assert unusable.value.rule_id in ("INPUT-001",) or unusable.value.rule_id.startswith("XSD-")
     with pytest.raises(UnknownRecord) as unknown:
         world.ecaf.migration_report("LA206-MIG-NEVER")
@@ -126,11 +130,11 @@ def test_a_failure_part_way_leaves_each_episode_whole_and_the_import_can_resume(
     # Aisha's episode is written, then its audit entry fails: the episode must go with it.
     monkeypatch.setattr(audit, "record", fails_on_aisha)
     with pytest.raises(RuntimeError):
-        world.ecaf.import_migration_batch(_batch())
+        world.ecaf.import_migration_batch(_batch(), client=LOCAL_ECAF_CLIENT)
     assert _held(world) == [KYLE]  # Kyle's episode was whole and stays; Aisha's half-written one is gone
     monkeypatch.undo()
 
-    report = world.ecaf.import_migration_batch(_batch())
+    report = world.ecaf.import_migration_batch(_batch(), client=LOCAL_ECAF_CLIENT)
     assert [r.outcome for r in report.results] == ["already-imported", "imported", "refused"]
     assert _held(world) == [KYLE, AISHA]
 
@@ -158,7 +162,7 @@ def test_a_batch_message_with_a_damaged_manifest_is_rejected_whole(world: World)
     batch = _batch(without_consent=False)
     damaged = batch.model_copy(update={"manifest": batch.manifest.model_copy(update={"checksum": "0" * 64})})
     body = to_json(damaged)
-    reply, _ = world.ecaf.receiver.receive(body, "application/json")
+    reply, _ = world.ecaf.receiver.receive(body, "application/json", client=sender(body))
     assert b'"rejected"' in reply
     assert b"MIG-003" in reply
     assert _held(world) == []

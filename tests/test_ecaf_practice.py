@@ -26,6 +26,7 @@ from test_ecaf_story import (
     ASSESSMENT,
     HANNAH_AT_NECAF,
     ISLINGTON_CSC,
+    MANAGER,
     FakeClock,
     World,
     consent,
@@ -135,7 +136,7 @@ def test_a_read_without_consent_is_refused_and_audited(world: World) -> None:
     assert isinstance(refused.value, PermissionError)
     assert refused.value.rule_id == "CAF-002"
     assert "consent" in refused.value.hint.lower()
-    [entry] = [r for r in world.ecaf.access_log(HANNAH_EPISODE_ID) if r.action == "read-refused"]
+    [entry] = [r for r in world.ecaf.access_log(HANNAH_EPISODE_ID, by=MANAGER) if r.action == "read-refused"]
     assert (entry.practitioner_id, entry.organisation_id) == (STEVE.practitioner_id, STEVE.organisation.organisation_id)
     assert entry.reason == "arrange help with the rent arrears"
 
@@ -145,7 +146,7 @@ def test_a_permitted_read_is_audited_with_who_when_and_why(world: World, clock: 
     clock.on(2010, 2, 12, 14)
     episode = world.ecaf.read_episode(HANNAH_EPISODE_ID, MELANIE, "prepare the TAC meeting")
     assert episode.episode_id == HANNAH_EPISODE_ID
-    entry = world.ecaf.access_log(HANNAH_EPISODE_ID)[-1]
+    entry = world.ecaf.access_log(HANNAH_EPISODE_ID, by=MANAGER)[-1]
     assert (entry.action, entry.practitioner_id, entry.reason, entry.at) == (
         "read",
         MELANIE.practitioner_id,
@@ -183,7 +184,7 @@ def test_a_practitioner_without_consent_cannot_change_the_episode_and_the_attemp
     with pytest.raises(ConsentRefused):
         world.ecaf.record_review(HANNAH_EPISODE_ID, summary="All is well.", by=STEVE)
     assert snapshot(world.ecaf, tables=("ecaf_episodes", "ecaf_outbox")) == before
-    assert world.ecaf.access_log(HANNAH_EPISODE_ID)[-1].action == "change-refused"
+    assert world.ecaf.access_log(HANNAH_EPISODE_ID, by=MANAGER)[-1].action == "change-refused"
 
 
 def test_an_unknown_episode_is_named_as_such(world: World) -> None:
@@ -284,7 +285,7 @@ def test_sharing_needs_consent_for_the_practitioner_or_their_organisation(world:
         world.ecaf.share_with(HANNAH_EPISODE_ID, LIBBY.practitioner_id, by=MELANIE)
     assert refused.value.rule_id == "CAF-002"
     assert snapshot(world.ecaf, tables=("ecaf_episodes", "ecaf_outbox")) == before
-    assert world.ecaf.access_log(HANNAH_EPISODE_ID)[-1].action == "disclosure-refused"
+    assert world.ecaf.access_log(HANNAH_EPISODE_ID, by=MANAGER)[-1].action == "disclosure-refused"
 
     world.ecaf.record_consent(HANNAH_EPISODE_ID, consent("C-LIBBY", practitioner=LIBBY), by=MELANIE)
     assert (
@@ -378,11 +379,11 @@ def test_episodes_never_close_by_themselves_and_the_report_lists_the_long_open_o
     )
     clock.on(2012, 2, 10)  # two years on: nothing has closed
 
-    report = world.ecaf.open_episodes_report(older_than_days=365)
+    report = world.ecaf.open_episodes_report(older_than_days=365, by=MANAGER)
     assert [(r.episode_id, r.days_open) for r in report] == [(HANNAH_EPISODE_ID, 730), ("NECAF-2010-0050001", 619)]
 
-    as_of = world.ecaf.open_episodes_report(older_than_days=100, now=dt.date(2010, 6, 1))
+    as_of = world.ecaf.open_episodes_report(older_than_days=100, now=dt.date(2010, 6, 1), by=MANAGER)
     assert [r.episode_id for r in as_of] == [HANNAH_EPISODE_ID]  # 111 days; the other opened that day
-    assert world.ecaf.open_episodes_report(older_than_days=111, now=dt.date(2010, 6, 1)) == []
+    assert world.ecaf.open_episodes_report(older_than_days=111, now=dt.date(2010, 6, 1), by=MANAGER) == []
     with pytest.raises(InvalidInput):
-        world.ecaf.open_episodes_report(older_than_days=-1)
+        world.ecaf.open_episodes_report(older_than_days=-1, by=MANAGER)

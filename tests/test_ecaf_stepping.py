@@ -28,6 +28,7 @@ from ics_interop.model.codes import CafClosureReason, CafResponsibility, CafStat
 from test_ecaf_story import (
     ISLINGTON_CSC,
     ISLINGTON_ICS,
+    MANAGER,
     NATIONAL_ECAF,
     FakeClock,
     World,
@@ -93,7 +94,7 @@ def test_a_referral_needs_consent_for_social_care_and_a_refusal_is_audited(world
     assert refused.value.rule_id == "CAF-002"
     assert refused.value.organisation_id == ISLINGTON_CSC
     assert snapshot(world.ecaf, tables=("ecaf_episodes", "ecaf_outbox", "ecaf_referrals")) == before
-    assert world.ecaf.access_log(HANNAH_EPISODE_ID)[-1].action == "disclosure-refused"
+    assert world.ecaf.access_log(HANNAH_EPISODE_ID, by=MANAGER)[-1].action == "disclosure-refused"
 
 
 def test_a_referral_goes_to_the_ics_with_the_episode(world: World, clock: FakeClock) -> None:
@@ -107,8 +108,8 @@ def test_a_referral_goes_to_the_ics_with_the_episode(world: World, clock: FakeCl
         MELANIE,
         dt.date(2010, 5, 19),
     )
-    assert world.ecaf.access_log(HANNAH_EPISODE_ID)[-1].action == "disclosed"
-    assert world.ecaf.access_log(HANNAH_EPISODE_ID)[-1].organisation_id == ISLINGTON_CSC
+    assert world.ecaf.access_log(HANNAH_EPISODE_ID, by=MANAGER)[-1].action == "disclosed"
+    assert world.ecaf.access_log(HANNAH_EPISODE_ID, by=MANAGER)[-1].organisation_id == ISLINGTON_CSC
     assert referral.episode == world.read()
 
 
@@ -199,7 +200,7 @@ def test_the_assessment_is_offered_only_with_consent_for_the_requester_or_their_
     assert offer.header.message_id == message_id
     assert (offer.requested_by, offer.episode_id) == (JOHN, HANNAH_EPISODE_ID)
     assert [c.consent_id for c in offer.consents] == ["C-JOHN"]
-    disclosed = world.ecaf.access_log(HANNAH_EPISODE_ID)[-1]
+    disclosed = world.ecaf.access_log(HANNAH_EPISODE_ID, by=MANAGER)[-1]
     assert (disclosed.action, disclosed.practitioner_id) == ("disclosed", JOHN.practitioner_id)
 
 

@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 from ics_interop.adapters.ecaf import NationalEcaf
+from ics_interop.adapters.ecaf.users import EcafRole, UserRegistration
 from ics_interop.adapters.messaging import acknowledgement_for, route_key
 from ics_interop.adapters.transport import InProcessTransport
 from sqlalchemy import select
 
+from callers import sender
 from ics_interop import Message, from_json, from_xml, to_xml, validate_bytes
 from ics_interop.examples import HANNAH_EPISODE_ID, JOHN, LEE, LIBBY, MELANIE, STEVE, example_messages
 from ics_interop.messages import (
@@ -34,6 +36,17 @@ from ics_interop.model import CafAssessment, CafEpisode, Child, ConsentRecord, P
 from ics_interop.model.codes import CafResponsibility, CafStatus, ConsentDecision, ConsentGiver, SystemKind
 
 # --- the clock and the systems ---------------------------------------------------------------
+
+#: National eCAF's service manager: reads the management report and the access audit.
+MANAGER = Practitioner.model_validate(
+    {
+        "practitionerId": "DCSF-NECAF-MGR",
+        "name": {"givenNames": "Nadia", "familyName": "Okafor"},
+        "role": "National eCAF service manager",
+        "organisation": {"organisationId": "DCSF", "name": "DCSF", "agencyType": "other"},
+        "contact": {"telephone": "0870 000 2288"},
+    }
+)
 
 
 class FakeClock:
@@ -71,7 +84,9 @@ class StandIn:
         self.clock = clock
         self.received: list[Message] = []
 
-    def __call__(self, body: bytes, content_type: str) -> tuple[bytes, str]:
+    def __call__(self, body: bytes, content_type: str, *, client: Any = None) -> tuple[bytes, str]:
+        assert client is not None
+        assert client.organisation_id == NATIONAL_ECAF.organisation_id
         report = validate_bytes(body)
         assert report.errors == 0, [f.describe() for f in report.findings]
         message = from_xml(body) if "xml" in content_type else from_json(body)
@@ -89,14 +104,15 @@ class World:
     def __init__(self, url: str, clock: FakeClock) -> None:
         self.clock = clock
         self.ecaf = NationalEcaf(url, identity=NATIONAL_ECAF, clock=clock)
+        self.ecaf.register_user(UserRegistration(practitioner=MANAGER, role=EcafRole.MANAGER), by=None)
         contactpoint_ref = SystemRef(system=SystemKind.CONTACTPOINT, organisation_id="DCSF")
         self.contactpoint = StandIn(contactpoint_ref, clock)
         self.ics = StandIn(ISLINGTON_ICS, clock)
         self.local_ecaf = StandIn(ISLINGTON_LOCAL_ECAF, clock)
-        self.to_contactpoint = InProcessTransport(self.contactpoint)
+        self.to_contactpoint = InProcessTransport(self.contactpoint, NATIONAL_ECAF)
         self.ecaf.connect("contactpoint", self.to_contactpoint)
-        self.ecaf.connect(route_key(ISLINGTON_ICS), InProcessTransport(self.ics))
-        self.ecaf.connect(route_key(ISLINGTON_LOCAL_ECAF), InProcessTransport(self.local_ecaf))
+        self.ecaf.connect(route_key(ISLINGTON_ICS), InProcessTransport(self.ics, NATIONAL_ECAF))
+        self.ecaf.connect(route_key(ISLINGTON_LOCAL_ECAF), InProcessTransport(self.local_ecaf, NATIONAL_ECAF))
 
     @classmethod
     @contextmanager
@@ -119,7 +135,7 @@ class World:
         from ics_interop import to_json
 
         body = to_xml(message) if form == "xml" else to_json(message)
-        reply, content_type = self.ecaf.receiver.receive(body, f"application/{form}")
+        reply, content_type = self.ecaf.receiver.receive(body, f"application/{form}", client=sender(body))
         return from_xml(reply) if "xml" in content_type else from_json(reply)
 
     def read(self, episode_id: str = HANNAH_EPISODE_ID, reader: Practitioner = MELANIE) -> CafEpisode:
@@ -278,7 +294,7 @@ def test_hannahs_caf_from_assessment_to_stepping_down(world: World, clock: FakeC
     assert updates[1].lead_professional == MELANIE
 
     # Every access is on the audit: Libby's read, with her reason.
-    log = ecaf.access_log(HANNAH_EPISODE_ID)
+    log = ecaf.access_log(HANNAH_EPISODE_ID, by=MANAGER)
     assert any(
         r.action == "read" and r.practitioner_id == LIBBY.practitioner_id and r.reason == "update my action"
         for r in log

@@ -238,7 +238,10 @@ def test_hannahs_story_over_http_with_a_store_each(tmp_path: Path) -> None:
     text = out.getvalue()
     check_printed(text)
     assert "runs as an HTTP service" in text
-    assert sorted(p.name for p in folder.glob("*.db")) == ["contactpoint.db", "ics.db", "national-ecaf.db"]
+    stores = ["contactpoint.db", "ics.db", "national-ecaf.db", "token-service.db"]
+    assert sorted(p.name for p in folder.glob("*.db")) == stores
+    assert "Who authenticates as whom" in text
+    assert "camden-park-mis" in text
 
 
 def demo_command(argv: list[str]) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ics_interop.adapters.auth import Principal
 from ics_interop.adapters.ics import ChangeRefused, IcsSettings, IcsSystem
 from ics_interop.adapters.messaging import MessagingTables, Receiver, TransportError
 from ics_interop.adapters.storage import Store
@@ -86,7 +87,7 @@ def directory(tmp_path: Path, clock: Clock) -> Directory:
 
 @pytest.fixture
 def link(ics: IcsSystem, directory: Directory) -> InProcessTransport:
-    transport = InProcessTransport(directory.receiver.receive)
+    transport = InProcessTransport(directory.receiver.receive, ISLINGTON_ICS)
     ics.connect("contactpoint", transport)
     return transport
 
@@ -201,14 +202,14 @@ def test_a_lost_acknowledgement_is_resent_and_the_message_still_applies_once(
 ) -> None:
     lost = {"count": 0}
 
-    def receive_then_lose_the_answer(body: bytes, content_type: str) -> tuple[bytes, str]:
-        reply = directory.receiver.receive(body, content_type)
+    def receive_then_lose_the_answer(body: bytes, content_type: str, *, client: Principal) -> tuple[bytes, str]:
+        reply = directory.receiver.receive(body, content_type, client=client)
         if lost["count"] == 0:
             lost["count"] += 1
             raise TransportError("connection reset before the acknowledgement arrived")
         return reply
 
-    ics.connect("contactpoint", InProcessTransport(receive_then_lose_the_answer))
+    ics.connect("contactpoint", InProcessTransport(receive_then_lose_the_answer, ISLINGTON_ICS))
     ics.record_referral(open_case(ics), referral())
     assert ics.deliver() == []
     clock.now += dt.timedelta(seconds=3)

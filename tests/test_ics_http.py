@@ -16,6 +16,7 @@ from ics_interop.adapters.http import running_server
 from ics_interop.adapters.ics import IcsSettings, IcsSystem
 from ics_interop.adapters.transport import HttpTransport
 
+from callers import ISSUER, audience_of, practitioner_headers, service, system_headers
 from ics_interop import to_xml
 from ics_interop.examples import HANNAH, JOHN, SOCIAL_CARE_DUTY_TEAM, example_messages
 from ics_interop.messages import AcknowledgementStatus, MessageType
@@ -63,10 +64,11 @@ def assert_error(response: httpx.Response, status: int, rule_id: str, where: str
 def test_a_practitioner_works_a_case_over_http_and_it_moves_to_another_authority(
     islington: IcsSystem, hackney: IcsSystem
 ) -> None:
+    john = practitioner_headers(JOHN, "ics")
     with (
-        running_server(islington.app()) as base,
-        running_server(hackney.app()) as hackney_base,
-        httpx.Client(base_url=base, timeout=10) as http,
+        running_server(service("ics", islington)) as base,
+        running_server(service("ics", hackney)) as hackney_base,
+        httpx.Client(base_url=base, timeout=10, headers=john) as http,
     ):
         opened = http.post("/cases", json={"child": json_of(HANNAH), "openedOn": "2010-05-19"})
         assert opened.status_code == 201, opened.text
@@ -81,7 +83,7 @@ def test_a_practitioner_works_a_case_over_http_and_it_moves_to_another_authority
 
         # Bad input, each answered with the rule, where, and how to fix it; nothing stored.
         assert_error(
-            http.post(f"/cases/{case_id}/closure", json={"closureDate": "2010-05-30"}), 422, "ICS-022", "reason"
+            http.post(f"/cases/{case_id}/closure", json={"closureDate": "2010-05-30"}), 422, "MODEL-MISSING", "reason"
         )
         assert_error(
             http.post(
@@ -93,7 +95,10 @@ def test_a_practitioner_works_a_case_over_http_and_it_moves_to_another_authority
             "completedOn",
         )
         assert_error(
-            http.post(f"/cases/{case_id}/contacts", json={"contactDate": "soon"}), 422, "ICS-022", "contactDate"
+            http.post(f"/cases/{case_id}/contacts", json={"contactDate": "soon"}),
+            422,
+            "MODEL-DATE-FROM-DATETIME-PARSING",
+            "contactDate",
         )
         assert_error(http.get("/cases/NO-SUCH-CASE"), 404, "ICS-001", "caseId")
         assert_error(
@@ -103,12 +108,36 @@ def test_a_practitioner_works_a_case_over_http_and_it_moves_to_another_authority
             "abuseCategory",
         )
 
+        # A review of no plan, and two reviews of one plan, are both ordinary records.
+        plan = http.post(
+            f"/cases/{case_id}/plans",
+            json={"planType": "cin", "startDate": "2010-05-20", "summary": "Support at home."},
+        )
+        assert plan.status_code == 201, plan.text
+        plan_id = plan.json()["planId"]
+        for review in (
+            {"reviewDate": "2010-05-21", "outcome": "Visit went well."},
+            {"reviewDate": "2010-05-22", "outcome": "Plan on track.", "planId": plan_id},
+            {"reviewDate": "2010-05-23", "outcome": "Plan still on track.", "planId": plan_id},
+        ):
+            assert http.post(f"/cases/{case_id}/reviews", json=review).status_code == 201
+        ended = http.post(f"/cases/{case_id}/plans/{plan_id}/end", json={"endDate": "2010-05-24"})
+        assert ended.status_code == 200, ended.text
+
+        # Another authority's staff may not use this system; nor may anyone without a token.
+        hackney_worker = ISSUER.user_token("LA204-WORKER", "LA204-CSC", audience_of("ics"))
+        assert_error(
+            http.get("/cases", headers={"Authorization": f"Bearer {hackney_worker}"}), 403, "ICS-024", "Authorization"
+        )
+        assert httpx.get(f"{base}/cases").status_code == 401
+
         record = CaseRecord.model_validate(http.get(f"/cases/{case_id}").json())
         assert [r.reason for r in record.referrals] == ["Young carer for her mother."]
         assert record.initial_assessments == []
-        assert record.plans == []
+        assert [p.plan_id for p in record.plans] == [plan_id]
+        assert [r.plan_id for r in record.reviews] == [None, plan_id, plan_id]
         events = [e["event"] for e in http.get(f"/cases/{case_id}/chronology").json()]
-        assert events == ["Case opened", "Referral (2A: SCHOOLS)"]
+        assert events[:2] == ["Case opened", "Referral (2A: SCHOOLS)"]
 
         closed = http.post(f"/cases/{case_id}/closure", json={"closureDate": "2010-05-30", "reason": "RC8"})
         assert closed.status_code == 200, closed.text
@@ -119,7 +148,8 @@ def test_a_practitioner_works_a_case_over_http_and_it_moves_to_another_authority
             "caseId",
         )
 
-        islington.connect("ics:LA204-CSC", HttpTransport(hackney_base))
+        tokens = lambda audience: ISSUER.system_token(ISLINGTON_ICS, audience)  # noqa: E731
+        islington.connect("ics:LA204-CSC", HttpTransport(hackney_base, credentials=tokens, audience=audience_of("ics")))
         moved = http.post(
             f"/cases/{case_id}/transfer",
             json={"to": json_of(HACKNEY_ICS), "toLa": "204", "reason": "The family moved to Hackney."},
@@ -128,14 +158,20 @@ def test_a_practitioner_works_a_case_over_http_and_it_moves_to_another_authority
         assert moved.json()["destination"] == "ics:LA204-CSC"
         [ack] = islington.deliver()
         assert ack.status is AcknowledgementStatus.ACCEPTED
-        [arrived] = httpx.get(f"{hackney_base}/cases").json()
+        hackney_staff = ISSUER.user_token("LA204-WORKER", "LA204-CSC", audience_of("ics"))
+        [arrived] = httpx.get(f"{hackney_base}/cases", headers={"Authorization": f"Bearer {hackney_staff}"}).json()
         assert arrived["receivedFrom"] == "LA206-CSC"
 
 
 def test_messages_from_ecaf_and_the_draft_they_make_over_http(islington: IcsSystem) -> None:
-    with running_server(islington.app()) as base, httpx.Client(base_url=base, timeout=10) as http:
+    john = practitioner_headers(JOHN, "ics")
+    with (
+        running_server(service("ics", islington)) as base,
+        httpx.Client(base_url=base, timeout=10, headers=john) as http,
+    ):
         for message in (REFERRAL, PREPOPULATION):
-            delivered = http.post("/messages", content=to_xml(message), headers={"Content-Type": "application/xml"})
+            sent_by = {"Content-Type": "application/xml", **system_headers(message.header.sender, "ics")}
+            delivered = http.post("/messages", content=to_xml(message), headers=sent_by)
             assert delivered.status_code == 200, delivered.text
             assert b"<Status>accepted</Status>" in delivered.content
 
@@ -164,8 +200,13 @@ def test_messages_from_ecaf_and_the_draft_they_make_over_http(islington: IcsSyst
         [assessment] = http.get(f"/cases/{case_id}").json()["initialAssessments"]
         assert assessment["assessmentId"] == assessment_id
 
-        rejected = http.post("/messages", content=b"<nonsense/>", headers={"Content-Type": "application/xml"})
+        ecaf = {"Content-Type": "application/xml", **system_headers(REFERRAL.header.sender, "ics")}
+        rejected = http.post("/messages", content=b"<nonsense/>", headers=ecaf)
         assert rejected.status_code == 422
+        # A user's token does not deliver messages: only a connected system's does.
+        as_john = http.post("/messages", content=to_xml(REFERRAL), headers={"Content-Type": "application/xml"})
+        assert as_john.status_code == 403
+        assert as_john.json()["error"]["id"] == "AUTH-009"
 
         openapi = http.get("/openapi.json").json()
         assert {"/cases", "/cases/{case_id}/referrals", "/cases/{case_id}/drafts/{assessment_id}/confirm"} <= set(

@@ -21,6 +21,7 @@ from ics_interop.adapters.ics import (
 )
 from ics_interop.adapters.ics.caf_mapping import DOMAINS
 
+from callers import sender
 from ics_interop import Message, from_xml, to_xml
 from ics_interop.codecs import from_json_data
 from ics_interop.examples import HANNAH_EPISODE_ID, JOHN, SOCIAL_CARE_DUTY_TEAM, example_messages
@@ -115,7 +116,7 @@ def ics(store_url: str, clock: Clock) -> Iterator[IcsSystem]:
 
 
 def receive(ics: IcsSystem, message: Message) -> AcknowledgementStatus:
-    reply, _ = ics.receiver.receive(to_xml(message), "application/xml")
+    reply, _ = ics.receiver.receive(to_xml(message), "application/xml", client=sender(message))
     ack = from_xml(reply)
     assert isinstance(ack, Acknowledgement)
     return ack.status
@@ -182,7 +183,7 @@ def test_an_edit_that_breaks_a_rule_leaves_the_draft_as_it_was(ics: IcsSystem) -
 
 
 def test_caf_content_for_a_child_with_no_open_case_is_rejected(ics: IcsSystem) -> None:
-    reply, _ = ics.receiver.receive(to_xml(PREPOPULATION), "application/xml")
+    reply, _ = ics.receiver.receive(to_xml(PREPOPULATION), "application/xml", client=sender(PREPOPULATION))
     assert b"<Status>rejected</Status>" in reply
     assert b"ICS-017" in reply
     assert ics.cases() == []

@@ -14,6 +14,7 @@ import pytest
 from ics_interop.adapters.ics import ChangeRefused, IcsSettings, IcsSystem, StateConflict
 from sqlalchemy import func, select
 
+from callers import sender
 from ics_interop import from_json, from_xml, run_rules, to_json, to_xml
 from ics_interop.codecs import from_json_data
 from ics_interop.examples import HANNAH_EPISODE_ID, JOHN, SOCIAL_CARE_DUTY_TEAM, example_messages
@@ -63,7 +64,7 @@ def ics(store_url: str, clock: Clock) -> Iterator[IcsSystem]:
 
 
 def receive(ics: IcsSystem, body: bytes, content_type: str = "application/xml") -> Acknowledgement:
-    reply, reply_type = ics.receiver.receive(body, content_type)
+    reply, reply_type = ics.receiver.receive(body, content_type, client=sender(body))
     ack = from_xml(reply) if "xml" in reply_type else from_json(reply)
     assert isinstance(ack, Acknowledgement)
     return ack

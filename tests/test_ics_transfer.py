@@ -15,6 +15,7 @@ import pytest
 from ics_interop.adapters.ics import ChangeRefused, IcsSettings, IcsSystem
 from ics_interop.adapters.transport import InProcessTransport
 
+from callers import sender
 from ics_interop import from_xml, to_xml
 from ics_interop.examples import HANNAH, JOHN, SOCIAL_CARE_DUTY_TEAM, example_messages
 from ics_interop.messages import Acknowledgement, AcknowledgementStatus, CaseRecordTransfer, MessageType, SystemRef
@@ -60,7 +61,7 @@ def hackney(tmp_path: Path, clock: Clock) -> Iterator[IcsSystem]:
 
 
 def receive(system: IcsSystem, message: CaseRecordTransfer) -> Acknowledgement:
-    reply, _ = system.receiver.receive(to_xml(message), "application/xml")
+    reply, _ = system.receiver.receive(to_xml(message), "application/xml", client=sender(message))
     ack = from_xml(reply)
     assert isinstance(ack, Acknowledgement)
     return ack
@@ -80,7 +81,7 @@ def test_a_case_record_moves_to_the_other_authoritys_system(islington: IcsSystem
     assert [row["destination"] for row in islington.outbox.pending(islington.store)][-1] == "ics:LA204-CSC"
     assert (sent.from_la, sent.to_la) == ("206", "204")
 
-    islington.connect("ics:LA204-CSC", InProcessTransport(hackney.receiver.receive))
+    islington.connect("ics:LA204-CSC", InProcessTransport(hackney.receiver.receive, islington.identity))
     # ContactPoint is not connected here: its messages (F2, F1) wait in the outbox, the transfer does not.
     [ack] = islington.deliver()
     assert ack.acknowledged_message_id == sent.header.message_id

@@ -22,3 +22,24 @@ def test_every_service_publishes_the_message_endpoint() -> None:
         assert set(post["requestBody"]["content"]) == {"application/xml", "application/json"}, name
         assert {"200", "422", "415"} <= set(post["responses"]), name
         json.dumps(document)  # serialisable as published
+
+
+def test_every_operation_declares_its_security_and_its_refusals() -> None:
+    for name, document in openapi_documents().items():
+        schemes = document["components"]["securitySchemes"]
+        assert schemes["systemToken"]["flows"]["clientCredentials"]["scopes"], name
+        assert schemes["userToken"]["scheme"] == "bearer", name
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                where = f"{name} {method.upper()} {path}"
+                if path == "/health":
+                    assert "security" not in operation, where
+                    continue
+                assert operation["security"], where
+                # /messages answers its own 403 with an acknowledgement naming the SEC rule (its description says so).
+                for status in ("401",) if path == "/messages" else ("401", "403"):
+                    body = operation["responses"][status]["content"]["application/json"]["schema"]
+                    assert body == {"$ref": "#/components/schemas/ErrorBody"}, where
+        messages = document["paths"]["/messages"]["post"]
+        [requirement] = messages["security"]
+        assert requirement["systemToken"], f"{name}: /messages names the message scopes it takes"

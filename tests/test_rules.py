@@ -51,7 +51,16 @@ def test_every_validator_rule_has_one_check_and_every_check_a_rule() -> None:
     validator_rules = {k for k, r in catalogue().items() if r.checked_by == "validator"}
     assert validator_rules == set(registered_checks())
     receiver_rules = {k for k, r in catalogue().items() if r.checked_by == "receiver"}
-    assert receiver_rules == {"ENV-003", "INPUT-001", "CP-MATCH-HELD", "CP-INV-UNKNOWN", "CP-ARCHIVED"}
+    assert receiver_rules == {
+        "ENV-003",
+        "INPUT-001",
+        "SEC-001",
+        "SEC-002",
+        "CP-MATCH-HELD",
+        "CP-INV-UNKNOWN",
+        "CP-INV-OWNER",
+        "CP-ARCHIVED",
+    }
 
 
 def test_catalogue_entries_are_complete() -> None:

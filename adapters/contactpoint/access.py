@@ -1,8 +1,10 @@
 """Who may use the directory, and the audit log of every use.
 
 Only registered users may search or view, each with a role (`DirectoryRole`), and every
-access states a reason. Every access is written to the audit log (`cp_audit`): who, when,
-which records, the reason, and the outcome, including searches and views that were refused,
+access states a reason. Over HTTP the user is the subject of a verified access token (a
+`Principal`), whose organisation must be the one the user is registered with; a Python
+caller names the user directly. Every access is written to the audit log (`cp_audit`): who, through
+which client, when, which records, the reason, and the outcome, including searches and views that were refused,
 found nothing, or were malformed. A child-protection user overriding a child's shielding
 also raises an alert (`cp_audit_alert`), for someone to look at.
 
@@ -21,11 +23,20 @@ import attrs
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from ..auth.principal import Principal, audit_client
 from .errors import AccessRefused, DirectoryError, RecordNotFound
 from .tables import DirectoryTables
 from .views import AuditAlert, AuditEntry, DirectoryRole
 
-__all__ = ["AuditLog", "Viewer", "authorise", "outcome_of"]
+__all__ = ["AuditLog", "User", "Viewer", "authorise", "outcome_of", "user_id_of"]
+
+#: Who is acting: a verified credential's principal (over HTTP), or a user ID (a Python caller).
+User = str | Principal
+
+
+def user_id_of(user: User | None) -> str | None:
+    """The user ID of who is acting."""
+    return user.subject if isinstance(user, Principal) else user
 
 
 @attrs.frozen
@@ -40,19 +51,20 @@ class Viewer:
 def authorise(
     connection: Connection,
     tables: DirectoryTables,
-    practitioner_id: str | None,
+    user: User | None,
     reason: str | None,
     *,
     roles: Iterable[DirectoryRole] = tuple(DirectoryRole),
     reason_required: bool = True,
 ) -> Viewer:
-    """The registered user making an access, or `AccessRefused`: unregistered, wrong role, or no reason."""
+    """The registered user making an access, or `AccessRefused`: unregistered, wrong role or organisation, no reason."""
+    practitioner_id = user_id_of(user)
     if not practitioner_id:
         raise AccessRefused(
             "CP-ACCESS-UNREGISTERED",
-            "no practitioner is named: the directory is open to registered practitioners only",
-            where="X-Practitioner-Id",
-            hint="send your directory user ID in the X-Practitioner-Id header",
+            "no user is named: the directory is open to registered practitioners only",
+            where="Authorization",
+            hint="send your access token: its subject is your directory user ID",
         )
     row = connection.execute(
         select(tables.practitioner).where(tables.practitioner.c.practitioner_id == practitioner_id)
@@ -61,16 +73,25 @@ def authorise(
         raise AccessRefused(
             "CP-ACCESS-UNREGISTERED",
             f"{practitioner_id} is not a registered practitioner of the directory",
-            where="X-Practitioner-Id",
+            where="Authorization",
             hint="ask a data manager to register you (POST /practitioners)",
         )
     viewer = Viewer(row.practitioner_id, DirectoryRole(row.role), row.organisation_id)
+    if isinstance(user, Principal) and user.organisation_id != viewer.organisation_id:
+        raise AccessRefused(
+            "CP-ACCESS-ORGANISATION",
+            f"the token names the organisation {user.organisation_id}, but {practitioner_id} is registered with "
+            f"{viewer.organisation_id}",
+            where="Authorization",
+            hint="use a token from the organisation you are registered with, or ask a data manager to update "
+            "your registration",
+        )
     allowed = tuple(roles)
     if viewer.role not in allowed:
         raise AccessRefused(
             "CP-ACCESS-ROLE",
             f"the role {viewer.role.value!r} may not do this",
-            where="X-Practitioner-Id",
+            where="Authorization",
             hint="this needs the role " + " or ".join(repr(r.value) for r in allowed),
         )
     if reason_required and not (reason or "").strip():
@@ -117,6 +138,7 @@ class AuditLog:
             insert(self.tables.audit).values(
                 at=at,
                 practitioner_id=(practitioner_id or "(none)")[:64],
+                client_id=audit_client()[:200],
                 action=action,
                 outcome=outcome,
                 reason=(reason or "")[:1000],

@@ -2,10 +2,11 @@
 
 ::
 
-    DirectoryError (IcsInteropError, so a ValueError)   bad input to the directory's API        HTTP 422
-    ├── AccessRefused (also a PermissionError)         unregistered user, wrong role, no reason HTTP 403
-    ├── RecordNotFound (also a LookupError)            no such live record, or queue entry      HTTP 404
-    └── DirectoryConflict                              the request contradicts what is stored   HTTP 409
+    ServiceError (adapters.errors; an IcsInteropError, so a ValueError)
+    └── DirectoryError                bad input to the directory's API               HTTP 422
+        ├── AccessRefused (Forbidden)  unregistered user, wrong role, no reason       HTTP 403
+        ├── RecordNotFound (NotFound)  no such live record, or queue entry            HTTP 404
+        └── DirectoryConflict          the request contradicts what is stored         HTTP 409
 
 Messages (F1–F3) are never answered with these: a message is answered with an F10
 acknowledgement, and a refusal there is a `HandlerRefusal` with a rule ID.
@@ -14,6 +15,7 @@ The IDs (not rules of the standard's catalogue: they belong to this directory's 
 
 - ``CP-ACCESS-UNREGISTERED``: the user is not a registered practitioner of the directory;
 - ``CP-ACCESS-ROLE``: the user's role does not allow the operation;
+- ``CP-ACCESS-ORGANISATION``: the user's credential names another organisation than their registration;
 - ``CP-ACCESS-REASON``: no reason was given for an access, or for overriding shielding;
 - ``CP-SEARCH-CRITERIA``: the search criteria are too few, or malformed;
 - ``CP-INPUT``: a request's body or parameters are malformed;
@@ -25,41 +27,22 @@ The IDs (not rules of the standard's catalogue: they belong to this directory's 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-from ics_interop import IcsInteropError
+from ..errors import Conflict, Forbidden, NotFound, ServiceError
 
 __all__ = ["AccessRefused", "DirectoryConflict", "DirectoryError", "RecordNotFound"]
 
 
-class DirectoryError(IcsInteropError):
+class DirectoryError(ServiceError):
     """Raised when a call to the directory's API has bad input; carries an ID, where, and how to fix it."""
 
-    status_code: ClassVar[int] = 422
 
-    def __init__(self, error_id: str, message: str, *, where: str = "", hint: str = "") -> None:
-        super().__init__(message, hint=hint)
-        self.error_id = error_id
-        self.where = where
-
-    def to_dict(self) -> dict[str, Any]:
-        """The structured error every endpoint answers with."""
-        return {"error": {"id": self.error_id, "where": self.where, "message": self.message, "hint": self.hint}}
-
-
-class AccessRefused(DirectoryError, PermissionError):
+class AccessRefused(DirectoryError, Forbidden):
     """Raised when the user may not do this: not registered, the wrong role, or no reason given."""
 
-    status_code: ClassVar[int] = 403
 
-
-class RecordNotFound(DirectoryError, LookupError):
+class RecordNotFound(DirectoryError, NotFound):
     """Raised when there is no live record (or no queue entry) with the ID asked for."""
 
-    status_code: ClassVar[int] = 404
 
-
-class DirectoryConflict(DirectoryError):
+class DirectoryConflict(DirectoryError, Conflict):
     """Raised when a request contradicts what the directory holds (an identifier of another record, say)."""
-
-    status_code: ClassVar[int] = 409

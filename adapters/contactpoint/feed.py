@@ -84,6 +84,8 @@ class DirectoryFeed:
             raise TypeError(f"not a directory feed message: {message.message_type.value}")
         sender = message.header.sender.organisation_id
         child = message.child
+        if isinstance(message, InvolvementEnded):
+            self._refuse_another_senders(connection, sender, message.involvement_id)
         serialise_matching(connection, child)
         waiting = self._held_earlier(connection, message)
         if waiting is not None:
@@ -260,6 +262,22 @@ class DirectoryFeed:
         )
 
     # --- involvements and the CAF indicator -------------------------------------------------
+
+    def _refuse_another_senders(self, connection: Connection, sender: str, involvement_id: str) -> None:
+        """CP-INV-OWNER: an involvement ends only by the system that started it."""
+        if self._involvement_row(connection, sender, involvement_id) is not None:
+            return
+        inv = self.tables.involvement
+        other = connection.execute(
+            select(inv.c.sender).where(inv.c.involvement_id == involvement_id, inv.c.sender != sender).limit(1)
+        ).first()
+        if other is not None:
+            raise HandlerRefusal(
+                "CP-INV-OWNER",
+                f"involvement {involvement_id} was started by another system, not by {sender}: only it may end it",
+                path="involvementId",
+                hint="end only the involvements your system started; ask the service that started it to end it",
+            )
 
     def _involvement_row(self, connection: Connection, sender: str, involvement_id: str) -> Any:
         inv = self.tables.involvement

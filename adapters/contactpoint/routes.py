@@ -1,23 +1,24 @@
 """The directory's HTTP service: the standard's POST /messages, and its own routes.
 
-Practitioners search and view with their directory user ID in `X-Practitioner-Id` and the
-reason for the access in `X-Access-Reason`; a child-protection user overrides shielding with
-`X-Override-Shielding: <reason>`. Data managers register users, set shielding, resolve held
-messages, run maintenance and read the audit log. Every error is a JSON body
-``{"error": {"id", "where", "message", "hint"}}`` with a 4xx status.
+Every route but `/health` needs an access token. Local systems deliver their feed (F1–F3) to
+`POST /messages` with their own token (client credentials; one scope per message type), and
+the envelope's sender must be that client (SEC-001). Practitioners search and view with their
+own user token: the directory's registration of the token's subject gives their role, the
+token's organisation must be the one they are registered with, and they state the reason for
+the access in `X-Access-Reason`; a child-protection user overrides shielding with
+`X-Override-Shielding: <reason>` (a reason, never an identity). Data managers register users,
+set shielding, resolve held messages, run maintenance and read the audit log. Every error is a
+JSON body ``{"error": {"id", "where", "message", "hint"}}`` with a 4xx status.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Body, FastAPI, Header, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from fastapi import Body, FastAPI, Header, Path, Query
 
-from ..http import create_app
-from .errors import DirectoryError
+from ..http import Authenticator, Limits, create_app, error_responses
+from ..http.security import ActingUser
 from .retention import MaintenanceReport
 from .views import (
     AuditAlert,
@@ -36,34 +37,21 @@ from .views import (
 if TYPE_CHECKING:
     from .system import ContactPointDirectory
 
-__all__ = ["ErrorBody", "directory_app"]
+__all__ = ["directory_app"]
 
 
-class ErrorDetail(BaseModel):
-    """What went wrong, where, and how to fix it."""
+_ERRORS = error_responses(
+    403,
+    404,
+    409,
+    422,
+    s403="Not a registered user, the wrong role or organisation, or no reason given.",
+    s404="No such live record or queue entry.",
+)
 
-    id: str
-    where: str
-    message: str
-    hint: str
-
-
-class ErrorBody(BaseModel):
-    """The body of every error response."""
-
-    error: ErrorDetail
-
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorBody, "description": "Not a registered user, the wrong role, or no reason given."},
-    404: {"model": ErrorBody, "description": "No such live record or queue entry."},
-    409: {"model": ErrorBody, "description": "The request contradicts what the directory holds."},
-    422: {"model": ErrorBody, "description": "Malformed input."},
-}
-
-PractitionerId = Annotated[str | None, Header(alias="X-Practitioner-Id", description="Your directory user ID.")]
 AccessReason = Annotated[
-    str | None, Header(alias="X-Access-Reason", description="Why you need the record (required; audited).")
+    str | None,
+    Header(alias="X-Access-Reason", max_length=1000, description="Why you need the record (required; audited)."),
 ]
 OverrideShielding = Annotated[
     str | None,
@@ -80,29 +68,22 @@ Local systems feed it one way with F1–F3 messages (POST /messages); authorised
 a child and see who else is involved, never any case information. Every access is audited."""
 
 
-def directory_app(directory: ContactPointDirectory) -> FastAPI:
-    """The FastAPI app of a directory."""
-    app = create_app("ContactPoint directory", _DESCRIPTION, directory.receiver.receive_http)
-
-    @app.exception_handler(DirectoryError)
-    async def directory_error(_: Request, error: DirectoryError) -> JSONResponse:
-        return JSONResponse(error.to_dict(), status_code=error.status_code)
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_request(_: Request, error: RequestValidationError) -> JSONResponse:
-        problem = error.errors()[0] if error.errors() else {"loc": (), "msg": "malformed request"}
-        where = ".".join(str(part) for part in problem.get("loc", ()))
-        body = DirectoryError(
-            "CP-INPUT",
-            str(problem.get("msg", "malformed request")),
-            where=where,
-            hint="see the OpenAPI document (/docs) for this route's parameters and body",
-        ).to_dict()
-        return JSONResponse(body, status_code=422)
+def directory_app(
+    directory: ContactPointDirectory, *, authenticate: Authenticator, limits: Limits | None = None
+) -> FastAPI:
+    """The FastAPI app of a directory, authenticating callers with `authenticate`."""
+    app = create_app(
+        "ContactPoint directory",
+        _DESCRIPTION,
+        receive=directory.receiver.receive_http,
+        message_types=list(directory.receiver.handlers),
+        authenticate=authenticate,
+        limits=limits,
+    )
 
     @app.get("/children", response_model=SearchResult, responses=_ERRORS, summary="Search for a child")
     def search(
-        practitioner_id: PractitionerId = None,
+        user: ActingUser,
         reason: AccessReason = None,
         override: OverrideShielding = None,
         family_name: Annotated[str | None, Query(alias="familyName", max_length=100)] = None,
@@ -114,7 +95,7 @@ def directory_app(directory: ContactPointDirectory) -> FastAPI:
         ] = None,
     ) -> SearchResult:
         return directory.search(
-            practitioner_id=practitioner_id,
+            practitioner_id=user,
             reason=reason,
             family_name=family_name,
             given_names=given_names,
@@ -127,13 +108,11 @@ def directory_app(directory: ContactPointDirectory) -> FastAPI:
     @app.get("/children/{contactpoint_id}", response_model=DirectoryRecord, responses=_ERRORS, summary="View a record")
     def view(
         contactpoint_id: ContactPointIdPath,
-        practitioner_id: PractitionerId = None,
+        user: ActingUser,
         reason: AccessReason = None,
         override: OverrideShielding = None,
     ) -> DirectoryRecord:
-        return directory.view(
-            contactpoint_id, practitioner_id=practitioner_id, reason=reason, override_shielding=override
-        )
+        return directory.view(contactpoint_id, practitioner_id=user, reason=reason, override_shielding=override)
 
     @app.post(
         "/practitioners",
@@ -142,11 +121,9 @@ def directory_app(directory: ContactPointDirectory) -> FastAPI:
         responses=_ERRORS,
         summary="Register an authorised user (data managers)",
     )
-    def register(
-        registration: Annotated[PractitionerRegistration, Body()], practitioner_id: PractitionerId = None
-    ) -> RegisteredPractitioner:
+    def register(registration: Annotated[PractitionerRegistration, Body()], user: ActingUser) -> RegisteredPractitioner:
         # Over HTTP there is always a caller, and it must be a data manager.
-        return directory.register_practitioner(registration, by=practitioner_id or "")
+        return directory.register_practitioner(registration, by=user)
 
     @app.post(
         "/children/{contactpoint_id}/shielding",
@@ -157,9 +134,9 @@ def directory_app(directory: ContactPointDirectory) -> FastAPI:
     def shielding(
         contactpoint_id: ContactPointIdPath,
         change: Annotated[ShieldingChange, Body()],
-        practitioner_id: PractitionerId = None,
+        user: ActingUser,
     ) -> ShieldingState:
-        return directory.set_shielding(contactpoint_id, change, by=practitioner_id)
+        return directory.set_shielding(contactpoint_id, change, by=user)
 
     @app.get(
         "/match-queue",
@@ -168,10 +145,10 @@ def directory_app(directory: ContactPointDirectory) -> FastAPI:
         summary="Messages held because their child could not be matched with confidence (data managers)",
     )
     def match_queue(
-        practitioner_id: PractitionerId = None,
+        user: ActingUser,
         include_resolved: Annotated[bool, Query(alias="includeResolved")] = False,
     ) -> list[MatchQueueEntry]:
-        return directory.match_queue(by=practitioner_id, include_resolved=include_resolved)
+        return directory.match_queue(by=user, include_resolved=include_resolved)
 
     @app.post(
         "/match-queue/{entry_id}/resolve",
@@ -180,11 +157,11 @@ def directory_app(directory: ContactPointDirectory) -> FastAPI:
         summary="Apply a held message to a record (merge) or a new record (new) (data managers)",
     )
     def resolve(
-        entry_id: Annotated[int, Path(description="The queue entry.")],
+        entry_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="The queue entry.")],
         resolution: Annotated[MatchResolution, Body()],
-        practitioner_id: PractitionerId = None,
+        user: ActingUser,
     ) -> MatchResolved:
-        return directory.resolve_match(entry_id, resolution, by=practitioner_id)
+        return directory.resolve_match(entry_id, resolution, by=user)
 
     @app.post(
         "/maintenance",
@@ -192,19 +169,19 @@ def directory_app(directory: ContactPointDirectory) -> FastAPI:
         responses=_ERRORS,
         summary="Expire involvements, archive at 18 or a year after death, purge (data managers)",
     )
-    def maintenance(practitioner_id: PractitionerId = None) -> MaintenanceReport:
+    def maintenance(user: ActingUser) -> MaintenanceReport:
         # Over HTTP the directory's own clock decides 'now': a caller cannot move time.
-        return directory.run_maintenance(by=practitioner_id or "")
+        return directory.run_maintenance(by=user)
 
     @app.get("/audit", response_model=list[AuditEntry], responses=_ERRORS, summary="The audit log (data managers)")
     def audit(
-        practitioner_id: PractitionerId = None,
+        user: ActingUser,
         contactpoint_id: Annotated[str | None, Query(alias="contactpointId")] = None,
         of_practitioner: Annotated[str | None, Query(alias="practitionerId")] = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     ) -> list[AuditEntry]:
         return directory.audit_log(
-            by=practitioner_id, contactpoint_id=contactpoint_id, practitioner_id=of_practitioner, limit=limit
+            by=user, contactpoint_id=contactpoint_id, practitioner_id=of_practitioner, limit=limit
         )
 
     @app.get(
@@ -213,7 +190,7 @@ def directory_app(directory: ContactPointDirectory) -> FastAPI:
         responses=_ERRORS,
         summary="Alerts raised by shielding overrides (data managers)",
     )
-    def alerts(practitioner_id: PractitionerId = None) -> list[AuditAlert]:
-        return directory.audit_alerts(by=practitioner_id)
+    def alerts(user: ActingUser) -> list[AuditAlert]:
+        return directory.audit_alerts(by=user)
 
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 import attrs
 from sqlalchemy import select, update
@@ -22,7 +22,7 @@ from ics_interop.model.codes import SystemKind
 
 from ..messaging import Clock, Receiver, Transport, utc_now
 from ..storage import Store
-from .access import AuditLog, Viewer, authorise, outcome_of
+from .access import AuditLog, User, Viewer, authorise, outcome_of, user_id_of
 from .errors import AccessRefused, DirectoryConflict, DirectoryError, RecordNotFound
 from .feed import FEED_TYPES, DirectoryFeed
 from .matching import serialise_matching
@@ -44,9 +44,6 @@ from .views import (
     ShieldingChange,
     ShieldingState,
 )
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
 __all__ = ["CONTACTPOINT_IDENTITY", "ContactPointDirectory", "run_maintenance"]
 
@@ -118,12 +115,6 @@ class ContactPointDirectory:
         """Flush the outbox: the directory has none (it never updates the systems that feed it, seed §5.2)."""
         return []
 
-    def app(self) -> FastAPI:
-        """The directory's HTTP service: POST /messages and its own routes."""
-        from .routes import directory_app
-
-        return directory_app(self)
-
     def dispose(self) -> None:
         """Close the store's connections."""
         self.store.dispose()
@@ -133,7 +124,7 @@ class ContactPointDirectory:
     def _audited(
         self,
         action: str,
-        practitioner_id: str | None,
+        user: User | None,
         reason: str | None,
         query: dict[str, object],
         run: Callable[[Connection, dt.datetime], Access[T]],
@@ -142,6 +133,7 @@ class ContactPointDirectory:
     ) -> T:
         """Run an operation and its audit entry in one transaction; a failure is audited on its own."""
         now = self.clock()
+        practitioner_id = user_id_of(user)
         try:
             with self.store.transaction() as connection:
                 access = run(connection, now)
@@ -169,7 +161,7 @@ class ContactPointDirectory:
                     reason=reason,
                     records=records_if_failed or [],
                     query=query,
-                    detail=f"{error.error_id}: {error.message}",
+                    detail=f"{error.rule_id}: {error.message}",
                 )
             raise
 
@@ -197,7 +189,7 @@ class ContactPointDirectory:
     def search(
         self,
         *,
-        practitioner_id: str | None,
+        practitioner_id: User | None,
         reason: str | None,
         family_name: str | None = None,
         given_names: str | None = None,
@@ -239,7 +231,7 @@ class ContactPointDirectory:
         self,
         contactpoint_id: str,
         *,
-        practitioner_id: str | None,
+        practitioner_id: User | None,
         reason: str | None,
         override_shielding: str | None = None,
     ) -> DirectoryRecord:
@@ -277,7 +269,7 @@ class ContactPointDirectory:
     # --- data management -------------------------------------------------------------------------
 
     def register_practitioner(
-        self, registration: PractitionerRegistration, *, by: str | None = None
+        self, registration: PractitionerRegistration, *, by: User | None = None
     ) -> RegisteredPractitioner:
         """Register (or re-register, with a new role) an authorised user.
 
@@ -294,7 +286,7 @@ class ContactPointDirectory:
                 "role": registration.role.value,
                 "organisation_id": registration.organisation_id,
                 "registered_at": now,
-                "registered_by": by,
+                "registered_by": user_id_of(by),
             }
             exists = connection.execute(
                 select(table.c.practitioner_id).where(table.c.practitioner_id == registration.practitioner_id)
@@ -305,7 +297,9 @@ class ContactPointDirectory:
                 connection.execute(
                     update(table).where(table.c.practitioner_id == registration.practitioner_id).values(**values)
                 )
-            registered = RegisteredPractitioner(**registration.model_dump(), registered_at=now, registered_by=by)
+            registered = RegisteredPractitioner(
+                **registration.model_dump(), registered_at=now, registered_by=user_id_of(by)
+            )
             detail = f"{registration.practitioner_id} registered as {registration.role.value}"
             return Access(registered, detail=detail)
 
@@ -313,7 +307,7 @@ class ContactPointDirectory:
             "register-practitioner", by or "(operator)", None, {"practitionerId": registration.practitioner_id}, run
         )
 
-    def set_shielding(self, contactpoint_id: str, change: ShieldingChange, *, by: str | None) -> ShieldingState:
+    def set_shielding(self, contactpoint_id: str, change: ShieldingChange, *, by: User | None) -> ShieldingState:
         """Shield a child's location, or lift the shielding (data managers, with a reason; audited)."""
 
         def run(connection: Connection, now: dt.datetime) -> Access[ShieldingState]:
@@ -332,7 +326,7 @@ class ContactPointDirectory:
             "set-shielding", by, change.reason, {"shielded": change.shielded}, run, records_if_failed=[contactpoint_id]
         )
 
-    def match_queue(self, *, by: str | None, include_resolved: bool = False) -> list[MatchQueueEntry]:
+    def match_queue(self, *, by: User | None, include_resolved: bool = False) -> list[MatchQueueEntry]:
         """Messages held for a data manager, with the records they might be about (audited: it shows records)."""
 
         def run(connection: Connection, now: dt.datetime) -> Access[list[MatchQueueEntry]]:
@@ -382,7 +376,7 @@ class ContactPointDirectory:
             status=row.status,
         )
 
-    def resolve_match(self, entry_id: int, resolution: MatchResolution, *, by: str | None) -> MatchResolved:
+    def resolve_match(self, entry_id: int, resolution: MatchResolution, *, by: User | None) -> MatchResolved:
         """Apply a held message to the record a data manager names (merge), or to a new record (new).
 
         Shielding survives: if the target or any candidate record is shielded, the result is.
@@ -430,7 +424,7 @@ class ContactPointDirectory:
                 .values(
                     status="resolved",
                     resolved_at=now,
-                    resolved_by=by,
+                    resolved_by=user_id_of(by),
                     resolution=resolution.action,
                     resolution_reason=resolution.reason,
                     contactpoint_id=target,
@@ -479,7 +473,7 @@ class ContactPointDirectory:
                 )
         return resolution.contactpoint_id
 
-    def run_maintenance(self, now: dt.datetime | None = None, *, by: str | None = None) -> MaintenanceReport:
+    def run_maintenance(self, now: dt.datetime | None = None, *, by: User | None = None) -> MaintenanceReport:
         """Expire involvements a year after their end, archive at 18 (or a year after death), purge after retention.
 
         `now` defaults to the directory's clock; tests step through time with it. Over HTTP
@@ -504,7 +498,7 @@ class ContactPointDirectory:
     def audit_log(
         self,
         *,
-        by: str | None,
+        by: User | None,
         contactpoint_id: str | None = None,
         practitioner_id: str | None = None,
         limit: int = 500,
@@ -516,7 +510,7 @@ class ContactPointDirectory:
                 connection, contactpoint_id=contactpoint_id, practitioner_id=practitioner_id, limit=limit
             )
 
-    def audit_alerts(self, *, by: str | None) -> list[AuditAlert]:
+    def audit_alerts(self, *, by: User | None) -> list[AuditAlert]:
         """Alerts raised by shielding overrides, the most recent first (data managers)."""
         with self.store.transaction() as connection:
             authorise(connection, self.tables, by, None, roles=_DATA_MANAGER, reason_required=False)

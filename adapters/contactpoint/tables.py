@@ -87,6 +87,7 @@ class DirectoryTables:
             Column("as_of", DateTime(timezone=True), nullable=False),
             Column("details", Document, nullable=False),  # the Involvement, as the standard's JSON
             UniqueConstraint("sender", "involvement_id", name="cp_involvement_sender_key"),
+            Index("cp_involvement_id", "involvement_id"),  # who else holds an involvement ID (CP-INV-OWNER)
         )
         # One indicator per child per eCAF system: a later update from the same one replaces it.
         self.caf_indicator = Table(
@@ -138,6 +139,8 @@ class DirectoryTables:
             Column("audit_id", Integer, primary_key=True, autoincrement=True),
             Column("at", DateTime(timezone=True), nullable=False),
             Column("practitioner_id", String(64), nullable=False),
+            # The authenticated client the access came through ('(in-process)' for a Python caller).
+            Column("client_id", String(200), nullable=False),
             Column("action", String(32), nullable=False),
             Column("outcome", String(16), nullable=False),
             Column("reason", String(1000), nullable=False),

@@ -248,6 +248,7 @@ class AuditEntry(DirectoryModel):
     audit_id: int
     at: dt.datetime
     practitioner_id: str
+    client_id: str
     action: str
     outcome: str
     reason: str

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from ics_interop.model import IcsModel
 
+from ..auth.principal import audit_client
 from ..storage import Store
 from .errors import ConsentRefused
 from .tables import EcafTables
@@ -34,6 +35,7 @@ class AccessRecord(IcsModel):
         description="read, read-refused, changed, change-refused, disclosed, disclosure-refused or received."
     )
     reason: str = Field(description="The reason given, or what was done.")
+    client_id: str = Field(description="The authenticated client the request came through.")
 
 
 def record(
@@ -56,6 +58,7 @@ def record(
             organisation_id=organisation_id,
             action=action,
             reason=reason[:2000],
+            client_id=audit_client()[:200],
         )
     )
 
@@ -90,6 +93,7 @@ def access_log(store: Store, tables: EcafTables, episode_id: str | None = None) 
             organisation_id=row["organisation_id"],
             action=row["action"],
             reason=row["reason"],
+            client_id=row["client_id"],
         )
         for row in rows
     ]

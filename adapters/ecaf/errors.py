@@ -2,15 +2,16 @@
 
 ::
 
-    IcsInteropError (ValueError)
-    └── EcafError              a request National eCAF will not carry out; nothing was stored
-        ├── InvalidInput       a value is not one the standard allows (MODEL-...)          HTTP 422
-        ├── ChangeRefused      the change breaks a rule of the standard or of this system   HTTP 422
-        ├── UnknownRecord      no episode or migration report has that ID here             HTTP 404
-        │   └── UnknownEpisode no episode has that ID here (NECAF-001)
-        └── EpisodeConflict    the ID is held already, or the episode changed meanwhile    HTTP 409
-    PermissionError
-    └── ConsentRefused         no consent on record for the practitioner or their organisation (CAF-002)  HTTP 403
+    ServiceError (adapters.errors; an IcsInteropError, so a ValueError)
+    ├── EcafError              a request National eCAF will not carry out; nothing was stored
+    │   ├── InvalidInput       a value is not one the standard allows (MODEL-...)          HTTP 422
+    │   ├── ChangeRefused      the change breaks a rule of the standard or of this system   HTTP 422
+    │   ├── UnknownRecord      no episode or migration report has that ID here (NotFound)  HTTP 404
+    │   │   └── UnknownEpisode no episode has that ID here (NECAF-001)
+    │   └── EpisodeConflict    the ID is held already, or the episode changed (Conflict)   HTTP 409
+    └── Forbidden (also a PermissionError)
+        ├── ConsentRefused     no consent on record for the practitioner or their organisation (CAF-002)  HTTP 403
+        └── RoleRefused        the user's role may not do this (reports, audit, users: NECAF-ROLE)        HTTP 403
 
 Every exception names the rule or constraint that refused the request (`rule_id`), where
 (`where`, a JSON-style path), what is wrong (`message`) and how to fix it (`hint`): the same
@@ -24,8 +25,10 @@ from contextlib import contextmanager
 
 from pydantic import ValidationError
 
-from ics_interop import Finding, IcsInteropError, Severity
+from ics_interop import Finding, Severity
 from ics_interop.codecs.xml import pydantic_findings
+
+from ..errors import Conflict, Forbidden, NotFound, ServiceError
 
 __all__ = [
     "ChangeRefused",
@@ -33,6 +36,7 @@ __all__ = [
     "EcafError",
     "EpisodeConflict",
     "InvalidInput",
+    "RoleRefused",
     "UnknownEpisode",
     "UnknownRecord",
     "error_document",
@@ -40,18 +44,8 @@ __all__ = [
 ]
 
 
-class EcafError(IcsInteropError):
+class EcafError(ServiceError):
     """Raised when National eCAF will not carry out a request; the store is as it was."""
-
-    status_code = 422
-
-    def __init__(
-        self, rule_id: str, message: str, *, where: str = "", hint: str = "", findings: Sequence[Finding] = ()
-    ) -> None:
-        super().__init__(message, hint=hint)
-        self.rule_id = rule_id
-        self.where = where
-        self.findings = list(findings) or [Finding(rule_id, Severity.ERROR, message, path=where, hint=hint)]
 
     @classmethod
     def from_findings(cls, findings: Sequence[Finding], *, prefix: str = "") -> EcafError:
@@ -83,26 +77,20 @@ class ChangeRefused(EcafError):
     """Raised when a change would break a rule of the standard (CAF-001...) or of this system (NECAF-...)."""
 
 
-class UnknownRecord(EcafError):
+class UnknownRecord(EcafError, NotFound):
     """Raised when no record with the given ID is held here."""
-
-    status_code = 404
 
 
 class UnknownEpisode(UnknownRecord):
     """Raised when no episode with the given ID is held here."""
 
 
-class EpisodeConflict(EcafError):
+class EpisodeConflict(EcafError, Conflict):
     """Raised when an episode ID is held already, or the episode changed between reading and writing it."""
 
-    status_code = 409
 
-
-class ConsentRefused(PermissionError):
+class ConsentRefused(Forbidden):
     """Raised when the practitioner (or their organisation) has no consent on record for the episode; audited."""
-
-    status_code = 403
 
     def __init__(
         self,
@@ -119,23 +107,21 @@ class ConsentRefused(PermissionError):
             "before they see or receive the CAF."
         ),
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.rule_id = rule_id
-        self.where = where
-        self.hint = hint
+        super().__init__(rule_id, message, where=where, hint=hint)
         self.episode_id = episode_id
         self.practitioner_id = practitioner_id
         self.organisation_id = organisation_id
         self.purpose = purpose
 
-    def __str__(self) -> str:
-        return f"{self.message}. To fix: {self.hint}"
+
+class RoleRefused(Forbidden):
+    """Raised when a user's role (from National eCAF's registration) does not allow what they asked."""
 
 
-def error_document(exc: EcafError | ConsentRefused) -> dict[str, dict[str, str]]:
+def error_document(exc: ServiceError) -> dict[str, dict[str, str]]:
     """The structured error the HTTP routes answer with."""
-    return {"error": {"id": exc.rule_id, "where": exc.where, "message": exc.message, "hint": exc.hint}}
+    document: dict[str, dict[str, str]] = exc.to_dict()
+    return document
 
 
 @contextmanager

@@ -40,7 +40,9 @@ from ics_interop.messages import MigrationBatch
 from ics_interop.model import CafEpisode, IcsModel
 from ics_interop.rules import catalogue
 
-from ..messaging import route_key
+from ..auth.principal import Principal
+from ..errors import Forbidden
+from ..messaging import route_key, sender_refusal
 from . import audit, episodes
 from .conformity import episode_findings, has_consent_to_store
 from .context import Context
@@ -119,8 +121,15 @@ class Migrations:
 
     # --- the Python API and POST /migrations ------------------------------------------------
 
-    def import_batch(self, batch: MigrationBatch) -> MigrationReport:
-        """Import each episode of the batch in its own transaction; refuse the batch whole only for batch errors."""
+    def import_batch(self, batch: MigrationBatch, client: Principal) -> MigrationReport:
+        """Import each episode of the batch in its own transaction; refuse the batch whole only for batch errors.
+
+        `client` is the authenticated system the batch came from: it must be the batch's sender
+        (SEC-001) with the scope to send migration batches (SEC-002).
+        """
+        refused = sender_refusal(batch, client)
+        if refused is not None:
+            raise Forbidden(refused.rule_id, refused.message, where=refused.path, hint=refused.hint)
         batch_errors = [
             f for f in validate_message(batch) if f.severity is Severity.ERROR and not is_episode_finding(f)
         ]
@@ -132,7 +141,7 @@ class Migrations:
                 results.append(self._import_one(connection, batch, index, episode))
         return MigrationReport.of(batch.manifest.batch_id, _sender(batch), results)
 
-    def import_bytes(self, body: bytes) -> MigrationReport:
+    def import_bytes(self, body: bytes, client: Principal) -> MigrationReport:
         """Import a batch as it arrived (XML or JSON bytes of a `MigrationBatch` message)."""
         report = validate_bytes(body)
         if report.unusable is not None or report.records != 1:
@@ -152,7 +161,7 @@ class Migrations:
                 where="header.messageType",
                 hint=f"send the batch as a {MessageType.MIGRATION_BATCH.value}",
             )
-        return self.import_batch(message)
+        return self.import_batch(message, client)
 
     def report(self, batch_id: str) -> MigrationReport | None:
         """The latest result for each episode of a batch, or None if the batch was never imported."""

@@ -16,6 +16,7 @@ from typing import Any
 from ics_interop import Finding, Message, MessageType, Severity, SystemRef, from_json, from_xml, validate_bytes
 from ics_interop.messages import Acknowledgement, MigrationBatch
 
+from ..auth.principal import Principal
 from ..messaging import Clock, MessagingTables, Receiver
 from ..storage import Store
 from .migration import Migrations, is_episode_finding
@@ -38,7 +39,7 @@ class EcafReceiver(Receiver):
         super().__init__(store, tables, identity, handlers, clock)
         self.migrations = migrations
 
-    def receive_message_bytes(self, body: bytes) -> Acknowledgement:
+    def receive_message_bytes(self, body: bytes, client: Principal) -> Acknowledgement:
         """Validate, de-duplicate and apply a message; a migration batch's episode errors refuse only the episode."""
         report = validate_bytes(body)
         if report.unusable is None and report.records == 1:
@@ -48,15 +49,17 @@ class EcafReceiver(Receiver):
                 if not errors or isinstance(message, MigrationBatch):
                     # The episodes' own errors are restated, per episode, by the migration's warnings.
                     warnings = [f for f in report.findings if f.severity is Severity.WARNING]
-                    return self.receive_message(message, warnings=warnings)
-        return super().receive_message_bytes(body)
+                    return self.receive_message(message, client, warnings=warnings)
+        return super().receive_message_bytes(body, client)
 
-    def receive_message(self, message: Message, *, warnings: list[Finding] | None = None) -> Acknowledgement:
+    def receive_message(
+        self, message: Message, client: Principal, *, warnings: list[Finding] | None = None
+    ) -> Acknowledgement:
         """Apply a validated message exactly once; for a migration batch, say in the acknowledgement what is refused."""
         if not isinstance(message, MigrationBatch):
-            return super().receive_message(message, warnings=warnings)
+            return super().receive_message(message, client, warnings=warnings)
         refusals = self.migrations.refusals_as_warnings(message)
         try:
-            return super().receive_message(message, warnings=[*(warnings or []), *refusals])
+            return super().receive_message(message, client, warnings=[*(warnings or []), *refusals])
         finally:
             self.migrations.forget(message.header.message_id)

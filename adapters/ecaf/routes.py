@@ -1,11 +1,15 @@
 """National eCAF's HTTP service: the standard's `POST /messages`, and JSON routes for practitioners.
 
 Each route calls one method of `NationalEcaf` and answers with the standard's JSON (camelCase,
-no nulls). A request that cannot be carried out answers 4xx with one structured error,
-`{"error": {"id", "where", "message", "hint"}}`: 403 without consent (CAF-002), 404 for an
-unknown episode, 409 for a conflict, 422 for a value or rule the change would break; nothing
-is stored. The practitioner acting is named in each request body (`by`): the reference
-system trusts it, as authentication is the deploying organisation's business.
+no nulls). The practitioner acting is the subject of the request's user token: National
+eCAF's registration of that user (or the token's own practitioner details) says who they are,
+and the consent ledger what they may see (CAF-002); nothing in a request's body or parameters
+names the acting user. Managers read the reports and the access audit; administrators
+register users. Migration batches (F8) come, like every message, from a connected system with
+its own token. A request that cannot be carried out answers 4xx with one structured error,
+`{"error": {"id", "where", "message", "hint"}}`: 401 without a usable token, 403 without
+consent or the role, 404 for an unknown episode, 409 for a conflict, 422 for a value or rule the
+change would break; nothing is stored.
 """
 
 from __future__ import annotations
@@ -13,14 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+import anyio
+from fastapi import Depends, FastAPI, Query, Request
 from pydantic import Field
-from starlette.exceptions import HTTPException
 
-from ics_interop import SystemRef
-from ics_interop.codecs.xml import format_path
+from ics_interop import MessageType, SystemRef
 from ics_interop.model import (
     CafAction,
     CafAssessment,
@@ -35,12 +36,15 @@ from ics_interop.model.codes import CafClosureReason
 from ics_interop.model.identifiers import LaCode
 from ics_interop.model.scalars import Identifier, ShortText, Text
 
-from ..http import create_app
-from . import practice
+from ..auth.principal import message_scope
+from ..errors import Forbidden
+from ..http import Authenticator, Limits, create_app, error_responses
+from ..http.security import ActingUser, principal_of, system_dependency
+from ..messaging import route_key
 from .audit import AccessRecord
-from .errors import ConsentRefused, EcafError, error_document
 from .migration import MigrationReport
 from .reports import OpenEpisode
+from .users import RegisteredUser, UserRegistration
 
 if TYPE_CHECKING:
     from .system import NationalEcaf
@@ -56,8 +60,9 @@ class LogEpisodeRequest(IcsModel):
 
     child: Child = Field(description="The child or young person.")
     assessment: CafAssessment = Field(description="The common assessment.")
-    consents: list[ConsentRecord] = Field(min_length=1, description="The consent ledger, as captured with the CAF.")
-    by: Practitioner = Field(description="The practitioner logging it (needs consent on the ledger).")
+    consents: list[ConsentRecord] = Field(
+        min_length=1, description="The consent ledger, as captured with the CAF (it must include you, who log it)."
+    )
     episode_id: Identifier | None = Field(default=None, description="An ID to use; National eCAF assigns one if not.")
     opened_on: dt.date | None = Field(default=None, description="The date the episode opened; today if not given.")
 
@@ -66,14 +71,12 @@ class ConsentRequest(IcsModel):
     """A consent decision to add to the ledger."""
 
     consent: ConsentRecord = Field(description="Consent given or withdrawn, by whom, for whom.")
-    by: Practitioner = Field(description="The practitioner recording it.")
 
 
 class TacMemberRequest(IcsModel):
     """A practitioner joining the Team Around the Child."""
 
     practitioner: Practitioner = Field(description="The new member.")
-    by: Practitioner = Field(description="The practitioner recording it.")
     joined_on: dt.date | None = Field(default=None, description="The date they joined; today if not given.")
     social_care_representative: bool = Field(
         default=False, description="A social services representative standing in until a social worker is allocated."
@@ -84,15 +87,13 @@ class LeadProfessionalRequest(IcsModel):
     """The TAC member to appoint lead professional."""
 
     practitioner_id: Identifier = Field(description="A current member of the TAC (CAF-001).")
-    by: Practitioner = Field(description="The practitioner recording it.")
     appointed_on: dt.date | None = Field(default=None, description="The date of appointment; today if not given.")
 
 
 class AssessmentRequest(IcsModel):
     """A revised common assessment."""
 
-    assessment: CafAssessment = Field(description="The assessment.")
-    by: Practitioner = Field(description="The practitioner who completed it.")
+    assessment: CafAssessment = Field(description="The assessment (you are recorded as having completed it).")
 
 
 class ActionRequest(IcsModel):
@@ -101,14 +102,12 @@ class ActionRequest(IcsModel):
     owner_id: Identifier = Field(description="The TAC member who will do it (CAF-005).")
     description: Text = Field(description="What will be done.")
     due_on: dt.date = Field(description="By when.")
-    by: Practitioner = Field(description="The practitioner recording it.")
     action_id: Identifier | None = Field(default=None, description="An ID to use; assigned if not given.")
 
 
 class ActionCompletionRequest(IcsModel):
     """That an action was done."""
 
-    by: Practitioner = Field(description="The practitioner recording it.")
     completed_on: dt.date | None = Field(default=None, description="When; today if not given.")
 
 
@@ -116,7 +115,6 @@ class ReviewRequest(IcsModel):
     """A review of progress."""
 
     summary: Text = Field(description="Progress and decisions.")
-    by: Practitioner = Field(description="The practitioner recording it.")
     review_date: dt.date | None = Field(default=None, description="The date of the review; today if not given.")
     next_review_on: dt.date | None = Field(default=None, description="The date of the next review.")
 
@@ -125,29 +123,25 @@ class ShareRequest(IcsModel):
     """A practitioner to give access to (consent for them or their organisation must be on the ledger)."""
 
     practitioner_id: Identifier = Field(description="The practitioner.")
-    by: Practitioner = Field(description="The practitioner sharing.")
 
 
 class ClosureRequest(IcsModel):
     """Closing the episode."""
 
     reason: CafClosureReason = Field(description="Why it closes.")
-    by: Practitioner = Field(description="The practitioner closing it.")
     closed_on: dt.date | None = Field(default=None, description="The date; today if not given.")
 
 
 class ReferralRequest(IcsModel):
     """A referral to social care (F4)."""
 
-    referred_by: Practitioner = Field(description="The practitioner referring (usually the lead professional).")
     reason: Text = Field(description="Why the child is referred.")
     to: SystemRef = Field(description="The ICS of the children's social care service referred to.")
 
 
 class InitialAssessmentOfferRequest(IcsModel):
-    """A social worker's request for the CAF as a draft initial assessment (F5)."""
+    """A social worker's request for the CAF as a draft initial assessment (F5); you are the one asking."""
 
-    requested_by: Practitioner = Field(description="The social worker asking.")
     to: SystemRef = Field(description="The ICS to send the draft to.")
 
 
@@ -158,7 +152,6 @@ class TransferRequest(IcsModel):
     to_la: LaCode = Field(description="The authority the child moved to.")
     reason: ShortText = Field(description="Why the episode is transferred.")
     from_la: LaCode | None = Field(default=None, description="The authority the child left; as recorded if not given.")
-    by: Practitioner | None = Field(default=None, description="The practitioner transferring it.")
 
 
 class ReferralAnswer(IcsModel):
@@ -173,27 +166,15 @@ class SentAnswer(IcsModel):
     message_id: str = Field(description="The message's ID.")
 
 
-class ErrorDetail(IcsModel):
-    """What was refused, where, and how to put it right."""
-
-    id: str = Field(description="The rule or constraint ID, for example CAF-002 or MODEL-MISSING.")
-    where: str = Field(description="Where in the request, as a JSON-style path.")
-    message: str = Field(description="What is wrong.")
-    hint: str = Field(description="How to fix it.")
-
-
-class ErrorBody(IcsModel):
-    """The structured error every route answers a refused request with."""
-
-    error: ErrorDetail
-
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorBody, "description": "No consent on record (CAF-002); the refusal is audited."},
-    404: {"model": ErrorBody, "description": "No such episode (NECAF-001)."},
-    409: {"model": ErrorBody, "description": "The episode ID is held already, or the episode changed meanwhile."},
-    422: {"model": ErrorBody, "description": "A value, or a rule of the standard, the change would break."},
-}
+_ERRORS = error_responses(
+    403,
+    404,
+    409,
+    422,
+    s403="No consent on record (CAF-002; the refusal is audited), or not the role this needs (NECAF-ROLE).",
+    s404="No such episode (NECAF-001).",
+    s409="The episode ID is held already, or the episode changed meanwhile.",
+)
 
 _MIGRATION_BODY: dict[str, Any] = {
     "requestBody": {
@@ -207,58 +188,37 @@ _MIGRATION_BODY: dict[str, Any] = {
 }
 
 
-def _validation_error(exc: RequestValidationError) -> JSONResponse:
-    first = exc.errors()[0]
-    loc = [p for p in first.get("loc", ()) if p not in ("body", "query", "path")]
-    kind = str(first.get("type", "invalid"))
-    return JSONResponse(
-        {
-            "error": {
-                "id": "MODEL-" + kind.upper().replace("_", "-"),
-                "where": format_path(loc),
-                "message": str(first.get("msg", "invalid value")),
-                "hint": "correct the value as the message says; the OpenAPI document gives each member's form",
-            }
-        },
-        status_code=422,
-    )
+def _acting(request: Request, principal: ActingUser) -> Practitioner:
+    system: NationalEcaf = request.app.state.system
+    return system.acting_practitioner(principal)
 
 
-def build_app(system: NationalEcaf) -> FastAPI:
-    """National eCAF's FastAPI application."""
+#: A route parameter: the practitioner the request's user token acts as.
+Acting = Annotated[Practitioner, Depends(_acting)]
+
+
+def build_app(system: NationalEcaf, *, authenticate: Authenticator, limits: Limits | None = None) -> FastAPI:
+    """National eCAF's FastAPI application, authenticating callers with `authenticate`."""
     app = create_app(
         "National eCAF",
         "The national store of CAF episodes (ics-interop reference system). Access to an episode needs the "
         "consent of the child or young person, or a parent or carer, on the episode's ledger.",
-        system.receiver.receive_http,
+        receive=system.receiver.receive_http,
+        message_types=list(system.receiver.handlers),
+        authenticate=authenticate,
+        limits=limits,
     )
 
-    @app.exception_handler(EcafError)
-    async def _refused(_request: Request, exc: EcafError) -> JSONResponse:
-        return JSONResponse(error_document(exc), status_code=exc.status_code)
-
-    @app.exception_handler(ConsentRefused)
-    async def _no_consent(_request: Request, exc: ConsentRefused) -> JSONResponse:
-        return JSONResponse(error_document(exc), status_code=exc.status_code)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _validation_error(exc)
-
-    @app.exception_handler(HTTPException)
-    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
-        document = {"error": {"id": f"HTTP-{exc.status_code}", "where": "", "message": str(exc.detail), "hint": ""}}
-        return JSONResponse(document, status_code=exc.status_code)
-
+    app.state.system = system
     episode: dict[str, Any] = {"response_model": CafEpisode, "response_model_exclude_none": True, "responses": _ERRORS}
 
     @app.post("/episodes", status_code=201, summary="Log a CAF episode (tells ContactPoint, F3)", **episode)
-    def log_episode(body: LogEpisodeRequest) -> CafEpisode:
+    def log_episode(body: LogEpisodeRequest, by: Acting) -> CafEpisode:
         return system.log_episode(
             child=body.child,
             assessment=body.assessment,
             consents=body.consents,
-            by=body.by,
+            by=by,
             episode_id=body.episode_id,
             opened_on=body.opened_on,
         )
@@ -266,58 +226,53 @@ def build_app(system: NationalEcaf) -> FastAPI:
     @app.get("/episodes/{episode_id}", summary="Read an episode (needs consent; audited)", **episode)
     def read_episode(
         episode_id: str,
-        practitioner_id: Annotated[str, Query(alias="practitionerId", min_length=1)],
-        reason: Annotated[str, Query(min_length=1, description="Why the episode is read (audited).")],
-        organisation_id: Annotated[str | None, Query(alias="organisationId")] = None,
+        reason: Annotated[str, Query(min_length=1, max_length=2000, description="Why the episode is read (audited).")],
+        by: Acting,
     ) -> CafEpisode:
-        return practice.read_episode(
-            system.ctx, episode_id, practitioner_id=practitioner_id, organisation_id=organisation_id, reason=reason
-        )
+        return system.read_episode(episode_id, by, reason)
 
     @app.post("/episodes/{episode_id}/consents", summary="Record consent given or withdrawn", **episode)
-    def record_consent(episode_id: str, body: ConsentRequest) -> CafEpisode:
-        return system.record_consent(episode_id, body.consent, by=body.by)
+    def record_consent(episode_id: str, body: ConsentRequest, by: Acting) -> CafEpisode:
+        return system.record_consent(episode_id, body.consent, by=by)
 
     @app.post("/episodes/{episode_id}/tac-members", summary="Add a member to the TAC", **episode)
-    def add_tac_member(episode_id: str, body: TacMemberRequest) -> CafEpisode:
+    def add_tac_member(episode_id: str, body: TacMemberRequest, by: Acting) -> CafEpisode:
         return system.add_tac_member(
             episode_id,
             body.practitioner,
-            by=body.by,
+            by=by,
             joined_on=body.joined_on,
             social_care_representative=body.social_care_representative,
         )
 
     @app.put("/episodes/{episode_id}/lead-professional", summary="Appoint the lead professional (F3)", **episode)
-    def appoint_lead(episode_id: str, body: LeadProfessionalRequest) -> CafEpisode:
-        return system.appoint_lead_professional(
-            episode_id, body.practitioner_id, by=body.by, appointed_on=body.appointed_on
-        )
+    def appoint_lead(episode_id: str, body: LeadProfessionalRequest, by: Acting) -> CafEpisode:
+        return system.appoint_lead_professional(episode_id, body.practitioner_id, by=by, appointed_on=body.appointed_on)
 
     @app.put("/episodes/{episode_id}/assessment", summary="Record a revised assessment (F3)", **episode)
-    def update_assessment(episode_id: str, body: AssessmentRequest) -> CafEpisode:
-        return system.update_assessment(episode_id, body.assessment, by=body.by)
+    def update_assessment(episode_id: str, body: AssessmentRequest, by: Acting) -> CafEpisode:
+        return system.update_assessment(episode_id, body.assessment, by=by)
 
     part: dict[str, Any] = {"status_code": 201, "response_model_exclude_none": True, "responses": _ERRORS}
 
     @app.post("/episodes/{episode_id}/reviews", summary="Record a review", response_model=CafReview, **part)
-    def record_review(episode_id: str, body: ReviewRequest) -> CafReview:
+    def record_review(episode_id: str, body: ReviewRequest, by: Acting) -> CafReview:
         return system.record_review(
             episode_id,
             summary=body.summary,
-            by=body.by,
+            by=by,
             review_date=body.review_date,
             next_review_on=body.next_review_on,
         )
 
     @app.post("/episodes/{episode_id}/actions", summary="Add an agreed action", response_model=CafAction, **part)
-    def add_action(episode_id: str, body: ActionRequest) -> CafAction:
+    def add_action(episode_id: str, body: ActionRequest, by: Acting) -> CafAction:
         return system.add_action(
             episode_id,
             owner_id=body.owner_id,
             description=body.description,
             due_on=body.due_on,
-            by=body.by,
+            by=by,
             action_id=body.action_id,
         )
 
@@ -327,16 +282,16 @@ def build_app(system: NationalEcaf) -> FastAPI:
         response_model=CafAction,
         **part,
     )
-    def complete_action(episode_id: str, action_id: str, body: ActionCompletionRequest) -> CafAction:
-        return system.complete_action(episode_id, action_id, by=body.by, completed_on=body.completed_on)
+    def complete_action(episode_id: str, action_id: str, body: ActionCompletionRequest, by: Acting) -> CafAction:
+        return system.complete_action(episode_id, action_id, by=by, completed_on=body.completed_on)
 
     @app.post("/episodes/{episode_id}/shares", summary="Share the episode with a practitioner (CAF-002)", **episode)
-    def share(episode_id: str, body: ShareRequest) -> CafEpisode:
-        return system.share_with(episode_id, body.practitioner_id, by=body.by)
+    def share(episode_id: str, body: ShareRequest, by: Acting) -> CafEpisode:
+        return system.share_with(episode_id, body.practitioner_id, by=by)
 
     @app.post("/episodes/{episode_id}/closure", summary="Close the episode (F3)", **episode)
-    def close(episode_id: str, body: ClosureRequest) -> CafEpisode:
-        return system.close_episode(episode_id, body.reason, by=body.by, closed_on=body.closed_on)
+    def close(episode_id: str, body: ClosureRequest, by: Acting) -> CafEpisode:
+        return system.close_episode(episode_id, body.reason, by=by, closed_on=body.closed_on)
 
     @app.post(
         "/episodes/{episode_id}/referrals",
@@ -345,10 +300,8 @@ def build_app(system: NationalEcaf) -> FastAPI:
         response_model=ReferralAnswer,
         responses=_ERRORS,
     )
-    def refer(episode_id: str, body: ReferralRequest) -> ReferralAnswer:
-        return ReferralAnswer(
-            referral_id=system.refer_to_social_care(episode_id, body.referred_by, body.reason, body.to)
-        )
+    def refer(episode_id: str, body: ReferralRequest, by: Acting) -> ReferralAnswer:
+        return ReferralAnswer(referral_id=system.refer_to_social_care(episode_id, by, body.reason, body.to))
 
     @app.post(
         "/episodes/{episode_id}/initial-assessment-offers",
@@ -357,18 +310,20 @@ def build_app(system: NationalEcaf) -> FastAPI:
         response_model=SentAnswer,
         responses=_ERRORS,
     )
-    def offer(episode_id: str, body: InitialAssessmentOfferRequest) -> SentAnswer:
-        return SentAnswer(message_id=system.offer_to_initial_assessment(episode_id, body.requested_by, body.to))
+    def offer(episode_id: str, body: InitialAssessmentOfferRequest, by: Acting) -> SentAnswer:
+        return SentAnswer(message_id=system.offer_to_initial_assessment(episode_id, by, body.to))
 
     @app.post(
         "/episodes/{episode_id}/transfers",
         status_code=201,
-        summary="Transfer the episode to another eCAF (F7)",
+        summary="Transfer the episode to another eCAF (F7): a manager, or a practitioner with consent",
         response_model=SentAnswer,
         responses=_ERRORS,
     )
-    def transfer_out(episode_id: str, body: TransferRequest) -> SentAnswer:
-        message_id = system.transfer_out(episode_id, body.to, body.to_la, body.reason, from_la=body.from_la, by=body.by)
+    def transfer_out(episode_id: str, body: TransferRequest, by: Acting) -> SentAnswer:
+        # A manager transfers on the service's behalf; a practitioner needs consent on the ledger, like any disclosure.
+        acting = None if system.is_manager(by) else by
+        message_id = system.transfer_out(episode_id, body.to, body.to_la, body.reason, from_la=body.from_la, by=acting)
         return SentAnswer(message_id=message_id)
 
     @app.post(
@@ -377,31 +332,69 @@ def build_app(system: NationalEcaf) -> FastAPI:
         response_model=MigrationReport,
         responses=_ERRORS,
         openapi_extra=_MIGRATION_BODY,
+        dependencies=[system_dependency([message_scope(MessageType.MIGRATION_BATCH)])],
     )
     async def import_batch(request: Request) -> MigrationReport:
-        return system.import_migration_batch(await request.body())
+        client = principal_of(request)
+        body = await request.body()
+        report: MigrationReport = await anyio.to_thread.run_sync(
+            lambda: system.import_migration_batch(body, client=client)
+        )
+        return report
 
     @app.get(
         "/migrations/{batch_id}",
-        summary="The latest per-episode results of a migration batch",
+        summary="The latest per-episode results of a migration batch (its sender, or a manager)",
         response_model=MigrationReport,
         responses=_ERRORS,
     )
-    def migration_report(batch_id: str) -> MigrationReport:
-        return system.migration_report(batch_id)
+    def migration_report(batch_id: str, request: Request) -> MigrationReport:
+        principal = principal_of(request)
+        if principal.is_user:
+            system.require_manager(system.acting_practitioner(principal))
+        report = system.migration_report(batch_id)
+        if not principal.is_user and principal.system is not None:
+            mine = route_key(SystemRef(system=principal.system, organisation_id=principal.organisation_id))
+        else:
+            mine = None
+        if not principal.is_user and mine != report.sender:
+            raise Forbidden(
+                "NECAF-ROLE",
+                f"the batch {batch_id} was sent by {report.sender}, not by {principal.organisation_id}",
+                where="batchId",
+                hint="read the results of your own batches, or ask a National eCAF manager",
+            )
+        return report
 
     @app.get(
         "/reports/open-episodes",
-        summary="Episodes open longer than N days (episodes never close by themselves)",
+        summary="Episodes open longer than N days (episodes never close by themselves; managers)",
         response_model=list[OpenEpisode],
         response_model_exclude_none=True,
         responses=_ERRORS,
     )
-    def open_episodes(older_than_days: Annotated[int, Query(alias="olderThanDays", ge=0)]) -> list[OpenEpisode]:
-        return system.open_episodes_report(older_than_days)
+    def open_episodes(
+        older_than_days: Annotated[int, Query(alias="olderThanDays", ge=0, le=36500)], by: Acting
+    ) -> list[OpenEpisode]:
+        return system.open_episodes_report(older_than_days, by=by)
 
-    @app.get("/audit/access", summary="The access audit", response_model=list[AccessRecord], responses=_ERRORS)
-    def access_log(episode_id: Annotated[str | None, Query(alias="episodeId")] = None) -> list[AccessRecord]:
-        return system.access_log(episode_id)
+    @app.get(
+        "/audit/access", summary="The access audit (managers)", response_model=list[AccessRecord], responses=_ERRORS
+    )
+    def access_log(
+        by: Acting, episode_id: Annotated[str | None, Query(alias="episodeId")] = None
+    ) -> list[AccessRecord]:
+        return system.access_log(episode_id, by=by)
+
+    @app.post(
+        "/users",
+        status_code=201,
+        summary="Register a user with a role (administrators)",
+        response_model=RegisteredUser,
+        response_model_exclude_none=True,
+        responses=_ERRORS,
+    )
+    def register(body: UserRegistration, by: Acting) -> RegisteredUser:
+        return system.register_user(body, by=by)
 
     return app

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
-from fastapi import FastAPI
 from sqlalchemy import MetaData
 
 from ics_interop import MessageType, SystemRef
@@ -29,17 +28,20 @@ from ics_interop.model import (
 )
 from ics_interop.model.codes import CafClosureReason, SystemKind
 
+from ..auth.principal import Principal
 from ..messaging import Clock, Outbox, Transport, utc_now
 from ..storage import Store
 from . import audit, practice, reports, stepping, transfer
 from .audit import AccessRecord
 from .context import Context
+from .errors import RoleRefused
 from .handling import refusing
 from .migration import MigrationReport, Migrations
 from .receiving import EcafReceiver
 from .refusals import refusal
 from .reports import OpenEpisode
 from .tables import EcafTables
+from .users import EcafRole, RegisteredUser, UserRegistration, acting_practitioner, register_user, require_role
 
 __all__ = ["CONTACTPOINT", "NationalEcaf"]
 
@@ -102,12 +104,6 @@ class NationalEcaf:
     def deliver(self) -> list[Acknowledgement]:
         """Send what is due in the outbox; return the acknowledgements received."""
         return self.outbox.deliver(self.store, self.transports)
-
-    def app(self) -> FastAPI:
-        """The HTTP service: POST /messages, and the practitioner, migration and report routes."""
-        from .routes import build_app
-
-        return build_app(self)
 
     def close(self) -> None:
         """Close the store's connections."""
@@ -249,11 +245,11 @@ class NationalEcaf:
         """F7: send the episode whole to the eCAF `to`; the copy here closes as moved. The message ID."""
         return transfer.transfer_out(self.ctx, episode_id, to, to_la, reason, from_la=from_la, by=by)
 
-    def import_migration_batch(self, batch: MigrationBatch | bytes) -> MigrationReport:
-        """F8: import a batch episode by episode; safe to run again. The per-episode report."""
+    def import_migration_batch(self, batch: MigrationBatch | bytes, *, client: Principal) -> MigrationReport:
+        """F8: import a batch episode by episode from the system `client`; safe to run again. The per-episode report."""
         if isinstance(batch, bytes):
-            return self.migrations.import_bytes(batch)
-        return self.migrations.import_batch(batch)
+            return self.migrations.import_bytes(batch, client)
+        return self.migrations.import_batch(batch, client)
 
     def migration_report(self, batch_id: str) -> MigrationReport:
         """The latest per-episode results of a batch."""
@@ -264,10 +260,36 @@ class NationalEcaf:
 
     # --- management and audit ----------------------------------------------------------------
 
-    def open_episodes_report(self, older_than_days: int, now: dt.datetime | dt.date | None = None) -> list[OpenEpisode]:
-        """Episodes open longer than `older_than_days` days (episodes never close by themselves)."""
+    def open_episodes_report(
+        self, older_than_days: int, now: dt.datetime | dt.date | None = None, *, by: Practitioner
+    ) -> list[OpenEpisode]:
+        """Episodes open longer than `older_than_days` days (episodes never close by themselves); managers only."""
+        self.require_manager(by)
         return reports.open_episodes_report(self.ctx, older_than_days, now)
 
-    def access_log(self, episode_id: str | None = None) -> list[AccessRecord]:
-        """The access audit, oldest first."""
+    def access_log(self, episode_id: str | None = None, *, by: Practitioner) -> list[AccessRecord]:
+        """The access audit, oldest first; managers only."""
+        self.require_manager(by)
         return audit.access_log(self.store, self.tables, episode_id)
+
+    # --- users ------------------------------------------------------------------------------------
+
+    def register_user(self, registration: UserRegistration, *, by: Practitioner | None) -> RegisteredUser:
+        """Register a user with a role (an administrator; `by=None` is the operator at the command line)."""
+        return register_user(self.ctx, registration, by=by)
+
+    def is_manager(self, by: Practitioner) -> bool:
+        """Whether `by` is a registered manager of National eCAF."""
+        try:
+            self.require_manager(by)
+        except RoleRefused:
+            return False
+        return True
+
+    def require_manager(self, by: Practitioner) -> None:
+        """Refuse (NECAF-ROLE) unless `by` is a registered manager."""
+        require_role(self.ctx, by, (EcafRole.MANAGER,))
+
+    def acting_practitioner(self, principal: Principal) -> Practitioner:
+        """The practitioner an authenticated user acts as (National eCAF's registration, or the token's details)."""
+        return acting_practitioner(self.ctx, principal)

@@ -4,7 +4,8 @@ An episode is stored whole, as the standard's own JSON (`document`), beside the 
 system searches on: its status and dates (management reporting), the child's identifiers
 (is there another open episode for this child?), where it came from (so an ID held from one
 source is never overwritten from another) and a version (so two changes at once cannot lose
-one of them). The access audit records every read, refusal and disclosure.
+one of them). The access audit records every read, refusal and disclosure, with the client it
+came through; the users table holds each registered user's role.
 """
 
 from __future__ import annotations
@@ -91,4 +92,17 @@ class EcafTables:
             # read | read-refused | changed | change-refused | disclosed | disclosure-refused | received
             Column("action", String(32), nullable=False),
             Column("reason", String(2000), nullable=False),
+            # The authenticated client the request came through ('(in-process)' for a Python caller).
+            Column("client_id", String(200), nullable=False),
+        )
+        # National eCAF's registration of its users: the role, and the practitioner's details.
+        self.users = Table(
+            "ecaf_users",
+            metadata,
+            Column("user_id", String(64), primary_key=True),
+            Column("organisation_id", String(64), nullable=False),
+            Column("role", String(32), nullable=False),
+            Column("practitioner", Document, nullable=False),
+            Column("registered_at", DateTime(timezone=True), nullable=False),
+            Column("registered_by", String(64), nullable=True),
         )

@@ -105,7 +105,8 @@ def open_case(
 
 def record_id_of(record: IcsModel) -> str:
     """The ID of a record of any kind."""
-    for name in ("contact_id", "referral_id", "assessment_id", "plan_id", "review_id"):
+    # A review names the plan it reviews (plan_id) as well as itself: its own ID comes first.
+    for name in ("review_id", "contact_id", "referral_id", "assessment_id", "plan_id"):
         if name in type(record).model_fields:
             value: str = getattr(record, name)
             return value

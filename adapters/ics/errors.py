@@ -2,10 +2,11 @@
 
 ::
 
-    IcsInteropError (ValueError)
-    └── ChangeRefused            a change was refused; nothing was stored (HTTP 422)
-        ├── RecordNotFound       the case, record, draft, referral or episode does not exist (also a LookupError; 404)
-        └── StateConflict        the change does not fit the record's state: a closed case, a confirmed draft (409)
+    ServiceError (adapters.errors; an IcsInteropError, so a ValueError)
+    ├── ChangeRefused            a change was refused; nothing was stored (HTTP 422)
+    │   ├── RecordNotFound       the case, record, draft, referral or episode does not exist (NotFound; 404)
+    │   ├── StateConflict        the change does not fit the record's state: a closed case, a confirmed draft (409)
+    │   └── AccessRefused        the user does not work for this authority (Forbidden; 403)
 
 Every refusal names a rule (`rule_id`), where the problem is (`where`, a JSON-style path in
 the request), what is wrong (`message`) and how to fix it (`hint`). The rules of the standard's
@@ -18,9 +19,20 @@ from __future__ import annotations
 
 import attrs
 
-from ics_interop import Finding, IcsInteropError
+from ics_interop import Finding
 
-__all__ = ["ICS_RULES", "ChangeRefused", "IcsRule", "RecordNotFound", "StateConflict", "refusal", "refusal_from"]
+from ..errors import Conflict, Forbidden, NotFound, ServiceError
+
+__all__ = [
+    "ICS_RULES",
+    "AccessRefused",
+    "ChangeRefused",
+    "IcsRule",
+    "RecordNotFound",
+    "StateConflict",
+    "refusal",
+    "refusal_from",
+]
 
 
 @attrs.frozen
@@ -152,6 +164,12 @@ ICS_RULES: dict[str, IcsRule] = {
             "Send the fields the route's schema asks for (see /docs or /openapi.json), with values of the right form.",
         ),
         IcsRule(
+            "ICS-024",
+            "A user of the system works for its authority",
+            "Use a token from this authority's own organisation: an ICS serves its own staff only.",
+            403,
+        ),
+        IcsRule(
             "ICS-023",
             "A consent record's ID is unique within its episode",
             "Give the consent record an ID not yet used in the episode's consent ledger.",
@@ -161,41 +179,27 @@ ICS_RULES: dict[str, IcsRule] = {
 }
 
 
-class ChangeRefused(IcsInteropError):
+class ChangeRefused(ServiceError):
     """Raised when the ICS system refuses a change because a rule fails; nothing of the change was stored."""
 
-    status = 422
 
-    def __init__(self, rule_id: str, message: str, *, where: str = "", hint: str = "") -> None:
-        super().__init__(message, hint=hint)
-        self.rule_id = rule_id
-        self.where = where
-
-    def __str__(self) -> str:
-        at = f" at {self.where}" if self.where else ""
-        return f"{self.rule_id}{at}: {super().__str__()}"
-
-    def to_dict(self) -> dict[str, str]:
-        """The refusal as the HTTP routes report it (the `error` member of the response)."""
-        return {"id": self.rule_id, "where": self.where, "message": self.message, "hint": self.hint}
-
-
-class RecordNotFound(ChangeRefused, LookupError):
+class RecordNotFound(ChangeRefused, NotFound):
     """Raised when a case, record, draft, CAF referral or local episode named by a call does not exist."""
 
-    status = 404
 
-
-class StateConflict(ChangeRefused):
+class StateConflict(ChangeRefused, Conflict):
     """Raised when a change does not fit the state of the record it touches (a closed case, a confirmed draft)."""
 
-    status = 409
+
+class AccessRefused(ChangeRefused, Forbidden):
+    """Raised when the user acting does not work for the authority whose system this is."""
 
 
 def refusal(rule_id: str, detail: str, *, where: str = "") -> ChangeRefused:
     """The exception for a failure of one of the system's own rules (`ICS_RULES`)."""
     rule = ICS_RULES[rule_id]
-    cls: type[ChangeRefused] = {404: RecordNotFound, 409: StateConflict}.get(rule.status, ChangeRefused)
+    kinds: dict[int, type[ChangeRefused]] = {403: AccessRefused, 404: RecordNotFound, 409: StateConflict}
+    cls = kinds.get(rule.status, ChangeRefused)
     return cls(rule_id, f"{rule.title}: {detail}", where=where, hint=rule.hint)
 
 

@@ -11,14 +11,11 @@ input is answered with a 4xx and `{"error": {"id", "where", "message", "hint"}}`
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import Field, ValidationError
+from fastapi import Depends, FastAPI, Request
+from pydantic import Field
 
-from ics_interop import IcsInteropError
 from ics_interop.messages import Message, StepDownRequest, StepUpDecision, SystemRef
 from ics_interop.model import (
     CafEpisode,
@@ -43,10 +40,11 @@ from ics_interop.model.codes import AbuseCategory, PlanType, PrimaryNeed, Referr
 from ics_interop.model.identifiers import LaCode
 from ics_interop.model.scalars import Identifier, ShortText, Text
 
-from ..http import create_app
+from ..auth.principal import Principal
+from ..http import Authenticator, Limits, create_app, error_responses
+from ..http.security import ActingUser
 from ..messaging import route_key
 from .caf_mapping import CAF_TO_FRAMEWORK, element_label
-from .errors import ICS_RULES, ChangeRefused
 from .views import CafReferral, CaseSummary, DraftAssessment, LocalEpisode, MigrationReport, SentMessage
 
 if TYPE_CHECKING:
@@ -212,21 +210,6 @@ class MappingRow(IcsModel):
     dimensions: list[ShortText] = Field(description="The Assessment Framework dimensions it feeds.")
 
 
-class ErrorDetail(IcsModel):
-    """What was wrong with a request."""
-
-    id: ShortText = Field(description="The rule or constraint that failed, for example 'DATE-001' or 'ICS-002'.")
-    where: str = Field(description="Where in the request (a JSON-style path), or empty.")
-    message: str = Field(description="What is wrong.")
-    hint: str = Field(description="How to fix it.")
-
-
-class ErrorBody(IcsModel):
-    """The body of every 4xx answer of the JSON routes."""
-
-    error: ErrorDetail
-
-
 def _sent(message: Message) -> SentMessage:
     return SentMessage(
         message_id=message.header.message_id,
@@ -235,70 +218,56 @@ def _sent(message: Message) -> SentMessage:
     )
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": text}
-    for status, text in (
-        (404, "Not found: the case or record does not exist."),
-        (409, "Refused: the change does not fit the case's state (nothing was stored)."),
-        (422, "Refused: the input breaks a rule or the schema (nothing was stored)."),
-    )
-}
+_ERRORS = error_responses(
+    404,
+    409,
+    422,
+    s404="Not found: the case or record does not exist.",
+    s409="Refused: the change does not fit the case's state (nothing was stored).",
+    s422="Refused: the input breaks a rule or the schema (nothing was stored).",
+)
 
 
-def build_app(system: IcsSystem) -> FastAPI:
-    """The ICS system's FastAPI app."""
+def _worker(request: Request, user: ActingUser) -> Principal:
+    system: IcsSystem = request.app.state.system
+    system.require_worker(user)
+    return user
+
+
+#: The dependency of every practitioner's route: a user token of the authority's own staff (ICS-024).
+WORKER = [Depends(_worker)]
+
+
+def build_app(system: IcsSystem, *, authenticate: Authenticator, limits: Limits | None = None) -> FastAPI:
+    """The ICS system's FastAPI app: its practitioners' routes take a user token of the authority's own staff."""
     name = system.identity.organisation_name or system.identity.organisation_id
     app = create_app(
         f"ICS case-management system: {name}",
         "A local authority's children's social care case-management system (reference implementation of "
         "ics-interop): casework, the chronology, referrals from CAFs (F4), initial assessments started from "
-        "a CAF (F5), stepping down (F6), case record transfer (F9) and a local eCAF module (F7, F8).",
-        system.receiver.receive_http,
+        "a CAF (F5), stepping down (F6), case record transfer (F9) and a local eCAF module (F7, F8). Every "
+        "route but POST /messages and /health takes a user token of the authority's own staff (ICS-024).",
+        receive=system.receiver.receive_http,
+        message_types=list(system.receiver.handlers),
+        authenticate=authenticate,
+        limits=limits,
     )
-
-    @app.exception_handler(ChangeRefused)
-    async def refused(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ChangeRefused)
-        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status)
-
-    @app.exception_handler(IcsInteropError)
-    async def invalid(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, IcsInteropError)
-        error = {"id": "ICS-022", "where": "", "message": exc.message, "hint": exc.hint}
-        return JSONResponse({"error": error}, status_code=422)
-
-    @app.exception_handler(ValidationError)
-    async def unbuildable(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ValidationError)
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        error = {"id": "ICS-022", "where": where, "message": first["msg"], "hint": ICS_RULES["ICS-022"].hint}
-        return JSONResponse({"error": error}, status_code=422)
-
-    @app.exception_handler(RequestValidationError)
-    async def malformed(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        errors = list(exc.errors())
-        first = errors[0] if errors else {"loc": (), "msg": "the request could not be read"}
-        # The location starts with 'body', 'path' or 'query': say where, in the request's own terms.
-        where = ".".join(str(part) for part in first.get("loc", ())[1:])
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        error = {
-            "id": "ICS-022",
-            "where": where,
-            "message": f"{first.get('msg', 'invalid')}{more}",
-            "hint": ICS_RULES["ICS-022"].hint,
-        }
-        return JSONResponse({"error": error}, status_code=422)
+    app.state.system = system
 
     # --- cases ---------------------------------------------------------------------------------------
 
-    @app.get("/cases", response_model=list[CaseSummary], summary="List the cases", tags=["cases"])
+    @app.get("/cases", dependencies=WORKER, response_model=list[CaseSummary], summary="List the cases", tags=["cases"])
     def list_cases() -> list[CaseSummary]:
         return system.cases()
 
     @app.post(
-        "/cases", response_model=CaseRecord, status_code=201, summary="Open a case", tags=["cases"], responses=_ERRORS
+        "/cases",
+        dependencies=WORKER,
+        response_model=CaseRecord,
+        status_code=201,
+        summary="Open a case",
+        tags=["cases"],
+        responses=_ERRORS,
     )
     def open_case(body: OpenCase) -> CaseRecord:
         return system.open_case(
@@ -310,6 +279,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.get(
         "/cases/{case_id}",
+        dependencies=WORKER,
         response_model=CaseRecord,
         summary="Read the case record (confirmed records only)",
         tags=["cases"],
@@ -320,6 +290,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.get(
         "/cases/{case_id}/chronology",
+        dependencies=WORKER,
         response_model=list[ChronologyEntry],
         summary="Read the chronology, oldest first",
         tags=["cases"],
@@ -330,6 +301,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/chronology",
+        dependencies=WORKER,
         response_model=ChronologyEntry,
         status_code=201,
         summary="Add a manual chronology entry",
@@ -341,6 +313,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/contacts",
+        dependencies=WORKER,
         response_model=IcsContact,
         status_code=201,
         summary="Record a contact",
@@ -354,6 +327,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/referrals",
+        dependencies=WORKER,
         response_model=IcsReferral,
         status_code=201,
         summary="Record a referral (F2 to ContactPoint on the first)",
@@ -367,6 +341,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/initial-assessments",
+        dependencies=WORKER,
         response_model=InitialAssessment,
         status_code=201,
         summary="Record an initial assessment",
@@ -380,6 +355,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/core-assessments",
+        dependencies=WORKER,
         response_model=CoreAssessment,
         status_code=201,
         summary="Record a core assessment",
@@ -393,6 +369,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/plans",
+        dependencies=WORKER,
         response_model=ChildPlan,
         status_code=201,
         summary="Record a plan",
@@ -406,6 +383,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/plans/{plan_id}/end",
+        dependencies=WORKER,
         response_model=ChildPlan,
         summary="Record the end of a plan",
         tags=["records"],
@@ -416,6 +394,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/reviews",
+        dependencies=WORKER,
         response_model=IcsReview,
         status_code=201,
         summary="Record a review",
@@ -429,6 +408,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.put(
         "/cases/{case_id}/allocated-worker",
+        dependencies=WORKER,
         response_model=CaseRecord,
         summary="Allocate a social worker",
         tags=["cases"],
@@ -439,6 +419,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/closure",
+        dependencies=WORKER,
         response_model=IcsClosure,
         summary="Close the case (F1 to ContactPoint: the involvement ends)",
         tags=["cases"],
@@ -451,6 +432,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.get(
         "/cases/{case_id}/drafts",
+        dependencies=WORKER,
         response_model=list[DraftAssessment],
         summary="Draft initial assessments started from a CAF, awaiting confirmation",
         tags=["F5: assessments from a CAF"],
@@ -461,6 +443,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.get(
         "/cases/{case_id}/drafts/{assessment_id}",
+        dependencies=WORKER,
         response_model=DraftAssessment,
         summary="One initial assessment started from a CAF",
         tags=["F5: assessments from a CAF"],
@@ -471,6 +454,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.put(
         "/cases/{case_id}/drafts/{assessment_id}",
+        dependencies=WORKER,
         response_model=DraftAssessment,
         summary="Edit a draft (the findings given replace the draft's)",
         tags=["F5: assessments from a CAF"],
@@ -488,6 +472,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/drafts/{assessment_id}/confirm",
+        dependencies=WORKER,
         response_model=DraftAssessment,
         summary="Confirm a draft: it joins the case record",
         tags=["F5: assessments from a CAF"],
@@ -498,6 +483,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.get(
         "/caf-mapping",
+        dependencies=WORKER,
         response_model=list[MappingRow],
         summary="Which CAF element feeds which Assessment Framework dimension(s)",
         tags=["F5: assessments from a CAF"],
@@ -512,6 +498,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.get(
         "/caf-referrals",
+        dependencies=WORKER,
         response_model=list[CafReferral],
         summary="Referrals from a CAF and their answers",
         tags=["F4, F6: stepping up and down"],
@@ -521,6 +508,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.get(
         "/caf-referrals/{referral_id}/episode",
+        dependencies=WORKER,
         response_model=CafEpisode,
         summary="The CAF episode the referral came with",
         tags=["F4, F6: stepping up and down"],
@@ -531,6 +519,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/caf-referrals/{referral_id}/answer",
+        dependencies=WORKER,
         response_model=SentMessage,
         summary="Answer a referral from a CAF (SocialCareReferralResponse to the eCAF)",
         tags=["F4, F6: stepping up and down"],
@@ -548,6 +537,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/step-down",
+        dependencies=WORKER,
         response_model=SentMessage,
         summary="Step down: outstanding needs back to the CAF (StepDown)",
         tags=["F4, F6: stepping up and down"],
@@ -561,6 +551,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/cases/{case_id}/transfer",
+        dependencies=WORKER,
         response_model=SentMessage,
         summary="Transfer the case record to another authority's ICS (CaseRecordTransfer)",
         tags=["F9: case transfer"],
@@ -573,12 +564,19 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     tag = "F7, F8: local eCAF module"
 
-    @app.get("/local-ecaf/episodes", response_model=list[LocalEpisode], summary="The held episodes", tags=[tag])
+    @app.get(
+        "/local-ecaf/episodes",
+        dependencies=WORKER,
+        response_model=list[LocalEpisode],
+        summary="The held episodes",
+        tags=[tag],
+    )
     def list_episodes() -> list[LocalEpisode]:
         return system.local_ecaf.episodes()
 
     @app.post(
         "/local-ecaf/episodes",
+        dependencies=WORKER,
         response_model=CafEpisode,
         status_code=201,
         summary="Hold a new CAF episode (with consent to store, if it has an assessment)",
@@ -590,6 +588,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.get(
         "/local-ecaf/episodes/{episode_id}",
+        dependencies=WORKER,
         response_model=LocalEpisode,
         summary="One episode",
         tags=[tag],
@@ -600,6 +599,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/local-ecaf/episodes/{episode_id}/consents",
+        dependencies=WORKER,
         response_model=CafEpisode,
         status_code=201,
         summary="Record a consent decision in the episode's ledger",
@@ -611,6 +611,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/local-ecaf/episodes/{episode_id}/transfer",
+        dependencies=WORKER,
         response_model=SentMessage,
         summary="Transfer one episode (EpisodeTransfer)",
         tags=[tag],
@@ -621,6 +622,7 @@ def build_app(system: IcsSystem) -> FastAPI:
 
     @app.post(
         "/local-ecaf/migration-batches",
+        dependencies=WORKER,
         response_model=MigrationReport,
         summary="Export a migration batch into National eCAF (MigrationBatch)",
         tags=[tag],

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any, TypeVar
 
-from fastapi import FastAPI
 from sqlalchemy import Connection, select
 
 from ics_interop.messages import (
@@ -50,13 +49,13 @@ from ics_interop.model import (
 )
 from ics_interop.model.codes import SystemKind
 
+from ..auth.principal import Principal
 from ..messaging import Clock, Format, HandlerRefusal, Outbox, Receiver, Transport, utc_now
 from ..storage import Store
 from . import case_file, casework, prepopulation, stepping, transfer
 from .context import IcsContext, IcsSettings
-from .errors import ChangeRefused
+from .errors import ChangeRefused, refusal
 from .local_ecaf import LocalEcafModule
-from .routes import build_app
 from .tables import IcsTables
 from .views import CafReferral, CaseSummary, DraftAssessment
 
@@ -136,9 +135,15 @@ class IcsSystem:
         """Send what is waiting in the outbox (retrying later what cannot be delivered now)."""
         return self.outbox.deliver(self.store, self._transports, wire=wire)
 
-    def app(self) -> FastAPI:
-        """The HTTP service: POST /messages (the standard's binding) and the practitioners' JSON routes."""
-        return build_app(self)
+    def require_worker(self, user: Principal) -> None:
+        """Refuse (ICS-024) a user who does not work for this authority: the token's organisation is not this ICS's."""
+        if user.organisation_id != self.identity.organisation_id:
+            raise refusal(
+                "ICS-024",
+                f"the token names the organisation {user.organisation_id}; this system serves "
+                f"{self.identity.organisation_id}'s staff",
+                where="Authorization",
+            )
 
     def new_id(self, kind: str) -> str:
         """A fresh record identifier of this system, for example new_id('REF') -> 'LA206-CSC-REF-3F9A2C71B0'."""

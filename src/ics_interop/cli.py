@@ -163,39 +163,6 @@ def _cmd_schema_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    # The command line is the top room of the house: the one place the core reaches the adapters
-    # (imported by name, so the core's import graph and its type check stay free of them).
-    run_service = importlib.import_module("ics_interop.adapters.services").run_service
-
-    routes = {}
-    for route in args.route:
-        name, sep, url = route.partition("=")
-        if not sep or not url.startswith(("http://", "https://")):
-            print(
-                f"error: --route {route!r}: write NAME=URL, for example contactpoint=http://127.0.0.1:8001",
-                file=sys.stderr,
-            )
-            return EXIT_UNUSABLE
-        routes[name] = url
-    db = args.db or f"{args.system}.db"
-    try:
-        run_service(
-            args.system,
-            db,
-            host=args.host,
-            port=args.port,
-            organisation=args.organisation,
-            routes=routes,
-            team_name=args.team_name,
-            team_telephone=args.team_telephone,
-        )
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    return EXIT_OK
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `ics-interop` command."""
     parser = argparse.ArgumentParser(
@@ -231,24 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", help="the schemas folder (default: the one the library ships)")
     generate.set_defaults(run=_cmd_schema_generate)
 
-    serve = sub.add_parser("serve", help="run a reference system as an HTTP service")
-    serve.add_argument("system", choices=["contactpoint", "ecaf", "ics"], help="which system")
-    serve.add_argument("--db", help="database URL or SQLite file (default: SYSTEM.db here); postgresql://... works")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    serve.add_argument("--organisation", help="the organisation running it (an ICS system needs one, e.g. LA-206)")
-    serve.add_argument("--team-name", help="ics: the central social work team ContactPoint shows (seed §5.2)")
-    serve.add_argument("--team-telephone", help="ics: that team's telephone number (required for ics)")
-    serve.add_argument(
-        "--route",
-        action="append",
-        default=[],
-        metavar="NAME=URL",
-        help="where to deliver messages, e.g. contactpoint=http://127.0.0.1:8001 or ics:LA-206=http://...",
-    )
-    serve.set_defaults(run=_cmd_serve)
-
-    # The demo, and the Children in Need census commands, live among the adapters.
+    # The command line is the top room of the house: the one place the core reaches the adapters
+    # (imported by name, so the core's import graph and its type check stay free of them).
+    importlib.import_module("ics_interop.adapters.serve_cli").add_serve_commands(sub)
+    importlib.import_module("ics_interop.adapters.auth.cli").add_auth_commands(sub)
     importlib.import_module("ics_interop.adapters.demo_cli").add_demo_command(sub)
     importlib.import_module("ics_interop.adapters.formats.cin.cli").add_cin_commands(sub)
     importlib.import_module("ics_interop.adapters.formats.csvfeed.cli").add_csv_commands(sub)

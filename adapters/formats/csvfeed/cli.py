@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from ics_interop import SystemRef
 from ics_interop.model.codes import SystemKind
 
+from ...auth.cli import add_client_options, client_from
 from .columns import FeedKind, columns_for, example_row
 from .delivery import Delivery, DeliveryStatus, Wire, send_feed, write_feed
 from .feed import CONTACTPOINT, FeedFile
@@ -147,7 +148,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
                 # Imported when used: it brings httpx and SQLAlchemy (see the package docstring).
                 from ...transport import HttpTransport
 
-                transport = HttpTransport(args.send)
+                try:
+                    credentials = client_from(args)
+                except ValueError as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return EXIT_UNUSABLE
+                transport = HttpTransport(args.send, credentials=credentials, audience=args.audience)
                 try:
                     deliveries = send_feed(feed, transport, wire=wire)
                 finally:
@@ -202,6 +208,8 @@ def add_csv_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         "--contactpoint-name", default=CONTACTPOINT.organisation_name, help="the directory's organisation name"
     )
     imports.add_argument("--send", metavar="URL", help="post each message to URL/messages (the HTTP binding)")
+    imports.add_argument("--audience", help="the audience ContactPoint's tokens are for (default: the --send URL)")
+    add_client_options(imports, what="the messages are sent")
     imports.add_argument("--out", metavar="DIR", help="write each message to a file in DIR")
     imports.add_argument("--format", choices=["xml", "json"], default="xml", help="the messages' form (default xml)")
     imports.add_argument(

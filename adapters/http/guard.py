@@ -1,0 +1,184 @@
+"""The gate in front of every reference service: who is calling, and how much they may send, before any body is read.
+
+`RequestGuard` is an ASGI middleware around the whole application. For each request it
+
+1. lets the public paths through (`/health`, the OpenAPI document and its pages);
+2. authenticates the caller from the `Authorization` header alone (`Authenticator`), answering
+   401 with a `WWW-Authenticate` challenge when there is no token or it cannot be trusted: a
+   caller who is not authenticated never gets the service to read, parse or store a byte of their body;
+3. refuses a body larger than the route accepts (413), from `Content-Length` when it is given
+   and while reading otherwise, and a body that arrives too slowly (408);
+4. hands the application the body it read (so FastAPI never waits on the network) and the
+   authenticated principal in ``request.state.principal``.
+
+Token verification may fetch an issuer's keys over the network the first time; it runs in a
+worker thread, so the event loop keeps answering other callers meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import anyio
+import attrs
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..auth.principal import current_principal
+from ..errors import PayloadTooLarge, ServiceError, Unauthenticated
+
+__all__ = ["PUBLIC_PATHS", "Authenticator", "Limits", "RequestGuard"]
+
+#: Paths anyone may read: whether the service is up, and the binding's own description.
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+
+#: Turns a request's headers into the authenticated principal, or raises `Unauthenticated`.
+Authenticator = Callable[[Mapping[str, str]], Any]
+
+_MiB = 1024 * 1024
+
+
+@attrs.frozen
+class Limits:
+    """How much a service reads from a caller, and how long it waits for it."""
+
+    #: The largest body of an ordinary route (a search, a change to an episode or a case).
+    max_body_bytes: int = 1 * _MiB
+    #: The largest body of a route that takes a message of the standard (its size limit, 64 MiB).
+    max_message_bytes: int = 64 * _MiB
+    #: Path suffixes of the routes that take messages.
+    message_paths: tuple[str, ...] = ("/messages", "/migrations")
+    #: Seconds to wait for the next piece of a body, and for all of it.
+    body_chunk_timeout: float = 30.0
+    body_timeout: float = 600.0
+
+    def for_path(self, path: str) -> int:
+        """The largest body the route at `path` accepts."""
+        return self.max_message_bytes if path.endswith(self.message_paths) else self.max_body_bytes
+
+
+class _TooSlow(Exception):
+    pass
+
+
+class RequestGuard:
+    """ASGI middleware: authenticate from the headers, then read the body within its limits, then call the app."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limits: Limits,
+        authenticate: Authenticator | None,
+        public_paths: frozenset[str] = PUBLIC_PATHS,
+    ) -> None:
+        self.app = app
+        self.limits = limits
+        self.authenticate = authenticate
+        self.public_paths = public_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        state = scope.setdefault("state", {})
+        if self.authenticate is not None and path not in self.public_paths:
+            try:
+                state["principal"] = await anyio.to_thread.run_sync(self.authenticate, headers)
+            except Unauthenticated as refused:
+                await _answer(send, refused, {"WWW-Authenticate": _challenge(refused)})
+                return
+            except ServiceError as refused:
+                await _answer(send, refused)
+                return
+        limit = self.limits.for_path(path)
+        declared = headers.get("content-length")
+        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            await _answer(send, _too_large(limit))
+            return
+        try:
+            body = await self._read(receive, limit)
+        except PayloadTooLarge as refused:
+            await _answer(send, refused)
+            return
+        except _TooSlow:
+            await _answer_raw(send, 408, "HTTP-408", "the request's body arrived too slowly", "send the body at once")
+            return
+        # Route threads copy this context: audit entries written for the request name its principal.
+        reset = current_principal.set(state.get("principal"))
+        try:
+            await self.app(scope, _replay(body, receive), send)
+        finally:
+            current_principal.reset(reset)
+
+    async def _read(self, receive: Receive, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        with anyio.move_on_after(self.limits.body_timeout) as overall:
+            while True:
+                with anyio.move_on_after(self.limits.body_chunk_timeout) as chunk_wait:
+                    message = await receive()
+                if chunk_wait.cancelled_caught:
+                    raise _TooSlow
+                if message["type"] == "http.disconnect":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+        if overall.cancelled_caught:
+            raise _TooSlow
+        return b"".join(chunks)
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        "HTTP-413",
+        f"the body is larger than this route accepts ({limit} bytes)",
+        hint="send a smaller body: split a batch into several messages, or ask the operator for the limit",
+    )
+
+
+def _challenge(refused: Unauthenticated) -> str:
+    # RFC 6750 §3: the scheme, and why the token was refused (except when there was none at all).
+    if refused.rule_id == "AUTH-001":
+        return 'Bearer realm="ics-interop"'
+    description = refused.message.replace('"', "'")[:200]
+    return f'Bearer realm="ics-interop", error="invalid_token", error_description="{description}"'
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # the disconnect, when the client goes
+
+    return replay
+
+
+async def _answer(send: Send, error: ServiceError, headers: Mapping[str, str] | None = None) -> None:
+    await _send_json(send, error.status, error.to_dict(), headers)
+
+
+async def _answer_raw(send: Send, status: int, rule_id: str, message: str, hint: str) -> None:
+    await _send_json(send, status, {"error": {"id": rule_id, "where": "", "message": message, "hint": hint}}, None)
+
+
+async def _send_json(send: Send, status: int, document: Any, headers: Mapping[str, str] | None) -> None:
+    body = json.dumps(document).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    # The body was not read: tell the client the connection will not be reused for another request.
+    raw.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})

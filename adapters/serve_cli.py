@@ -1,0 +1,210 @@
+"""`ics-interop serve` and `ics-interop users`: the reference systems as services, and their first users.
+
+Kept apart from the core's command line so that building its parser does not import the
+reference systems. `serve contactpoint|ecaf|ics|auth` runs one service; `users add` registers
+a user of a system straight in its store, as the operator does before anything else (the first
+data manager of a ContactPoint, the first manager or administrator of National eCAF).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .auth.cli import DEFAULT_AUTH_DB, add_client_options, client_from
+
+__all__ = ["add_serve_commands"]
+
+
+def _routes(values: list[str]) -> dict[str, str]:
+    routes = {}
+    for route in values:
+        name, sep, url = route.partition("=")
+        if not sep or not url.startswith(("http://", "https://")):
+            raise ValueError(f"--route {route!r}: write NAME=URL, for example contactpoint=http://127.0.0.1:8001")
+        routes[name] = url
+    return routes
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .http import ServerSettings
+    from .services import ServiceConfig, run_service, trust_options
+
+    settings = ServerSettings(host=args.host, port=args.port, tls_cert=args.tls_cert, tls_key=args.tls_key)
+    scheme = "https" if args.tls_cert else "http"
+    try:
+        if args.system == "auth":
+            return _serve_token_service(args, settings, f"{scheme}://{args.host}:{args.port}")
+        if bool(args.tls_cert) != bool(args.tls_key):
+            raise ValueError("give both --tls-cert and --tls-key to serve HTTPS")
+        config = ServiceConfig(
+            kind=args.system,
+            db_url=args.db or f"{args.system}.db",
+            audience=args.audience or f"{scheme}://{args.host}:{args.port}",
+            trust=trust_options(args.trust),
+            organisation=args.organisation,
+            team_name=args.team_name,
+            team_telephone=args.team_telephone,
+            max_body_bytes=args.max_body_bytes,
+            max_message_bytes=args.max_message_bytes,
+        )
+        credentials = client_from(args)
+        run_service(
+            config,
+            settings=settings,
+            routes=_routes(args.route),
+            credentials=credentials,
+            workers=args.workers,
+            peer_ca=args.peer_ca,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _serve_token_service(args: argparse.Namespace, settings: object, url: str) -> int:
+    from .auth.routes import token_service_app
+    from .auth.service import TokenService
+    from .http import ServerSettings, serve
+
+    assert isinstance(settings, ServerSettings)
+    service = TokenService(args.db or DEFAULT_AUTH_DB, issuer=args.issuer or url)
+    print(
+        f"token service {service.issuer}: token endpoint {service.token_endpoint}, keys {service.issuer}/jwks.json\n"
+        f"services trust it with --trust {service.issuer}={service.issuer}/jwks.json",
+        file=sys.stderr,
+    )
+    serve(token_service_app(service), settings)
+    return 0
+
+
+def _cmd_add_user(args: argparse.Namespace) -> int:
+    try:
+        return _add_user(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    from ics_interop.model import ContactDetails, Organisation, PersonName, Practitioner
+    from ics_interop.model.codes import AgencyType
+
+    name = PersonName(given_names=args.given_names, family_name=args.family_name)
+    if args.system == "contactpoint":
+        from .contactpoint import ContactPointDirectory, DirectoryRole, PractitionerRegistration
+        from .services import default_identity
+
+        directory = ContactPointDirectory(args.db, identity=default_identity("contactpoint", None))
+        try:
+            registration = PractitionerRegistration(
+                practitioner_id=args.user_id,
+                name=name,
+                role=DirectoryRole(args.role),
+                organisation_id=args.organisation,
+            )
+            directory.register_practitioner(registration, by=None)
+        finally:
+            directory.dispose()
+    else:
+        from .ecaf import NationalEcaf
+        from .ecaf.users import EcafRole, UserRegistration
+        from .services import default_identity
+
+        ecaf = NationalEcaf(args.db, identity=default_identity("ecaf", None))
+        practitioner = Practitioner(
+            practitioner_id=args.user_id,
+            name=name,
+            role=args.job_title,
+            organisation=Organisation(
+                organisation_id=args.organisation,
+                name=args.organisation_name or args.organisation,
+                agency_type=AgencyType(args.agency_type),
+            ),
+            contact=ContactDetails(telephone=args.telephone, email=args.email),
+        )
+        try:
+            ecaf.register_user(UserRegistration(practitioner=practitioner, role=EcafRole(args.role)), by=None)
+        finally:
+            ecaf.close()
+    print(f"registered {args.user_id} ({args.organisation}) as {args.role} of the {args.system} store {args.db}")
+    return 0
+
+
+def add_serve_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `serve` and `users` to a command line's subcommands."""
+    serve = subparsers.add_parser(
+        "serve",
+        help="run a reference system (or the reference token service) as an HTTP service",
+        description="Run a reference system as an HTTP service of the standard's binding. Every route but /health "
+        "needs an access token from an issuer the service trusts (--trust); messages the system sends go to its "
+        "--route URLs with its own token (--token-url, --client-id, --client-key). `serve auth` runs the reference "
+        "token service those tokens come from.",
+    )
+    serve.add_argument("system", choices=["contactpoint", "ecaf", "ics", "auth"], help="which system")
+    serve.add_argument("--db", help="database URL or SQLite file (default: SYSTEM.db here); postgresql://... works")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--organisation", help="the organisation running it (an ICS system needs one, e.g. LA206-CSC)")
+    serve.add_argument("--team-name", help="ics: the central social work team ContactPoint shows (seed §5.2)")
+    serve.add_argument("--team-telephone", help="ics: that team's telephone number (required for ics)")
+    serve.add_argument(
+        "--route",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="where to deliver messages, e.g. contactpoint=http://127.0.0.1:8001 or ics:LA206-CSC=http://...",
+    )
+    security = serve.add_argument_group("security")
+    security.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="ISSUER[=JWKS]",
+        help="an issuer whose tokens to accept, with its JWKS (a file or URL); ISSUER alone discovers them "
+        "(repeat for several issuers)",
+    )
+    security.add_argument("--audience", help="the audience tokens must be for (default: the URL it listens on)")
+    security.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (PEM)")
+    security.add_argument("--tls-key", metavar="FILE", help="and this private key (PEM)")
+    security.add_argument("--peer-ca", metavar="FILE", help="CA certificates to verify HTTPS routes with")
+    security.add_argument("--issuer", help="auth: the token service's own URL, if not http://HOST:PORT")
+    add_client_options(serve, what="messages go to their routes")
+    limits = serve.add_argument_group("capacity")
+    limits.add_argument("--workers", type=int, default=1, help="processes answering requests (default 1)")
+    limits.add_argument(
+        "--max-body-bytes", type=int, default=1024 * 1024, help="largest body of an ordinary route (default 1 MiB)"
+    )
+    limits.add_argument(
+        "--max-message-bytes", type=int, default=64 * 1024 * 1024, help="largest message (default 64 MiB)"
+    )
+    serve.set_defaults(run=_cmd_serve)
+
+    users = subparsers.add_parser("users", help="register a user of a reference system, straight in its store")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser(
+        "add",
+        help="register a user with a role (the operator's first data manager, manager or administrator)",
+        description="Register a user straight in a system's store, as the operator does before the service starts: "
+        "ContactPoint's first data manager (who then registers everyone else over HTTP), National eCAF's managers "
+        "and administrators. The user ID is the subject of the user's access tokens.",
+    )
+    add.add_argument("system", choices=["contactpoint", "ecaf"], help="which system")
+    add.add_argument("--db", required=True, help="the system's store (URL or SQLite file)")
+    add.add_argument("user_id", help="the user's ID: the subject of their tokens")
+    add.add_argument(
+        "--role",
+        required=True,
+        help="contactpoint: practitioner, child-protection or data-manager; ecaf: practitioner, manager or "
+        "administrator",
+    )
+    add.add_argument("--organisation", required=True, help="the organisation the user works for")
+    add.add_argument("--organisation-name", help="ecaf: its name")
+    add.add_argument("--agency-type", default="other", help="ecaf: its kind (social-care, education, health...)")
+    add.add_argument("--given-names", required=True)
+    add.add_argument("--family-name", required=True)
+    add.add_argument("--job-title", default="Practitioner", help="ecaf: the user's job title")
+    add.add_argument("--telephone", default="0000 000 0000", help="ecaf: their work telephone number")
+    add.add_argument("--email", help="ecaf: their work e-mail address")
+    add.set_defaults(run=_cmd_add_user)

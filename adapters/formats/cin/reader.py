@@ -44,10 +44,12 @@ __all__ = [
     "ROOT_ELEMENT",
     "SourceLines",
     "child_label",
+    "header_year",
     "parse_return",
     "read_census",
     "read_return",
     "schema_findings",
+    "unread_elements",
 ]
 
 #: The root element of a census return (the schemas have no target namespace).
@@ -115,6 +117,39 @@ def parse_return(data: bytes) -> etree._ElementTree:
             line=_line(root),
         )
     return tree
+
+
+def header_year(tree: etree._ElementTree) -> tuple[int, str]:
+    """The collection year a return's header names, and what in the header said so.
+
+    As DfE's collection and the peers' validators do, the census period is the one that holds
+    the header's `ReferenceDate` (the year whose 31 March ends it: 2024-03-31 gives 2024, and
+    a date in April starts the next year); without a readable ReferenceDate, the header's
+    `Year`. `UnusableInputError` when the header gives neither, or names a year with no schema.
+    """
+    details = tree.getroot().find("Header/CollectionDetails")
+    text = (details.findtext("ReferenceDate") or "").strip() if details is not None else ""
+    reference = _date(text)
+    year_text = (details.findtext("Year") or "").strip() if details is not None else ""
+    if reference is not None:
+        year = reference.year if (reference.month, reference.day) <= (3, 31) else reference.year + 1
+        said = f"the header's ReferenceDate {reference.isoformat()}"
+    elif year_text.isdigit() and len(year_text) == 4:
+        year, said = int(year_text), f"the header's Year {year_text} (its ReferenceDate is missing or not a date)"
+    else:
+        raise UnusableInputError(
+            "the return's header gives no ReferenceDate or Year, so its collection year is not known",
+            hint="give the collection year (--year 2025), or correct Header/CollectionDetails/ReferenceDate",
+            line=_line(details) if details is not None else None,
+        )
+    if year not in YEARS:
+        known = ", ".join(str(y) for y in YEARS)
+        raise UnusableInputError(
+            f"{said} puts the return in the {year} collection, which has no census schema here",
+            hint=f"give one of the collection years {known} (--year), or correct the header's ReferenceDate",
+            line=_line(details) if details is not None else None,
+        )
+    return year, said
 
 
 @cache
@@ -275,22 +310,25 @@ def _header(reader: _Reader, root: etree._Element) -> Header | None:
     )
 
 
-def _sex(reader: _Reader, identifiers: etree._Element | None, path: str, year: CollectionYear | None) -> Sex | None:
+def _sex(
+    reader: _Reader, identifiers: etree._Element | None, path: str, year: CollectionYear | None
+) -> tuple[Sex | None, str | None]:
     # With a year, only the year's element counts; the other is read for its line alone, so a
     # finding about the missing element can point at the one the file used instead.
     found: Sex | None = None
+    written: str | None = None
     names = ("GenderCurrent", "Sex")
     if year is not None and year.sex_element == "Sex":
         names = ("Sex", "GenderCurrent")
     for name in names:
         code = reader.first(identifiers, name, path)
-        if code is not None and found is None and (year is None or name == year.sex_element):
-            found = sex_from_code(name, code)
+        if code is not None and written is None and (year is None or name == year.sex_element):
+            found, written = sex_from_code(name, code), code
         if year is not None and name != year.sex_element and (reader.child, f"{path}.{name}") in reader.lines:
             reader.lines.setdefault(
                 (reader.child, f"{path}.{year.sex_element}"), reader.lines[(reader.child, f"{path}.{name}")]
             )
-    return found
+    return found, written
 
 
 def _assessment(reader: _Reader, element: etree._Element, path: str) -> Assessment:
@@ -360,6 +398,7 @@ def _child(reader: _Reader, element: etree._Element, year: CollectionYear | None
         if disabilities_group is not None
         else ()
     )
+    sex, sex_code = _sex(reader, identifiers, ids_path, year)
     return CensusChild(
         la_child_id=reader.first(identifiers, "LAchildID", ids_path),
         upn=reader.first(identifiers, "UPN", ids_path),
@@ -367,7 +406,8 @@ def _child(reader: _Reader, element: etree._Element, year: CollectionYear | None
         upn_unknown=reader.first(identifiers, "UPNunknown", ids_path),
         birth_date=reader.date(identifiers, "PersonBirthDate", ids_path),
         expected_birth_date=reader.date(identifiers, "ExpectedPersonBirthDate", ids_path),
-        sex=_sex(reader, identifiers, ids_path, year),
+        sex=sex,
+        sex_code=sex_code,
         death_date=reader.date(identifiers, "PersonDeathDate", ids_path),
         ethnicity=reader.first(characteristics, "Ethnicity", chars_path),
         disabilities=disabilities,
@@ -393,6 +433,50 @@ def read_census(tree: etree._ElementTree, year: CollectionYear | None = None) ->
             reader.note(element, "")
             children.append(_child(reader, element, year))
     return CensusReturn(header=header, children=tuple(children)), SourceLines(reader.lines)
+
+
+def unread_elements(tree: etree._ElementTree, lines: SourceLines) -> list[tuple[int | None, str, int | None]]:
+    """Elements of a return that reading it did not use: (child index or None, path, line).
+
+    An element the census does not define (a later year's group, a typo, a second LAchildID)
+    is not read into the return; importing lists each one, so nothing is dropped unsaid. Only
+    the outermost unread element of a branch is listed.
+    """
+    found: list[tuple[int | None, str, int | None]] = []
+
+    def walk(element: etree._Element, path: str, child: int | None) -> None:
+        seen: dict[str, int] = {}
+        for sub in element:
+            if not isinstance(sub.tag, str):
+                continue
+            index = seen.get(sub.tag, 0)
+            seen[sub.tag] = index + 1
+            step = f"{sub.tag}[{index}]" if sub.tag in _REPEATED else sub.tag
+            sub_path = f"{path}.{step}" if path else step
+            if (child, sub_path) not in lines.lines:
+                found.append((child, sub_path, _line(sub)))
+            elif len(sub):
+                walk(sub, sub_path, child)
+
+    seen: set[str] = set()
+    for element in tree.getroot():
+        if not isinstance(element.tag, str):
+            continue
+        first = element.tag not in seen
+        seen.add(element.tag)
+        if first and element.tag == "Header" and (None, "Header") in lines.lines:
+            walk(element, "Header", None)
+        elif first and element.tag == "Children" and (None, "Children") in lines.lines:
+            index = 0
+            for sub in (e for e in element if isinstance(e.tag, str)):
+                if sub.tag == "Child":
+                    walk(sub, "", index)
+                    index += 1
+                else:
+                    found.append((None, f"Children.{sub.tag}", _line(sub)))
+        else:
+            found.append((None, element.tag, _line(element)))
+    return found
 
 
 def read_return(source: bytes | str | Path, year: CollectionYear | None = None) -> CensusReturn:

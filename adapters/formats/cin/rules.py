@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import re
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
@@ -29,7 +30,7 @@ import attrs
 from ics_interop.findings import Finding, Severity
 from ics_interop.model.identifiers import is_known_la_code, upn_check_letter
 
-from .calendar import working_day_before, working_days_between
+from .calendar import working_day_before
 from .census import CensusChild, CensusReturn, CinEpisode, ProtectionPlan, Sex
 from .reader import SourceLines, child_label
 from .years import CollectionYear
@@ -40,6 +41,7 @@ __all__ = [
     "child_rule",
     "registered_codes",
     "return_rule",
+    "rule_fix",
     "rule_list",
     "rules_for",
     "run_census_rules",
@@ -144,10 +146,26 @@ def rules_for(year: CollectionYear) -> Mapping[str, CensusRule]:
     return dict(sorted(found.items(), key=lambda item: (int(item[0].rstrip("Q")), item[0])))
 
 
-_HINTS = {
-    False: "correct the child's record in the case-management system and produce the return again",
-    True: "check the child's record: correct it, or keep it and give DfE the reason when the return is submitted",
-}
+@cache
+def _fixes() -> Mapping[str, str]:
+    text = resources.files("ics_interop.adapters.formats.cin").joinpath("data/fixes.toml").read_text("utf-8")
+    fixes: dict[str, str] = tomllib.loads(text)["fixes"]
+    return fixes
+
+
+def rule_fix(code: str, year: CollectionYear) -> str:
+    """How to fix a breach of the rule `code` in the collection year: the data officer's hint."""
+    fix = _fixes()[code].format(
+        year=year.year,
+        reference_date=year.reference_date.isoformat(),
+        period_start=year.period_start.isoformat(),
+        yes=year.yes,
+        no=year.no,
+        unborn_sex=f"{year.sex_element} {year.unborn_sex_code}",
+    )
+    if code.endswith("Q"):
+        fix += "; or, if it is right, keep it and give DfE the reason when the return is submitted"
+    return fix
 
 
 def run_census_rules(census: CensusReturn, year: CollectionYear, lines: SourceLines | None = None) -> list[Finding]:
@@ -165,7 +183,7 @@ def run_census_rules(census: CensusReturn, year: CollectionYear, lines: SourceLi
                     f"{rule.message}: {breach.detail}",
                     path=path,
                     line=lines.line(breach.child, breach.path) if lines is not None else None,
-                    hint=_HINTS[rule.query],
+                    hint=rule_fix(code, year),
                     record=breach.child,
                     source=f"CIN census rule {code} ({rule.ruleset.replace('_', '-')} rule set)",
                 )
@@ -188,6 +206,14 @@ def _iso(day: dt.date | None) -> str:
 
 def _age(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (or earlier); 29 February becomes 28 February in other years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def _ids(field: str) -> str:
@@ -268,15 +294,18 @@ def _duplicate_child_ids(census: CensusReturn, year: CollectionYear) -> Iterator
 
 @return_rule("2886Q")
 def _sex_not_recorded(census: CensusReturn, year: CollectionYear) -> Iterator[Breach]:
-    # Counts the explicit "not recorded" code (0 up to 2024, U from 2025); a missing or invalid
-    # code is rule 4180's business.
-    born = [c for c in census.children if not c.unborn]
-    unknown = sum(1 for c in born if c.sex is Sex.UNKNOWN)
-    if born and unknown / len(born) > 0.02:
+    # DfE's text: children with the "not recorded" code (0 up to 2024, U from 2025) or with no sex
+    # at all, and no expected date of birth, over all children. A code the year does not know
+    # records no sex either, so it counts as missing (rule 4180 reports it as well).
+    total = len(census.children)
+    unknown = sum(
+        1 for c in census.children if c.expected_birth_date is None and (c.sex is None or c.sex is Sex.UNKNOWN)
+    )
+    if total and unknown / total > 0.02:
         yield Breach(
             "Children",
-            f"{unknown} of {len(born)} children (excluding unborn) have {year.sex_element} "
-            f"{year.sex_code(Sex.UNKNOWN)} ({100 * unknown / len(born):.1f}%)",
+            f"{unknown} of {total} children have {year.sex_element} {year.sex_code(Sex.UNKNOWN)} or none, "
+            f"and no expected date of birth ({100 * unknown / total:.1f}%)",
         )
 
 
@@ -364,6 +393,8 @@ def _upn_expected(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
     # child's fifth birthday is on or before the reference date.
     if child.birth_date is None or _age(child.birth_date, year.reference_date) < 5:
         return
+    if not any(e.referral_nfa is False for e in child.episodes):
+        return  # DfE's text: only for a child with a referral that led to further action
     missing = child.upn is None and child.upn_unknown is None
     if missing:
         yield Breach(_ids("UPN"), "neither UPN nor UPNunknown is given")
@@ -440,13 +471,18 @@ def _death_in_period(child: CensusChild, year: CollectionYear) -> Iterator[Breac
 
 @child_rule("8775Q")
 def _over_25(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
-    # Age on each episode's closure date, or on the reference date for an open episode.
-    if child.birth_date is None:
+    # DfE's text: born before the reference date minus 25 years, and an episode still open or
+    # closed after the 25th birthday (a child aged exactly 25 on the day is not "over 25").
+    born = child.birth_date
+    if born is None:
+        return
+    birthday_25 = _add_years(born, 25)
+    if not born < _add_years(year.reference_date, -25):
         return
     for _path, episode in _episodes(child):
-        on = episode.closure_date or year.reference_date
-        if _age(child.birth_date, on) >= 25:
-            yield Breach(_ids("PersonBirthDate"), f"born {child.birth_date.isoformat()}, aged 25 or over on {on}")
+        if episode.closure_date is None or episode.closure_date > birthday_25:
+            on = episode.closure_date or year.reference_date
+            yield Breach(_ids("PersonBirthDate"), f"born {born.isoformat()}, over 25 on {on}")
             return
 
 
@@ -548,14 +584,16 @@ def _referral_date(child: CensusChild, year: CollectionYear) -> Iterator[Breach]
 
 @child_rule("8606")
 def _referral_long_before_birth(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
-    born = child.birth_date or child.expected_birth_date
-    if born is None:
-        return
+    # DfE's text: not more than 280 days before PersonBirthDate or ExpectedPersonBirthDate; a
+    # child with both is checked against both.
+    born = [d for d in (child.birth_date, child.expected_birth_date) if d is not None]
     for path, episode in _episodes(child):
-        if episode.referral_date is not None and episode.referral_date < born - dt.timedelta(weeks=40):
+        referred = episode.referral_date
+        late = [d for d in born if referred is not None and referred < d - dt.timedelta(days=280)]
+        if referred is not None and late:
             yield Breach(
                 f"{path}.CINreferralDate",
-                f"referred {episode.referral_date.isoformat()}, more than 40 weeks before {born.isoformat()}",
+                f"referred {referred.isoformat()}, more than 280 days (40 weeks) before {late[0].isoformat()}",
             )
 
 
@@ -682,16 +720,19 @@ def _closed_after_assessment_without_one(child: CensusChild, year: CollectionYea
 
 @child_rule("2990")
 def _activity_after_assessment_closure(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
+    # DfE's text: an episode closed RC8 (or RC9) has no Section47, ChildProtectionPlans or
+    # CINPlanDates module, and no DateOfInitialCPC in the CINdetails module itself.
     for path, episode in _episodes(child):
         if episode.closure_reason in _AFTER_ASSESSMENT:
             found = [
                 name
-                for name, items in (
-                    ("CINPlanDates", episode.cin_plans),
-                    ("Section47", episode.section47s),
-                    ("ChildProtectionPlans", episode.protection_plans),
+                for name, present in (
+                    ("DateOfInitialCPC", episode.icpc_date is not None),
+                    ("CINPlanDates", bool(episode.cin_plans)),
+                    ("Section47", bool(episode.section47s)),
+                    ("ChildProtectionPlans", bool(episode.protection_plans)),
                 )
-                if items
+                if present
             ]
             if found:
                 yield Breach(f"{path}.ReasonForClosure", f"{episode.closure_reason} and {', '.join(found)} recorded")
@@ -805,12 +846,15 @@ def _factors_only_when_complete(child: CensusChild, year: CollectionYear) -> Ite
 
 @child_rule("8670Q")
 def _assessment_open_long(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
+    # DfE's text: the start must not be before the reference date minus 45 working days.
+    edge = working_day_before(year.reference_date, 45)
     for _path, episode, i, where in _assessments(child):
         a = episode.assessments[i]
-        if a.start_date and not a.completed and working_days_between(a.start_date, year.reference_date) > 45:
+        if a.start_date and not a.completed and a.start_date < edge:
             yield Breach(
                 f"{where}.AssessmentActualStartDate",
-                f"started {a.start_date.isoformat()}, more than 45 working days before {year.reference_date}",
+                f"started {a.start_date.isoformat()}, before {edge.isoformat()} "
+                f"(45 working days before {year.reference_date}), and not completed",
             )
 
 
@@ -895,13 +939,17 @@ def _factor_21_closure(child: CensusChild, year: CollectionYear) -> Iterator[Bre
 
 @child_rule("8897Q")
 def _completed_without_factors(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
+    # DfE's text: where AssessmentAuthorisationDate is on or after the start of the census year,
+    # one or more AssessmentFactors are present and each is a valid code.
+    codes = year.codes("AssessmentFactors")
     for _path, episode, i, where in _assessments(child):
         a = episode.assessments[i]
-        if a.completed and not a.factors:
-            yield Breach(
-                f"{where}.FactorsIdentifiedAtAssessment",
-                f"authorised {_iso(a.authorisation_date)} with no AssessmentFactors",
-            )
+        if a.authorisation_date is None or a.authorisation_date < year.period_start:
+            continue
+        invalid = [f for f in a.factors if f not in codes]
+        if not a.factors or invalid:
+            found = f"invalid factor(s) {', '.join(invalid)}" if invalid else "no AssessmentFactors"
+            yield Breach(f"{where}.FactorsIdentifiedAtAssessment", f"authorised {a.authorisation_date} with {found}")
 
 
 @child_rule("8898")
@@ -1089,12 +1137,15 @@ def _s47_start(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
 
 @child_rule("8675Q")
 def _s47_open_long(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
+    # DfE's text: the start must not be before the reference date minus 15 working days.
+    edge = working_day_before(year.reference_date, 15)
     for episode, i, where in _section47s(child):
         s47 = episode.section47s[i]
-        if s47.open and s47.start_date and working_days_between(s47.start_date, year.reference_date) > 15:
+        if s47.open and s47.start_date and s47.start_date < edge:
             yield Breach(
                 f"{where}.S47ActualStartDate",
-                f"started {s47.start_date}, more than 15 working days before {year.reference_date}, with no conference",
+                f"started {s47.start_date}, before {edge} (15 working days before {year.reference_date}), "
+                "with no conference",
             )
 
 
@@ -1197,32 +1248,34 @@ def _plan_after_referral(child: CensusChild, year: CollectionYear) -> Iterator[B
             yield Breach(f"{where}.CPPstartDate", f"starts {plan.start_date}, before referral {episode.referral_date}")
 
 
-@child_rule("2883")
-def _more_plans_than_conferences(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
-    # Plans starting in the census year against conferences held in it (at either level).
-    for path, episode in _episodes(child):
-        plans = [p for p in episode.protection_plans if p.start_date and year.in_period(p.start_date)]
-        conferences = [d for _w, d in _icpc_dates(path, episode) if year.in_period(d)]
-        if len(plans) > len(conferences):
-            yield Breach(
-                f"{path}.ChildProtectionPlans",
-                f"{len(plans)} plan(s) start in the census year and {len(conferences)} conference(s) are held in it",
-            )
+@return_rule("2883")
+def _more_plans_than_conferences(census: CensusReturn, year: CollectionYear) -> Iterator[Breach]:
+    # DfE's text: counted over the authority's whole return, not episode by episode: plans starting
+    # in the census year against conferences (at either level) held in it.
+    plans = conferences = 0
+    for child in census.children:
+        for path, episode in _episodes(child):
+            plans += sum(1 for p in episode.protection_plans if p.start_date and year.in_period(p.start_date))
+            conferences += sum(1 for _w, d in _icpc_dates(path, episode) if year.in_period(d))
+    if plans > conferences:
+        yield Breach(
+            "Children",
+            f"{plans} child protection plan(s) start in the census year and {conferences} initial "
+            "conference(s) are held in it",
+        )
 
 
 @child_rule("2885")
 def _plan_starts_on_conference_day(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
-    # For plans starting in the census year in an episode that records conferences; an
-    # episode with plans and no conference at all is rule 2883's.
+    # DfE's text: a plan starting in the census year starts on a conference day of its episode
+    # (a Section47 DateOfInitialCPC, or the CINdetails one); an episode with none fails too.
     for path, episode in _episodes(child):
         conferences = [d for _w, d in _icpc_dates(path, episode)]
         for i, plan in enumerate(episode.protection_plans):
             start = plan.start_date
-            if conferences and start and year.in_period(start) and start not in conferences:
-                days = ", ".join(d.isoformat() for d in conferences)
-                yield Breach(
-                    f"{path}.ChildProtectionPlans[{i}].CPPstartDate", f"starts {start}; conference(s) on {days}"
-                )
+            if start and year.in_period(start) and start not in conferences:
+                days = ", ".join(d.isoformat() for d in conferences) or "none recorded"
+                yield Breach(f"{path}.ChildProtectionPlans[{i}].CPPstartDate", f"starts {start}; conference(s): {days}")
 
 
 @child_rule("8720")

@@ -49,6 +49,7 @@ from ics_interop.adapters.formats.cin import (
 from ics_interop.adapters.formats.cin.cli import add_cin_commands
 from ics_interop.adapters.formats.cin.rules import rule_list
 
+from ics_interop.findings import Finding
 from ics_interop.model.codes import AbuseCategory, CinClosureReason, Disability, Ethnicity, PrimaryNeed, ReferralSource
 from ics_interop.model.identifiers import upn_check_letter
 
@@ -590,6 +591,42 @@ def test_cin_findings_name_the_child_the_element_and_a_fix_of_their_own(capsys: 
     assert "at child DfEX0000001, ChildIdentifiers.UPN (line 21)" in check_letter
     fixes = [line.strip() for line in lines if line.strip().startswith("fix:")]
     assert len(set(fixes)) >= 10  # one hint per rule, not one for all
+
+
+@needs_anchors
+@pytest.mark.parametrize("name", ["CIN_Census_2024.xml", "CIN2rows.xml"])
+def test_the_compact_form_says_what_the_full_form_says(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cin("validate", str(FAKE / name), "--year", "2025", "--format", "json") == 1
+    full = json.loads(capsys.readouterr().out)
+    assert cin("validate", str(FAKE / name), "--year", "2025", "--format", "compact") == 1
+    compact = json.loads(capsys.readouterr().out)
+    assert {k: compact[k] for k in ("year", "children", "errors", "queries")} == {
+        k: full[k] for k in ("year", "children", "errors", "queries")
+    }
+    assert compact["findingColumns"] == ["ruleId", "laChildId", "element", "line", "detail"]
+    assert len(compact["findings"]) == len(full["findings"])
+    for (code, child_id, element, line, detail), whole in zip(compact["findings"], full["findings"], strict=True):
+        rule = compact["rules"][code]
+        assert (code, child_id, element, line) == (whole["ruleId"], whole["laChildId"], whole["element"], whole["line"])
+        assert rule["fix"] == whole["hint"]
+        if whole["kind"] == "rule":
+            assert f"{rule['message']}: {detail}" == whole["message"]
+            assert rule["severity"] == whole["severity"]
+        else:
+            assert detail == whole["message"]
+
+
+@needs_anchors
+def test_findings_handed_over_as_found_are_the_findings_kept() -> None:
+    handed: list[Finding] = []
+    streamed = validate_return(FAKE / "CIN_Census_2024.xml", 2025, on_finding=lambda _r, f: handed.append(f))
+    kept = validate_return(FAKE / "CIN_Census_2024.xml", 2025)
+    assert streamed.findings == []
+    assert handed == kept.findings
+    assert (streamed.errors, streamed.queries, streamed.children) == (kept.errors, kept.queries, kept.children)
+    # the header first, then child by child, then the whole return
+    records = [-1 if f.path.startswith("Header") else (10**6 if f.record is None else f.record) for f in handed]
+    assert records == sorted(records)
 
 
 @needs_anchors

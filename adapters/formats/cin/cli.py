@@ -21,7 +21,7 @@ from ics_interop.findings import Finding, Severity
 
 from .exporting import export_ics_store, export_return
 from .importing import import_return
-from .validation import CinReport, validate_return
+from .validation import CinReport, catalogue, validate_return
 from .years import YEARS
 
 __all__ = ["add_cin_commands"]
@@ -64,13 +64,69 @@ def _write(data: bytes, output: str | None) -> None:
         sys.stdout.flush()
 
 
+class _Stream:
+    """Writes findings as they are found: text lines, or the members of a JSON document's findings array.
+
+    The document's summary (counts, unusable) is known only at the end, so it is written after
+    the findings: `{"source", "year", "yearFrom", "findings": [...], "children", "errors", ...}`.
+    The compact form lists each finding as `[code, LAchildID, element, line, detail]` and, once,
+    the rules it refers to (`rules`: message, type, fields and fix by code).
+    """
+
+    def __init__(self, form: str, quiet: bool, out: TextIO) -> None:
+        self.form, self.quiet, self.out = form, quiet, out
+        self.opened = False
+        self.codes: dict[str, str] = {}  # code -> a schema finding's hint, or "" for a census rule
+
+    def _open(self, report: CinReport) -> None:
+        if self.opened:
+            return
+        self.opened = True
+        if self.form == "text":
+            return
+        head = {"source": report.source, "year": report.year, "yearFrom": report.year_source}
+        if self.form == "compact":
+            head["findingColumns"] = ["ruleId", "laChildId", "element", "line", "detail"]
+        self.out.write(json.dumps(head, indent=1)[:-2] + ',\n "findings": [')
+        self.first = True
+
+    def __call__(self, report: CinReport, finding: Finding) -> None:
+        self._open(report)
+        if self.form == "text":
+            if not self.quiet:
+                self.out.write("  " + report.describe(finding).replace("\n", "\n  ") + "\n")
+            return
+        if self.form == "compact":
+            self.codes.setdefault(finding.rule_id, "" if finding.source.startswith("CIN census rule") else finding.hint)
+            item = json.dumps(report.compact_finding(finding), separators=(",", ":"))
+        else:
+            item = json.dumps(report.finding_dict(finding))
+        self.out.write(("\n  " if self.first else ",\n  ") + item)
+        self.first = False
+
+    def close(self, report: CinReport) -> None:
+        if self.form == "text":
+            return
+        if not self.opened and report.unusable:
+            self.out.write(json.dumps({**report.summary(), "findings": []}, indent=2) + "\n")
+            return
+        self._open(report)
+        tail: dict[str, object] = {k: v for k, v in report.summary().items() if k not in ("source", "year", "yearFrom")}
+        if self.form == "compact":
+            rules = catalogue(report.year, [c for c, hint in self.codes.items() if not hint])
+            schema = {c: {"type": "error", "severity": "error", "fix": hint} for c, hint in self.codes.items() if hint}
+            tail["rules"] = {**rules, **schema}
+        self.out.write("\n ],\n" + json.dumps(tail, indent=1)[2:] + "\n")
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
-    report = validate_return(args.path, args.year)
-    if args.format == "json":
-        json.dump(report.to_dict(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        _print_report(report, quiet=args.quiet)
+    # Findings are written as they are found, so a large return's never all sit in memory at once.
+    # The verdict, with the counts, comes last in text too.
+    stream = _Stream(args.format, args.quiet, sys.stdout)
+    report = validate_return(args.path, args.year, on_finding=stream)
+    stream.close(report)
+    if args.format == "text":
+        print(f"{report.source}: UNUSABLE: {report.unusable}" if report.unusable else _verdict(report))
     if report.unusable:
         return EXIT_UNUSABLE
     return EXIT_ERRORS if report.errors else EXIT_OK
@@ -83,16 +139,6 @@ def _verdict(report: CinReport) -> str:
         f"{report.source}: {verdict} for the {report.year} collection{said}: {len(report.children)} children, "
         f"{report.errors} error(s), {report.queries} query(ies)"
     )
-
-
-def _print_report(report: CinReport, *, quiet: bool) -> None:
-    if report.unusable:
-        print(f"{report.source}: UNUSABLE: {report.unusable}")
-        return
-    print(_verdict(report))
-    if not quiet:
-        for finding in report.findings:
-            print("  " + report.describe(finding).replace("\n", "\n  "))
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -196,7 +242,13 @@ def add_cin_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         help="the collection year to check against (default: the one the return's header names, from its "
         "ReferenceDate; given, rule 100 reports a header that does not match it)",
     )
-    validate.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    validate.add_argument(
+        "--format",
+        choices=["text", "json", "compact"],
+        default="text",
+        help="output: text for people; json, every finding in full; compact, JSON whose findings refer to "
+        "the rules listed once (a fraction of the size for a large return)",
+    )
     validate.add_argument("--quiet", action="store_true", help="print the verdict only, not every finding")
     validate.set_defaults(run=_cmd_validate)
 

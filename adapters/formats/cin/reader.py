@@ -41,12 +41,15 @@ from .census import (
 from .years import YEARS, CollectionYear, read_yes_no, sex_from_code
 
 __all__ = [
+    "MAX_RETURN_BYTES",
     "ROOT_ELEMENT",
     "SourceLines",
     "child_label",
     "header_year",
+    "iter_children",
     "parse_return",
     "read_census",
+    "read_header",
     "read_return",
     "schema_findings",
     "unread_elements",
@@ -104,9 +107,21 @@ def child_label(child: CensusChild, index: int) -> str:
 # --- parsing and the schema ----------------------------------------------------------------------
 
 
+#: The largest return read: ten times a large authority's (40,000 children make about 45 MB).
+MAX_RETURN_BYTES = 512 * 1024 * 1024
+
+
 def parse_return(data: bytes) -> etree._ElementTree:
-    """Parse a return safely; `UnusableInputError` for anything that is not a census `Message`."""
-    tree = parse_xml(data)
+    """Parse a return safely; `UnusableInputError` for anything that is not a census `Message`.
+
+    Whitespace between elements is not kept (it is not content, and it would double the tree).
+    """
+    if len(data) > MAX_RETURN_BYTES:
+        raise UnusableInputError(
+            f"the return is {len(data):,} bytes, more than the limit of {MAX_RETURN_BYTES:,}",
+            hint="check that this is one authority's census return; split a larger one by child and check each part",
+        )
+    tree = parse_xml(data, max_bytes=MAX_RETURN_BYTES, remove_blank_text=True)
     root = tree.getroot()
     if root.tag != ROOT_ELEMENT:
         raise UnusableInputError(
@@ -231,33 +246,43 @@ class _Reader:
         self.child: int | None = None
 
     def note(self, element: etree._Element, path: str) -> None:
-        line = _line(element)
-        if line is not None:
+        line = element.sourceline
+        if isinstance(line, int):
             self.lines.setdefault((self.child, path), line)
 
     def children(self, element: etree._Element, name: str, path: str) -> Iterator[tuple[etree._Element, str]]:
         """Child elements called `name`, each with its path (indexed when the element may repeat)."""
-        for i, found in enumerate(e for e in element if e.tag == name):
-            sub = f"{path}.{name}" if path else name
-            if name in _REPEATED:
-                sub += f"[{i}]"
+        sub = f"{path}.{name}" if path else name
+        repeated = name in _REPEATED
+        for i, found in enumerate(element.iterchildren(name)):
+            where = f"{sub}[{i}]" if repeated else sub
+            self.note(found, where)
+            yield found, where
+
+    def _find(self, element: etree._Element, name: str, path: str) -> tuple[etree._Element | None, str]:
+        """The first child element called `name` (lxml finds it in C), noted under its path."""
+        found = element.find(name)
+        sub = f"{path}.{name}" if path else name
+        if name in _REPEATED:
+            sub += "[0]"
+        if found is not None:
             self.note(found, sub)
-            yield found, sub
+        return found, sub
 
     def first(self, element: etree._Element | None, name: str, path: str) -> str | None:
         if element is None:
             return None
-        for found, _sub in self.children(element, name, path):
-            text = (found.text or "").strip()
-            return text or None
-        return None
+        found, _sub = self._find(element, name, path)
+        if found is None:
+            return None
+        text = (found.text or "").strip()
+        return text or None
 
     def group(self, element: etree._Element | None, name: str, path: str) -> tuple[etree._Element | None, str]:
         if element is None:
             return None, path
-        for found, sub in self.children(element, name, path):
-            return found, sub
-        return None, path
+        found, sub = self._find(element, name, path)
+        return (found, sub) if found is not None else (None, path)
 
     def date(self, element: etree._Element | None, name: str, path: str) -> dt.date | None:
         return _date(self.first(element, name, path))
@@ -415,24 +440,56 @@ def _child(reader: _Reader, element: etree._Element, year: CollectionYear | None
     )
 
 
+def read_header(tree: etree._ElementTree) -> tuple[Header | None, SourceLines]:
+    """The return's header, and the lines of what is not in a child (the header, `Children`)."""
+    reader = _Reader()
+    root = tree.getroot()
+    header = _header(reader, root)
+    container = root.find("Children")
+    if container is not None:
+        reader.note(container, "Children")
+    return header, SourceLines(reader.lines)
+
+
+def iter_children(
+    tree: etree._ElementTree, year: CollectionYear | None = None, *, release: bool = False
+) -> Iterator[tuple[int, CensusChild, SourceLines]]:
+    """Each child of the return in turn, read into memory, with the lines of its elements.
+
+    With `release`, each child's elements are dropped from the tree once the child has been
+    read (and the caller has had it), so checking a large return holds one child at a time.
+    See `read_census` for `year`.
+    """
+    container = tree.getroot().find("Children")
+    if container is None:
+        return
+    index = 0
+    for element in [e for e in container if e.tag == "Child"] if release else container:
+        if element.tag != "Child":
+            continue
+        reader = _Reader()
+        reader.child = index
+        reader.note(element, "")
+        yield index, _child(reader, element, year), SourceLines(reader.lines)
+        index += 1
+        if release:
+            element.clear()
+            container.remove(element)
+
+
 def read_census(tree: etree._ElementTree, year: CollectionYear | None = None) -> tuple[CensusReturn, SourceLines]:
     """Read a parsed return into memory, with the line of every element read.
 
     With a `year`, the child's sex is read only from that year's element (`GenderCurrent` up
     to 2024, `Sex` from 2025), as the year's rules expect; without one, from either.
     """
-    reader = _Reader()
-    root = tree.getroot()
-    header = _header(reader, root)
+    header, header_lines = read_header(tree)
+    lines = dict(header_lines.lines)
     children = []
-    container = root.find("Children")
-    if container is not None:
-        reader.note(container, "Children")
-        for index, element in enumerate(e for e in container if e.tag == "Child"):
-            reader.child = index
-            reader.note(element, "")
-            children.append(_child(reader, element, year))
-    return CensusReturn(header=header, children=tuple(children)), SourceLines(reader.lines)
+    for _index, child, child_lines in iter_children(tree, year):
+        children.append(child)
+        lines.update(child_lines.lines)
+    return CensusReturn(header=header, children=tuple(children)), SourceLines(lines)
 
 
 def unread_elements(tree: etree._ElementTree, lines: SourceLines) -> list[tuple[int | None, str, int | None]]:

@@ -603,17 +603,30 @@ def test_the_compact_form_says_what_the_full_form_says(name: str, capsys: pytest
     assert {k: compact[k] for k in ("year", "children", "errors", "queries")} == {
         k: full[k] for k in ("year", "children", "errors", "queries")
     }
-    assert compact["findingColumns"] == ["ruleId", "laChildId", "element", "line", "detail"]
+    assert compact["findingColumns"] == ["ruleId", "laChildId", "element", "line", "value", "detail"]
     assert len(compact["findings"]) == len(full["findings"])
-    for (code, child_id, element, line, detail), whole in zip(compact["findings"], full["findings"], strict=True):
+    for (code, child_id, element, line, value, detail), whole in zip(
+        compact["findings"], full["findings"], strict=True
+    ):
         rule = compact["rules"][code]
         assert (code, child_id, element, line) == (whole["ruleId"], whole["laChildId"], whole["element"], whole["line"])
+        assert value == whole.get("value")
         assert rule["fix"] == whole["hint"]
         if whole["kind"] == "rule":
             assert f"{rule['message']}: {detail}" == whole["message"]
             assert rule["severity"] == whole["severity"]
         else:
             assert detail == whole["message"]
+
+
+@needs_anchors
+def test_the_compact_form_is_the_same_written_whole_or_streamed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cin("validate", str(FAKE / "CIN_Census_2024.xml"), "--format", "compact") == 1
+    streamed = json.loads(capsys.readouterr().out)
+    assert streamed == validate_return(FAKE / "CIN_Census_2024.xml").to_compact_dict()
+    values = {(f[0], f[4]) for f in streamed["findings"]}
+    assert ("XSD-cvc-enumeration-valid", "RB") in values  # the factor the schema refuses
+    assert ("1510", "A123456789123") in values
 
 
 @needs_anchors

@@ -166,6 +166,9 @@ def _cmd_schema_generate(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     # The command line is the top room of the house: the one place the core reaches the adapters
     # (imported by name, so the core's import graph and its type check stay free of them).
+    if args.system == "web":  # the data teams' page: a local tool, on 127.0.0.1 with a key (adapters/web)
+        importlib.import_module("ics_interop.adapters.web").serve_web(args.host, args.port)
+        return EXIT_OK
     run_service = importlib.import_module("ics_interop.adapters.services").run_service
 
     routes = {}
@@ -232,7 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(run=_cmd_schema_generate)
 
     serve = sub.add_parser("serve", help="run a reference system as an HTTP service")
-    serve.add_argument("system", choices=["contactpoint", "ecaf", "ics"], help="which system")
+    serve.add_argument(
+        "system", choices=["contactpoint", "ecaf", "ics", "web"], help="which system (web: the page to check files)"
+    )
     serve.add_argument("--db", help="database URL or SQLite file (default: SYSTEM.db here); postgresql://... works")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")

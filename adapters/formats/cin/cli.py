@@ -21,7 +21,7 @@ from ics_interop.findings import Finding, Severity
 
 from .exporting import export_ics_store, export_return
 from .importing import import_return
-from .validation import CinReport, catalogue, validate_return
+from .validation import COMPACT_COLUMNS, CinReport, compact_rules, validate_return
 from .years import YEARS
 
 __all__ = ["add_cin_commands"]
@@ -69,14 +69,14 @@ class _Stream:
 
     The document's summary (counts, unusable) is known only at the end, so it is written after
     the findings: `{"source", "year", "yearFrom", "findings": [...], "children", "errors", ...}`.
-    The compact form lists each finding as `[code, LAchildID, element, line, detail]` and, once,
-    the rules it refers to (`rules`: message, type, fields and fix by code).
+    The compact form lists each finding as `COMPACT_COLUMNS` and, once, the rules it refers to
+    (`rules`: message, type, fields and fix by code): `CinReport.to_compact_dict` in pieces.
     """
 
     def __init__(self, form: str, quiet: bool, out: TextIO) -> None:
         self.form, self.quiet, self.out = form, quiet, out
         self.opened = False
-        self.codes: dict[str, str] = {}  # code -> a schema finding's hint, or "" for a census rule
+        self.seen: dict[str, Finding] = {}  # the first finding of each rule: the catalogue lists them
 
     def _open(self, report: CinReport) -> None:
         if self.opened:
@@ -84,9 +84,9 @@ class _Stream:
         self.opened = True
         if self.form == "text":
             return
-        head = {"source": report.source, "year": report.year, "yearFrom": report.year_source}
+        head: dict[str, object] = {"source": report.source, "year": report.year, "yearFrom": report.year_source}
         if self.form == "compact":
-            head["findingColumns"] = ["ruleId", "laChildId", "element", "line", "detail"]
+            head["findingColumns"] = list(COMPACT_COLUMNS)
         self.out.write(json.dumps(head, indent=1)[:-2] + ',\n "findings": [')
         self.first = True
 
@@ -97,7 +97,7 @@ class _Stream:
                 self.out.write("  " + report.describe(finding).replace("\n", "\n  ") + "\n")
             return
         if self.form == "compact":
-            self.codes.setdefault(finding.rule_id, "" if finding.source.startswith("CIN census rule") else finding.hint)
+            self.seen.setdefault(finding.rule_id, finding)
             item = json.dumps(report.compact_finding(finding), separators=(",", ":"))
         else:
             item = json.dumps(report.finding_dict(finding))
@@ -113,9 +113,7 @@ class _Stream:
         self._open(report)
         tail: dict[str, object] = {k: v for k, v in report.summary().items() if k not in ("source", "year", "yearFrom")}
         if self.form == "compact":
-            rules = catalogue(report.year, [c for c, hint in self.codes.items() if not hint])
-            schema = {c: {"type": "error", "severity": "error", "fix": hint} for c, hint in self.codes.items() if hint}
-            tail["rules"] = {**rules, **schema}
+            tail["rules"] = compact_rules(report.year, self.seen.values())
         self.out.write("\n ],\n" + json.dumps(tail, indent=1)[2:] + "\n")
 
 

@@ -84,6 +84,12 @@ class SourceLines:
     """The line of each element of a return, by (child index or None for the header, path)."""
 
     lines: Mapping[tuple[int | None, str], int] = attrs.Factory(dict)
+    #: The text of each single-valued element read, by the same keys.
+    values: Mapping[tuple[int | None, str], str] = attrs.Factory(dict)
+
+    def value(self, child: int | None, path: str) -> str | None:
+        """The text of the element at exactly `path`, where it was read and had one."""
+        return self.values.get((child, path))
 
     def line(self, child: int | None, path: str) -> int | None:
         """The line of the element at `path`, or of its nearest enclosing element that was read."""
@@ -214,6 +220,7 @@ def schema_findings(tree: etree._ElementTree, year: CollectionYear) -> list[Find
     for error in cast(Iterable[Any], schema.error_log):
         child, path = _schema_path(error.path, labels)
         type_name = str(error.type_name)
+        value = _leaf_text(tree, error.path)
         findings.append(
             Finding(
                 "XSD-" + type_name.removeprefix("SCHEMAV_").lower().replace("_", "-"),
@@ -224,9 +231,24 @@ def schema_findings(tree: etree._ElementTree, year: CollectionYear) -> list[Find
                 hint=_SCHEMA_HINTS.get(type_name, "correct the element as the message says"),
                 record=child,
                 source=f"CIN census schema {year.year}",
+                value=value,
             )
         )
     return findings
+
+
+def _leaf_text(tree: etree._ElementTree, xpath: str | None) -> str | None:
+    """The text of the element libxml2's error path names, when it is a leaf with text."""
+    if not xpath:
+        return None
+    try:
+        found = tree.xpath(xpath)
+    except etree.XPathError:
+        return None
+    if isinstance(found, list) and len(found) == 1 and isinstance(found[0], etree._Element) and not len(found[0]):
+        text = (found[0].text or "").strip()
+        return text or None
+    return None
 
 
 def _label_of(element: etree._Element, index: int) -> str:
@@ -243,6 +265,7 @@ class _Reader:
 
     def __init__(self) -> None:
         self.lines: dict[tuple[int | None, str], int] = {}
+        self.values: dict[tuple[int | None, str], str] = {}
         self.child: int | None = None
 
     def note(self, element: etree._Element, path: str) -> None:
@@ -269,13 +292,22 @@ class _Reader:
             self.note(found, sub)
         return found, sub
 
+    def text(self, element: etree._Element, path: str) -> str:
+        """An element's text, stripped, kept as the value at `path`."""
+        text = (element.text or "").strip()
+        if text:
+            self.values.setdefault((self.child, path), text)
+        return text
+
     def first(self, element: etree._Element | None, name: str, path: str) -> str | None:
         if element is None:
             return None
-        found, _sub = self._find(element, name, path)
+        found, sub = self._find(element, name, path)
         if found is None:
             return None
         text = (found.text or "").strip()
+        if text:
+            self.values.setdefault((self.child, sub), text)
         return text or None
 
     def group(self, element: etree._Element | None, name: str, path: str) -> tuple[etree._Element | None, str]:
@@ -360,8 +392,8 @@ def _assessment(reader: _Reader, element: etree._Element, path: str) -> Assessme
     factors_group, factors_path = reader.group(element, "FactorsIdentifiedAtAssessment", path)
     factors: list[str] = []
     if factors_group is not None:
-        for found, _sub in reader.children(factors_group, "AssessmentFactors", factors_path):
-            factors.append((found.text or "").strip())
+        for found, sub in reader.children(factors_group, "AssessmentFactors", factors_path):
+            factors.append(reader.text(found, sub))
     return Assessment(
         start_date=reader.date(element, "AssessmentActualStartDate", path),
         internal_review_date=reader.date(element, "AssessmentInternalReviewDate", path),
@@ -373,7 +405,9 @@ def _assessment(reader: _Reader, element: etree._Element, path: str) -> Assessme
 def _protection_plan(reader: _Reader, element: etree._Element, path: str) -> ProtectionPlan:
     reviews: list[dt.date | None] = []
     for group, group_path in reader.children(element, "Reviews", path):
-        dates = [_date((found.text or "").strip()) for found, _ in reader.children(group, "CPPreviewDate", group_path)]
+        dates = [
+            _date(reader.text(found, where)) for found, where in reader.children(group, "CPPreviewDate", group_path)
+        ]
         reviews.extend(dates or [None])
     return ProtectionPlan(
         start_date=reader.date(element, "CPPstartDate", path),
@@ -419,7 +453,7 @@ def _child(reader: _Reader, element: etree._Element, year: CollectionYear | None
     characteristics, chars_path = reader.group(element, "ChildCharacteristics", "")
     disabilities_group, disabilities_path = reader.group(characteristics, "Disabilities", chars_path)
     disabilities = (
-        tuple((e.text or "").strip() for e, _ in reader.children(disabilities_group, "Disability", disabilities_path))
+        tuple(reader.text(e, p) for e, p in reader.children(disabilities_group, "Disability", disabilities_path))
         if disabilities_group is not None
         else ()
     )
@@ -448,7 +482,7 @@ def read_header(tree: etree._ElementTree) -> tuple[Header | None, SourceLines]:
     container = root.find("Children")
     if container is not None:
         reader.note(container, "Children")
-    return header, SourceLines(reader.lines)
+    return header, SourceLines(reader.lines, reader.values)
 
 
 def iter_children(
@@ -470,7 +504,7 @@ def iter_children(
         reader = _Reader()
         reader.child = index
         reader.note(element, "")
-        yield index, _child(reader, element, year), SourceLines(reader.lines)
+        yield index, _child(reader, element, year), SourceLines(reader.lines, reader.values)
         index += 1
         if release:
             element.clear()
@@ -484,12 +518,13 @@ def read_census(tree: etree._ElementTree, year: CollectionYear | None = None) ->
     to 2024, `Sex` from 2025), as the year's rules expect; without one, from either.
     """
     header, header_lines = read_header(tree)
-    lines = dict(header_lines.lines)
+    lines, values = dict(header_lines.lines), dict(header_lines.values)
     children = []
     for _index, child, child_lines in iter_children(tree, year):
         children.append(child)
         lines.update(child_lines.lines)
-    return CensusReturn(header=header, children=tuple(children)), SourceLines(lines)
+        values.update(child_lines.values)
+    return CensusReturn(header=header, children=tuple(children)), SourceLines(lines, values)
 
 
 def unread_elements(tree: etree._ElementTree, lines: SourceLines) -> list[tuple[int | None, str, int | None]]:

@@ -75,6 +75,8 @@ class Breach:
     child: int | None = None
     #: The line, where the check knows it (a whole-return check has no lines to look it up in).
     line: int | None = None
+    #: The value, where the check knows it (likewise).
+    value: str | None = None
 
 
 ChildCheck = Callable[[CensusChild, CollectionYear], Iterable[Breach]]
@@ -210,7 +212,9 @@ class CensusRun:
         self._labels: list[str] = []
         self._return_lines: SourceLines | None = None
 
-    def _finding(self, code: str, rule: CensusRule, breach: Breach, line: int | None) -> Finding:
+    def _finding(
+        self, code: str, rule: CensusRule, breach: Breach, line: int | None, value: str | None = None
+    ) -> Finding:
         where = self._labels[breach.child] if breach.child is not None else ""
         return Finding(
             code,
@@ -221,13 +225,20 @@ class CensusRun:
             hint=rule_fix(code, self.year),
             record=breach.child,
             source=_source(code, rule.ruleset),
+            value=breach.value if breach.value is not None else value,
         )
 
     def start(self, header: Header | None, lines: SourceLines | None = None) -> list[Finding]:
         """The header's findings (rule 100); `lines` holds the lines of the header and `Children` (child None)."""
         self._return_lines = lines
         return [
-            self._finding(code, rule, breach, lines.line(None, breach.path) if lines is not None else None)
+            self._finding(
+                code,
+                rule,
+                breach,
+                lines.line(None, breach.path) if lines is not None else None,
+                lines.value(None, breach.path) if lines is not None else None,
+            )
             for code, rule, check in self._return_checks
             for breach in check.start(header)
         ]
@@ -241,7 +252,8 @@ class CensusRun:
         for code, rule, check in self._child_checks:
             for breach in check(child, self.year):
                 where = attrs.evolve(breach, child=index)
-                found.append(self._finding(code, rule, where, lines.line(index, breach.path) if lines else None))
+                line = lines.line(index, breach.path) if lines else None
+                found.append(self._finding(code, rule, where, line, lines.value(index, breach.path) if lines else None))
         for _code, _rule, tally in self._return_checks:
             tally.add(index, child, lines)
         found.sort(key=lambda f: f.line or 0)
@@ -382,7 +394,8 @@ class _Duplicates(ReturnCheck):
             for index, line in where
         ]
         for index, line, value, count in sorted(repeated):
-            yield Breach(_ids(self.field), f"{self.field} {value} is on {count} children", child=index, line=line)
+            detail = f"{self.field} {value} is on {count} children"
+            yield Breach(_ids(self.field), detail, child=index, line=line, value=value)
 
 
 @return_rule("1520")

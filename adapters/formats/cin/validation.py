@@ -21,7 +21,16 @@ from .reader import header_year, iter_children, parse_return, read_header, schem
 from .rules import CensusRun, rule_fix, rules_for
 from .years import CollectionYear, collection_year
 
-__all__ = ["CinReport", "OnFinding", "catalogue", "check_tree", "validate_return"]
+__all__ = [
+    "COMPACT_COLUMNS",
+    "CinReport",
+    "OnFinding",
+    "Progress",
+    "catalogue",
+    "check_tree",
+    "compact_rules",
+    "validate_return",
+]
 
 
 @attrs.define
@@ -92,10 +101,22 @@ class CinReport:
         return data
 
     def compact_finding(self, finding: Finding) -> list[Any]:
-        """One finding as `[code, LAchildID, element, line, detail]`: its message and fix are in the catalogue."""
+        """One finding as `COMPACT_COLUMNS`: its message's start, fix and source are in the catalogue."""
         rule = rules_for(collection_year(self.year)).get(finding.rule_id)
         detail = finding.message.removeprefix(f"{rule.message}: ") if rule is not None else finding.message
-        return [finding.rule_id, self.la_child_id(finding), self.element(finding), finding.line, detail]
+        return [finding.rule_id, self.la_child_id(finding), self.element(finding), finding.line, finding.value, detail]
+
+    def to_compact_dict(self) -> dict[str, Any]:
+        """The report in the compact form (`--format compact`): findings refer to the rules, listed once."""
+        return {
+            "source": self.source,
+            "year": self.year,
+            "yearFrom": self.year_source,
+            "findingColumns": list(COMPACT_COLUMNS),
+            "findings": [self.compact_finding(f) for f in self.findings],
+            **{k: v for k, v in self.summary().items() if k not in ("source", "year", "yearFrom")},
+            "rules": compact_rules(self.year, self.findings),
+        }
 
     def summary(self) -> dict[str, Any]:
         """The report without its findings: the return, the year and why, the counts."""
@@ -112,6 +133,22 @@ class CinReport:
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (the `--format json` output)."""
         return {**self.summary(), "findings": [self.finding_dict(f) for f in self.findings]}
+
+
+#: A finding in the compact form: the rule, the child, the element, the line, the value, what is wrong.
+COMPACT_COLUMNS = ("ruleId", "laChildId", "element", "line", "value", "detail")
+
+
+def compact_rules(year: CollectionYear | int, findings: Iterable[Finding]) -> dict[str, dict[str, Any]]:
+    """The rules a compact report's findings refer to: census rules from the catalogue, schema errors by kind."""
+    census: set[str] = set()
+    schema: dict[str, dict[str, Any]] = {}
+    for finding in findings:
+        if finding.source.startswith("CIN census rule"):
+            census.add(finding.rule_id)
+        else:
+            schema.setdefault(finding.rule_id, {"type": "error", "severity": "error", "fix": finding.hint})
+    return {**catalogue(year, census), **schema}
 
 
 def catalogue(year: CollectionYear | int, codes: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -133,10 +170,16 @@ def catalogue(year: CollectionYear | int, codes: Iterable[str] | None = None) ->
 
 
 OnFinding = Callable[[CinReport, Finding], None]
+#: Called as children are checked: (children checked, children in the return).
+Progress = Callable[[int, int], None]
 
 
 def validate_return(
-    source: str | Path | bytes, year: int | CollectionYear | None = None, *, on_finding: OnFinding | None = None
+    source: str | Path | bytes,
+    year: int | CollectionYear | None = None,
+    *,
+    on_finding: OnFinding | None = None,
+    progress: Progress | None = None,
 ) -> CinReport:
     """Check a return against a year's schema and census rules; `unusable` says why it could not be read.
 
@@ -157,7 +200,7 @@ def validate_return(
         report = CinReport(source=name, year=collection_year(year).year if year is not None else 0)
         report.unusable = str(exc)
         return report
-    return check_tree(tree, year, source=name, on_finding=on_finding)
+    return check_tree(tree, year, source=name, on_finding=on_finding, progress=progress)
 
 
 def check_tree(
@@ -166,6 +209,7 @@ def check_tree(
     *,
     source: str,
     on_finding: OnFinding | None = None,
+    progress: Progress | None = None,
 ) -> CinReport:
     """Check a parsed return (see `validate_return`). The tree's children are released as they are checked.
 
@@ -199,10 +243,13 @@ def check_tree(
     run = CensusRun(given)
     emit(by_child.pop(None, []))
     emit(run.start(header, header_lines))
+    total = len(tree.getroot().findall("Children/Child")) if progress is not None else 0
     for index, child, lines in iter_children(tree, given, release=True):
         report.children.append(child.la_child_id)
         emit(by_child.pop(index, []))
         emit(run.child(index, child, lines))
+        if progress is not None:
+            progress(index + 1, total)
     for rest in by_child.values():  # schema errors in a Child the reader did not count (none expected)
         emit(rest)
     emit(run.finish())

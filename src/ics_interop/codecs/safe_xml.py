@@ -65,7 +65,7 @@ def check_prolog(head: bytes) -> None:
     if hazard:
         line = prolog[: hazard.start()].count(b"\n") + 1
         raise HostileInputError(
-            f"the document has a <!{hazard.group(1).decode('ascii').upper()} declaration (line {line}); "
+            f"the document has a <!{hazard.group(1).decode('ascii').upper()} declaration; "
             "DTDs and entities are refused, because they can read files or expand without bound",
             hint="remove the DOCTYPE and any entity declarations; messages of the standard never need them",
             line=line,

@@ -25,7 +25,6 @@ __all__ = [
 #: The version of the standard these models describe.
 SCHEMA_VERSION = "1.0"
 
-
 def _offset_xml_can_carry(moment: dt.datetime) -> dt.datetime:
     offset = moment.utcoffset()
     assert offset is not None  # AwareDatetime has already insisted on one

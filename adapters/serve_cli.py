@@ -30,6 +30,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from .http import ServerSettings
     from .services import ServiceConfig, run_service, trust_options
 
+    if args.system == "web":  # the data teams' page: a local tool, on 127.0.0.1 with a key (adapters/web)
+        from .web import serve_web
+
+        serve_web(args.host, args.port)
+        return 0
     settings = ServerSettings(host=args.host, port=args.port, tls_cert=args.tls_cert, tls_key=args.tls_key)
     scheme = "https" if args.tls_cert else "http"
     try:
@@ -142,7 +147,11 @@ def add_serve_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         "--route URLs with its own token (--token-url, --client-id, --client-key). `serve auth` runs the reference "
         "token service those tokens come from.",
     )
-    serve.add_argument("system", choices=["contactpoint", "ecaf", "ics", "auth"], help="which system")
+    serve.add_argument(
+        "system",
+        choices=["contactpoint", "ecaf", "ics", "auth", "web"],
+        help="which system (auth: the reference token service; web: the data teams' page to check files)",
+    )
     serve.add_argument("--db", help="database URL or SQLite file (default: SYSTEM.db here); postgresql://... works")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")

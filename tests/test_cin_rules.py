@@ -29,7 +29,7 @@ from ics_interop.adapters.formats.cin import (
     write_return,
 )
 from ics_interop.adapters.formats.cin.calendar import is_working_day, working_day_before, working_days_between
-from ics_interop.adapters.formats.cin.rules import registered_codes, rules_for
+from ics_interop.adapters.formats.cin.rules import registered_codes, rule_fix, rules_for
 
 from ics_interop.findings import Finding, Severity
 
@@ -177,6 +177,8 @@ FAILING: list[tuple[str, int, Edit, str]] = [
     ("8510", 2023, second_child(upn="A201123412346"), "ChildIdentifiers.LAchildID"),
     ("2886Q", 2023, child(sex=Sex.UNKNOWN), "Children"),
     ("2886Q", 2025, child(sex=Sex.UNKNOWN), "Children"),
+    ("2886Q", 2023, child(sex=None), "Children"),  # missing counts too (DfE's text)
+    ("2886Q", 2025, child(sex=None), "Children"),
     ("2887Q", 2023, child(disabilities=("NONE",)), "Children"),
     ("2888Q", 2023, child(disabilities=("MOB",)), "Children"),
     # identifiers
@@ -208,6 +210,18 @@ FAILING: list[tuple[str, int, Edit, str]] = [
     ("8535Q", 2023, child(death_date=D(2015, 1, 1)), "ChildIdentifiers.PersonDeathDate"),
     ("8545Q", 2023, child(death_date=D(2021, 1, 1)), "ChildIdentifiers.PersonDeathDate"),
     ("8775Q", 2023, child(birth_date=D(1990, 1, 1)), "ChildIdentifiers.PersonBirthDate"),
+    (
+        "8775Q",
+        2023,
+        both(child(birth_date=D(1997, 2, 28)), episode(closure_date=D(2023, 3, 1))),
+        "ChildIdentifiers.PersonBirthDate",
+    ),  # closed the day after the 25th birthday
+    (
+        "8775Q",
+        2023,
+        both(child(birth_date=D(1998, 3, 30)), episode(closure_date=None, closure_reason=None)),
+        "ChildIdentifiers.PersonBirthDate",
+    ),  # open, and 25 the day before the reference date
     ("8555Q", 2023, child(death_date=D(2022, 5, 1)), "CINdetails[0].CINreferralDate"),
     ("8585Q", 2023, episode(closure_reason="RC2"), "CINdetails[0].ReasonForClosure"),
     # characteristics
@@ -224,6 +238,8 @@ FAILING: list[tuple[str, int, Edit, str]] = [
     ("8600", 2023, episode(referral_date=D(2023, 4, 1)), "CINdetails[0].CINreferralDate"),
     ("8600", 2023, episode(referral_date=None), "CINdetails[0].CINreferralDate"),
     ("8606", 2023, episode(referral_date=D(2014, 1, 1)), "CINdetails[0].CINreferralDate"),
+    ("8606", 2023, child(expected_birth_date=D(2023, 6, 1)), "CINdetails[0].CINreferralDate"),  # checked on both
+    ("8606", 2023, episode(referral_date=D(2014, 8, 2)), "CINdetails[0].CINreferralDate"),  # 281 days before
     ("8610", 2023, episode(primary_need=None), "CINdetails[0].PrimaryNeedCode"),
     ("8650", 2023, episode(primary_need="N99"), "CINdetails[0].PrimaryNeedCode"),
     ("8866", 2022, episode(referral_source="5D"), "CINdetails[0].ReferralSource"),
@@ -275,6 +291,12 @@ FAILING: list[tuple[str, int, Edit, str]] = [
     ),
     ("8825Q", 2023, episode(closure_reason="RC8", assessments=()), "CINdetails[0].ReasonForClosure"),
     ("2990", 2023, episode(closure_reason="RC9"), "CINdetails[0].ReasonForClosure"),
+    (
+        "2990",
+        2023,
+        episode(closure_reason="RC8", cin_plans=(), section47s=(), protection_plans=(), icpc_date=D(2022, 5, 18)),
+        "CINdetails[0].ReasonForClosure",
+    ),  # a conference recorded in the CINdetails module itself
     ("2991Q", 2023, episode(assessments=()), "CINdetails[0]"),
     ("8565", 2023, episode(closure_date=D(2022, 10, 1)), "CINdetails[0].CINPlanDates[0].CINPlanStartDate"),
     ("8831", 2023, episode(referral_nfa=True), "CINdetails[0].ReferralNFA"),
@@ -321,6 +343,16 @@ FAILING: list[tuple[str, int, Edit, str]] = [
     ),
     ("8873Q", 2023, assessment(factors=("21",)), "CINdetails[0].ReasonForClosure"),
     ("8897Q", 2023, assessment(factors=()), "Assessments[0].FactorsIdentifiedAtAssessment"),
+    ("8897Q", 2023, assessment(factors=("RB",)), "Assessments[0].FactorsIdentifiedAtAssessment"),
+    (
+        "8897Q",
+        2023,
+        both(
+            episode(referral_date=D(2022, 3, 1)),
+            assessment(start_date=D(2022, 3, 2), authorisation_date=D(2022, 4, 1), factors=()),
+        ),
+        "Assessments[0].FactorsIdentifiedAtAssessment",
+    ),  # authorised on the first day of the census year
     (
         "8898",
         2023,
@@ -388,8 +420,14 @@ FAILING: list[tuple[str, int, Edit, str]] = [
         "Section47[1].S47ActualStartDate",
     ),
     ("2884", 2023, episode(icpc_date=D(2022, 5, 18)), "CINdetails[0].DateOfInitialCPC"),
-    ("2883", 2023, s47(icpc_date=None, icpc_not_required=True), "CINdetails[0].ChildProtectionPlans"),
+    ("2883", 2023, s47(icpc_date=None, icpc_not_required=True), "Children"),
     ("2885", 2023, cpp(start_date=D(2022, 5, 20)), "ChildProtectionPlans[0].CPPstartDate"),
+    (
+        "2885",
+        2023,
+        s47(icpc_date=None, icpc_not_required=True),
+        "ChildProtectionPlans[0].CPPstartDate",
+    ),  # no conference in the episode at all
     # child protection plans
     ("1105", 2023, cpp(start_date=D(2022, 5, 2)), "ChildProtectionPlans[0].CPPstartDate"),
     ("8720", 2023, cpp(start_date=None), "ChildProtectionPlans[0].CPPstartDate"),
@@ -445,6 +483,18 @@ def test_every_rule_in_the_list_has_exactly_one_check() -> None:
     assert {r.code for r in rule_list()} == registered_codes()
 
 
+def test_every_rule_has_a_fix_of_its_own() -> None:
+    codes = {r.code for r in rule_list()}
+    fixes = {code: rule_fix(code, YEARS[2025]) for code in codes}
+    assert len(set(fixes.values())) == len(codes)
+    assert "2025-03-31" in fixes["100"]
+    assert fixes["8750"].startswith("record an unborn child's sex as not known (Sex U)")
+    assert rule_fix("8750", YEARS[2023]).startswith("record an unborn child's sex as not known (GenderCurrent 0)")
+    assert fixes["8670Q"].endswith("give DfE the reason when the return is submitted")
+    found = findings(cpp(end_date=D(2023, 4, 10))(clean()))
+    assert [f.hint for f in found if f.rule_id == "8930"] == [rule_fix("8930", YEARS[2023])]
+
+
 def test_findings_name_the_right_child() -> None:
     census = second_child(la_child_id="Child2", upn="A201123412346", birth_date=D(2023, 4, 1))(clean())
     hits = [f for f in findings(census) if f.rule_id == "8520"]
@@ -470,6 +520,20 @@ PASSING: list[tuple[str, int, Edit]] = [
     ("2885", 2023, cpp(start_date=D(2022, 3, 1), end_date=D(2022, 11, 1))),
     ("8770Q", 2023, child(birth_date=D(2018, 4, 1), upn=None)),
     ("8770Q", 2025, child(upn=None, upn_unknown="UN2")),
+    ("8770Q", 2023, both(child(upn=None), episode(referral_nfa=True))),  # no referral with further action
+    ("2886Q", 2023, child(sex=None, birth_date=None, expected_birth_date=D(2023, 6, 1))),  # unborn
+    ("2990", 2023, episode(closure_reason="RC8", cin_plans=(), section47s=(), protection_plans=())),
+    (
+        "8897Q",
+        2023,
+        both(
+            episode(referral_date=D(2022, 3, 1)),
+            assessment(start_date=D(2022, 3, 2), authorisation_date=D(2022, 3, 31), factors=()),
+        ),
+    ),  # authorised the day before the census year
+    ("8775Q", 2023, child(birth_date=D(1998, 3, 31))),  # exactly 25 on the reference date
+    ("8775Q", 2023, both(child(birth_date=D(1997, 3, 1)), episode(closure_date=D(2022, 3, 1)))),  # closed on the day
+    ("8606", 2023, episode(referral_date=D(2014, 8, 3))),  # exactly 280 days before the birth
     ("4180", 2025, child(sex=Sex.UNKNOWN)),
     ("8750", 2023, child(birth_date=None, expected_birth_date=D(2023, 6, 1), sex=Sex.UNKNOWN)),
     ("8945Q", 2023, assessment(factors=("2B",))),
@@ -518,11 +582,66 @@ def test_working_days_skip_weekends_and_england_and_wales_bank_holidays() -> Non
     assert working_days_between(D(2023, 3, 24), D(2023, 3, 31)) == 5
 
 
-def test_the_45_working_day_query_counts_working_days() -> None:
-    year = YEARS[2023]
-    edge = working_day_before(year.reference_date, 45)
-    assert working_days_between(edge, year.reference_date) == 45
+def _working_days_from(start: dt.date, end: dt.date) -> int:
+    """Working days from `start` (included) to `end` (not included)."""
+    return sum(is_working_day(start + dt.timedelta(days=n)) for n in range((end - start).days))
+
+
+@pytest.mark.parametrize("year", sorted(YEARS))
+def test_the_45_working_day_query_counts_working_days(year: int) -> None:
+    census_year = YEARS[year]
+    edge = working_day_before(census_year.reference_date, 45)
+    assert _working_days_from(edge, census_year.reference_date) == 45  # 2024: 31 March is Easter Sunday
     on_edge = assessment(start_date=edge, authorisation_date=None, factors=())
-    past_edge = assessment(start_date=working_day_before(edge), authorisation_date=None, factors=())
-    assert "8670Q" not in {f.rule_id for f in findings(on_edge(clean()))}
-    assert "8670Q" in {f.rule_id for f in findings(past_edge(clean()))}
+    # DfE's text: "not before the reference date minus 45 working days": the calendar day before
+    # the edge is before it, whether or not it is a working day.
+    past_edge = assessment(start_date=edge - dt.timedelta(days=1), authorisation_date=None, factors=())
+    assert "8670Q" not in {f.rule_id for f in findings(on_edge(clean(year)), year)}
+    assert "8670Q" in {f.rule_id for f in findings(past_edge(clean(year)), year)}
+
+
+@pytest.mark.parametrize("year", sorted(YEARS))
+def test_the_15_working_day_query_counts_working_days(year: int) -> None:
+    census_year = YEARS[year]
+    edge = working_day_before(census_year.reference_date, 15)
+    assert _working_days_from(edge, census_year.reference_date) == 15
+    # the enquiry has no conference; the referral moves back with it so that only the edge matters
+    for start, flagged in ((edge, False), (edge - dt.timedelta(days=1), True)):
+        edit = both(
+            s47(start_date=start, icpc_date=None, icpc_target_date=None),
+            cpp(start_date=start, end_date=None),
+            cin_plan(start_date=start, end_date=None),
+        )
+        found = {f.rule_id for f in findings(edit(clean(year)), year)}
+        assert ("8675Q" in found) is flagged, (start, found)
+
+
+def test_the_2_percent_of_children_without_a_sex_is_a_strict_limit() -> None:
+    def census(total: int, missing: int) -> CensusReturn:
+        base = clean()
+        children = tuple(
+            attrs.evolve(
+                base.children[0],
+                la_child_id=f"Child{i}",
+                upn=None,
+                sex=None if i < missing else Sex.FEMALE,
+            )
+            for i in range(total)
+        )
+        return attrs.evolve(base, children=children)
+
+    assert "2886Q" not in {f.rule_id for f in findings(census(50, 1))}  # exactly 2%
+    assert "2886Q" in {f.rule_id for f in findings(census(49, 1))}  # 2.04%
+
+
+def test_plans_and_conferences_are_counted_over_the_whole_return() -> None:
+    # One child's plan has no conference; another child's episode has two: 2 plans, 2 conferences.
+    base = clean()
+    no_conference = s47(icpc_date=None, icpc_not_required=True)(base).children[0]
+    two = episode(icpc_date=D(2022, 6, 1))(base).children[0]
+    census = attrs.evolve(
+        base, children=(attrs.evolve(no_conference, la_child_id="A", upn=None), attrs.evolve(two, la_child_id="B"))
+    )
+    found = {f.rule_id for f in findings(census)}
+    assert "2883" not in found
+    assert "2885" in found  # the first child's plan starts on no conference day

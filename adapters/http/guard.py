@@ -89,9 +89,11 @@ class RequestGuard:
             try:
                 state["principal"] = await anyio.to_thread.run_sync(self.authenticate, headers)
             except Unauthenticated as refused:
+                await _discard(receive, headers)
                 await _answer(send, refused, {"WWW-Authenticate": _challenge(refused)})
                 return
             except ServiceError as refused:
+                await _discard(receive, headers)
                 await _answer(send, refused)
                 return
         limit = self.limits.for_path(path)
@@ -135,6 +137,26 @@ class RequestGuard:
         if overall.cancelled_caught:
             raise _TooSlow
         return b"".join(chunks)
+
+
+#: The most of a refused caller's body read and thrown away, so that closing the connection does not
+#: reset it under a client still sending (which would lose our answer); a larger body is not read.
+_DISCARD_AT_MOST = 64 * 1024
+
+
+async def _discard(receive: Receive, headers: Mapping[str, str]) -> None:
+    declared = headers.get("content-length", "")
+    if not declared.strip().isdigit() or int(declared) > _DISCARD_AT_MOST:
+        return
+    remaining = int(declared)
+    with anyio.move_on_after(2.0):
+        while remaining > 0:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            remaining -= len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

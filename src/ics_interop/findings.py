@@ -30,6 +30,8 @@ class Finding:
     record: int | None = None
     message_id: str | None = None
     source: str = ""
+    #: The value found where the finding points, as written, when there is one to show.
+    value: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as plain JSON-ready data (the `--format json` output)."""
@@ -47,6 +49,8 @@ class Finding:
             data["messageId"] = self.message_id
         if self.source:
             data["source"] = self.source
+        if self.value is not None:
+            data["value"] = self.value
         return data
 
     def describe(self) -> str:

@@ -47,6 +47,8 @@ __all__ = [
 Progress = Callable[[int, int | None, int], None]
 
 _NS = "{" + NAMESPACE + "}"
+#: The root element of a Children in Need census return: recognised, to point to `cin validate`.
+CIN_CENSUS_ROOT = "Message"
 
 
 @attrs.define
@@ -386,6 +388,12 @@ def _iter_xml(
             pool.abandon()
     if root is None:
         unknown = events.root
+        if unknown is not None and unknown.tag == CIN_CENSUS_ROOT:
+            raise UnusableInputError(
+                "this is a Children in Need census return (a <Message> in no namespace), not a message of the standard",
+                hint="check it with `ics-interop cin validate FILE`: the census's own schema and rules",
+                line=line_of(unknown),
+            )
         report.findings.append(
             Finding(
                 "XSD-cvc-elt-1",

@@ -37,6 +37,7 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     return count
 
 
+@cache  # the rules ask for the same few edges (1 April, 31 March) for every child
 def working_day_before(day: dt.date, count: int = 1) -> dt.date:
     """The date `count` working days before `day` (`day` itself need not be a working day)."""
     found = day

@@ -148,6 +148,9 @@ class CensusChild:
     ethnicity: str | None = None
     disabilities: tuple[str, ...] = ()
     episodes: tuple[CinEpisode, ...] = ()
+    #: The sex code as written (`GenderCurrent` or `Sex`), even one no year knows; None when absent.
+    #: A detail of the file, not of the child: two children with the same `sex` are equal.
+    sex_code: str | None = attrs.field(default=None, eq=False)
 
     @property
     def unborn(self) -> bool:

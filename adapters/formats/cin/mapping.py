@@ -164,6 +164,9 @@ class _Importer:
             gender = Gender.NOT_SPECIFIED
         else:
             gender = _GENDER.get(child.sex, Gender.NOT_KNOWN) if child.sex is not None else Gender.NOT_KNOWN
+        if child.sex is None:
+            found = f"{child.sex_code!r} is not a sex code the census knows" if child.sex_code else "no sex is given"
+            self.lost("ChildIdentifiers.Sex", f"{found}: the child is imported with gender not known (0)")
         return Child(
             identifiers=ChildIdentifiers(upn=upn, local_id=child.la_child_id),
             name=PersonName(given_names=_NOT_RECORDED_NAME, family_name=_NOT_RECORDED_NAME),
@@ -206,6 +209,8 @@ class _Importer:
         primary_need = _code(PrimaryNeed, episode.primary_need)
         if episode.primary_need is not None and primary_need is None:
             self.lost(f"{path}.PrimaryNeedCode", f"{episode.primary_need!r} is not a primary need code")
+        if episode.referral_nfa is None:
+            self.lost(f"{path}.ReferralNFA", "ReferralNFA is missing or not a yes/no value: imported as further action")
         referral = IcsReferral(
             referral_id=f"{case_id}.referral",
             referral_date=episode.referral_date,
@@ -221,7 +226,7 @@ class _Importer:
             referrals=[referral],
             initial_assessments=list(self.assessments(case_id, path, episode.assessments)),
             plans=list(self.plans(case_id, path, episode)),
-            reviews=list(self.reviews(case_id, episode.protection_plans)),
+            reviews=list(self.reviews(case_id, path, episode.protection_plans)),
             closure=self.closure(path, episode),
             chronology=self.chronology(path, episode, last=number == len(self.child.episodes)),
         )
@@ -260,6 +265,10 @@ class _Importer:
                 self.lost(where, "a child protection plan with no start date")
                 continue
             category = _code(AbuseCategory, cp.latest_category) or _code(AbuseCategory, cp.initial_category)
+            if _code(AbuseCategory, cp.latest_category) is None:
+                found = f"{cp.latest_category!r} is not a category of abuse" if cp.latest_category else "none given"
+                kept = f" (the initial category {category} is kept)" if category is not None else ""
+                self.lost(f"{where}.LatestCategoryOfAbuse", found + kept)
             if cp.initial_category != cp.latest_category and cp.initial_category is not None:
                 self.lost(f"{where}.InitialCategoryOfAbuse", f"{cp.initial_category} (the latest is kept)")
             if cp.previous_plans is not None:
@@ -273,10 +282,13 @@ class _Importer:
                 summary=NOT_RECORDED,
             )
 
-    def reviews(self, case_id: str, plans: tuple[ProtectionPlan, ...]) -> Iterator[IcsReview]:
+    def reviews(self, case_id: str, path: str, plans: tuple[ProtectionPlan, ...]) -> Iterator[IcsReview]:
         for i, plan in enumerate(plans):
             if plan.start_date is None:
                 continue
+            for r, day in enumerate(plan.review_dates):
+                if day is None:
+                    self.lost(f"{path}.ChildProtectionPlans[{i}].Reviews.CPPreviewDate[{r}]", "a review with no date")
             for r, day in enumerate(d for d in plan.review_dates if d is not None):
                 yield IcsReview(
                     review_id=f"{case_id}.cpp{i + 1}.review{r + 1}",

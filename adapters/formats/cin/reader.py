@@ -41,13 +41,18 @@ from .census import (
 from .years import YEARS, CollectionYear, read_yes_no, sex_from_code
 
 __all__ = [
+    "MAX_RETURN_BYTES",
     "ROOT_ELEMENT",
     "SourceLines",
     "child_label",
+    "header_year",
+    "iter_children",
     "parse_return",
     "read_census",
+    "read_header",
     "read_return",
     "schema_findings",
+    "unread_elements",
 ]
 
 #: The root element of a census return (the schemas have no target namespace).
@@ -79,6 +84,12 @@ class SourceLines:
     """The line of each element of a return, by (child index or None for the header, path)."""
 
     lines: Mapping[tuple[int | None, str], int] = attrs.Factory(dict)
+    #: The text of each single-valued element read, by the same keys.
+    values: Mapping[tuple[int | None, str], str] = attrs.Factory(dict)
+
+    def value(self, child: int | None, path: str) -> str | None:
+        """The text of the element at exactly `path`, where it was read and had one."""
+        return self.values.get((child, path))
 
     def line(self, child: int | None, path: str) -> int | None:
         """The line of the element at `path`, or of its nearest enclosing element that was read."""
@@ -102,9 +113,21 @@ def child_label(child: CensusChild, index: int) -> str:
 # --- parsing and the schema ----------------------------------------------------------------------
 
 
+#: The largest return read: ten times a large authority's (40,000 children make about 45 MB).
+MAX_RETURN_BYTES = 512 * 1024 * 1024
+
+
 def parse_return(data: bytes) -> etree._ElementTree:
-    """Parse a return safely; `UnusableInputError` for anything that is not a census `Message`."""
-    tree = parse_xml(data)
+    """Parse a return safely; `UnusableInputError` for anything that is not a census `Message`.
+
+    Whitespace between elements is not kept (it is not content, and it would double the tree).
+    """
+    if len(data) > MAX_RETURN_BYTES:
+        raise UnusableInputError(
+            f"the return is {len(data):,} bytes, more than the limit of {MAX_RETURN_BYTES:,}",
+            hint="check that this is one authority's census return; split a larger one by child and check each part",
+        )
+    tree = parse_xml(data, max_bytes=MAX_RETURN_BYTES, remove_blank_text=True)
     root = tree.getroot()
     if root.tag != ROOT_ELEMENT:
         raise UnusableInputError(
@@ -115,6 +138,39 @@ def parse_return(data: bytes) -> etree._ElementTree:
             line=_line(root),
         )
     return tree
+
+
+def header_year(tree: etree._ElementTree) -> tuple[int, str]:
+    """The collection year a return's header names, and what in the header said so.
+
+    As DfE's collection and the peers' validators do, the census period is the one that holds
+    the header's `ReferenceDate` (the year whose 31 March ends it: 2024-03-31 gives 2024, and
+    a date in April starts the next year); without a readable ReferenceDate, the header's
+    `Year`. `UnusableInputError` when the header gives neither, or names a year with no schema.
+    """
+    details = tree.getroot().find("Header/CollectionDetails")
+    text = (details.findtext("ReferenceDate") or "").strip() if details is not None else ""
+    reference = _date(text)
+    year_text = (details.findtext("Year") or "").strip() if details is not None else ""
+    if reference is not None:
+        year = reference.year if (reference.month, reference.day) <= (3, 31) else reference.year + 1
+        said = f"the header's ReferenceDate {reference.isoformat()}"
+    elif year_text.isdigit() and len(year_text) == 4:
+        year, said = int(year_text), f"the header's Year {year_text} (its ReferenceDate is missing or not a date)"
+    else:
+        raise UnusableInputError(
+            "the return's header gives no ReferenceDate or Year, so its collection year is not known",
+            hint="give the collection year (--year 2025), or correct Header/CollectionDetails/ReferenceDate",
+            line=_line(details) if details is not None else None,
+        )
+    if year not in YEARS:
+        known = ", ".join(str(y) for y in YEARS)
+        raise UnusableInputError(
+            f"{said} puts the return in the {year} collection, which has no census schema here",
+            hint=f"give one of the collection years {known} (--year), or correct the header's ReferenceDate",
+            line=_line(details) if details is not None else None,
+        )
+    return year, said
 
 
 @cache
@@ -164,6 +220,7 @@ def schema_findings(tree: etree._ElementTree, year: CollectionYear) -> list[Find
     for error in cast(Iterable[Any], schema.error_log):
         child, path = _schema_path(error.path, labels)
         type_name = str(error.type_name)
+        value = _leaf_text(tree, error.path)
         findings.append(
             Finding(
                 "XSD-" + type_name.removeprefix("SCHEMAV_").lower().replace("_", "-"),
@@ -174,9 +231,24 @@ def schema_findings(tree: etree._ElementTree, year: CollectionYear) -> list[Find
                 hint=_SCHEMA_HINTS.get(type_name, "correct the element as the message says"),
                 record=child,
                 source=f"CIN census schema {year.year}",
+                value=value,
             )
         )
     return findings
+
+
+def _leaf_text(tree: etree._ElementTree, xpath: str | None) -> str | None:
+    """The text of the element libxml2's error path names, when it is a leaf with text."""
+    if not xpath:
+        return None
+    try:
+        found = tree.xpath(xpath)
+    except etree.XPathError:
+        return None
+    if isinstance(found, list) and len(found) == 1 and isinstance(found[0], etree._Element) and not len(found[0]):
+        text = (found[0].text or "").strip()
+        return text or None
+    return None
 
 
 def _label_of(element: etree._Element, index: int) -> str:
@@ -193,36 +265,56 @@ class _Reader:
 
     def __init__(self) -> None:
         self.lines: dict[tuple[int | None, str], int] = {}
+        self.values: dict[tuple[int | None, str], str] = {}
         self.child: int | None = None
 
     def note(self, element: etree._Element, path: str) -> None:
-        line = _line(element)
-        if line is not None:
+        line = element.sourceline
+        if isinstance(line, int):
             self.lines.setdefault((self.child, path), line)
 
     def children(self, element: etree._Element, name: str, path: str) -> Iterator[tuple[etree._Element, str]]:
         """Child elements called `name`, each with its path (indexed when the element may repeat)."""
-        for i, found in enumerate(e for e in element if e.tag == name):
-            sub = f"{path}.{name}" if path else name
-            if name in _REPEATED:
-                sub += f"[{i}]"
+        sub = f"{path}.{name}" if path else name
+        repeated = name in _REPEATED
+        for i, found in enumerate(element.iterchildren(name)):
+            where = f"{sub}[{i}]" if repeated else sub
+            self.note(found, where)
+            yield found, where
+
+    def _find(self, element: etree._Element, name: str, path: str) -> tuple[etree._Element | None, str]:
+        """The first child element called `name` (lxml finds it in C), noted under its path."""
+        found = element.find(name)
+        sub = f"{path}.{name}" if path else name
+        if name in _REPEATED:
+            sub += "[0]"
+        if found is not None:
             self.note(found, sub)
-            yield found, sub
+        return found, sub
+
+    def text(self, element: etree._Element, path: str) -> str:
+        """An element's text, stripped, kept as the value at `path`."""
+        text = (element.text or "").strip()
+        if text:
+            self.values.setdefault((self.child, path), text)
+        return text
 
     def first(self, element: etree._Element | None, name: str, path: str) -> str | None:
         if element is None:
             return None
-        for found, _sub in self.children(element, name, path):
-            text = (found.text or "").strip()
-            return text or None
-        return None
+        found, sub = self._find(element, name, path)
+        if found is None:
+            return None
+        text = (found.text or "").strip()
+        if text:
+            self.values.setdefault((self.child, sub), text)
+        return text or None
 
     def group(self, element: etree._Element | None, name: str, path: str) -> tuple[etree._Element | None, str]:
         if element is None:
             return None, path
-        for found, sub in self.children(element, name, path):
-            return found, sub
-        return None, path
+        found, sub = self._find(element, name, path)
+        return (found, sub) if found is not None else (None, path)
 
     def date(self, element: etree._Element | None, name: str, path: str) -> dt.date | None:
         return _date(self.first(element, name, path))
@@ -275,30 +367,33 @@ def _header(reader: _Reader, root: etree._Element) -> Header | None:
     )
 
 
-def _sex(reader: _Reader, identifiers: etree._Element | None, path: str, year: CollectionYear | None) -> Sex | None:
+def _sex(
+    reader: _Reader, identifiers: etree._Element | None, path: str, year: CollectionYear | None
+) -> tuple[Sex | None, str | None]:
     # With a year, only the year's element counts; the other is read for its line alone, so a
     # finding about the missing element can point at the one the file used instead.
     found: Sex | None = None
+    written: str | None = None
     names = ("GenderCurrent", "Sex")
     if year is not None and year.sex_element == "Sex":
         names = ("Sex", "GenderCurrent")
     for name in names:
         code = reader.first(identifiers, name, path)
-        if code is not None and found is None and (year is None or name == year.sex_element):
-            found = sex_from_code(name, code)
+        if code is not None and written is None and (year is None or name == year.sex_element):
+            found, written = sex_from_code(name, code), code
         if year is not None and name != year.sex_element and (reader.child, f"{path}.{name}") in reader.lines:
             reader.lines.setdefault(
                 (reader.child, f"{path}.{year.sex_element}"), reader.lines[(reader.child, f"{path}.{name}")]
             )
-    return found
+    return found, written
 
 
 def _assessment(reader: _Reader, element: etree._Element, path: str) -> Assessment:
     factors_group, factors_path = reader.group(element, "FactorsIdentifiedAtAssessment", path)
     factors: list[str] = []
     if factors_group is not None:
-        for found, _sub in reader.children(factors_group, "AssessmentFactors", factors_path):
-            factors.append((found.text or "").strip())
+        for found, sub in reader.children(factors_group, "AssessmentFactors", factors_path):
+            factors.append(reader.text(found, sub))
     return Assessment(
         start_date=reader.date(element, "AssessmentActualStartDate", path),
         internal_review_date=reader.date(element, "AssessmentInternalReviewDate", path),
@@ -310,7 +405,9 @@ def _assessment(reader: _Reader, element: etree._Element, path: str) -> Assessme
 def _protection_plan(reader: _Reader, element: etree._Element, path: str) -> ProtectionPlan:
     reviews: list[dt.date | None] = []
     for group, group_path in reader.children(element, "Reviews", path):
-        dates = [_date((found.text or "").strip()) for found, _ in reader.children(group, "CPPreviewDate", group_path)]
+        dates = [
+            _date(reader.text(found, where)) for found, where in reader.children(group, "CPPreviewDate", group_path)
+        ]
         reviews.extend(dates or [None])
     return ProtectionPlan(
         start_date=reader.date(element, "CPPstartDate", path),
@@ -356,10 +453,11 @@ def _child(reader: _Reader, element: etree._Element, year: CollectionYear | None
     characteristics, chars_path = reader.group(element, "ChildCharacteristics", "")
     disabilities_group, disabilities_path = reader.group(characteristics, "Disabilities", chars_path)
     disabilities = (
-        tuple((e.text or "").strip() for e, _ in reader.children(disabilities_group, "Disability", disabilities_path))
+        tuple(reader.text(e, p) for e, p in reader.children(disabilities_group, "Disability", disabilities_path))
         if disabilities_group is not None
         else ()
     )
+    sex, sex_code = _sex(reader, identifiers, ids_path, year)
     return CensusChild(
         la_child_id=reader.first(identifiers, "LAchildID", ids_path),
         upn=reader.first(identifiers, "UPN", ids_path),
@@ -367,12 +465,50 @@ def _child(reader: _Reader, element: etree._Element, year: CollectionYear | None
         upn_unknown=reader.first(identifiers, "UPNunknown", ids_path),
         birth_date=reader.date(identifiers, "PersonBirthDate", ids_path),
         expected_birth_date=reader.date(identifiers, "ExpectedPersonBirthDate", ids_path),
-        sex=_sex(reader, identifiers, ids_path, year),
+        sex=sex,
+        sex_code=sex_code,
         death_date=reader.date(identifiers, "PersonDeathDate", ids_path),
         ethnicity=reader.first(characteristics, "Ethnicity", chars_path),
         disabilities=disabilities,
         episodes=tuple(_episode(reader, e, p) for e, p in reader.children(element, "CINdetails", "")),
     )
+
+
+def read_header(tree: etree._ElementTree) -> tuple[Header | None, SourceLines]:
+    """The return's header, and the lines of what is not in a child (the header, `Children`)."""
+    reader = _Reader()
+    root = tree.getroot()
+    header = _header(reader, root)
+    container = root.find("Children")
+    if container is not None:
+        reader.note(container, "Children")
+    return header, SourceLines(reader.lines, reader.values)
+
+
+def iter_children(
+    tree: etree._ElementTree, year: CollectionYear | None = None, *, release: bool = False
+) -> Iterator[tuple[int, CensusChild, SourceLines]]:
+    """Each child of the return in turn, read into memory, with the lines of its elements.
+
+    With `release`, each child's elements are dropped from the tree once the child has been
+    read (and the caller has had it), so checking a large return holds one child at a time.
+    See `read_census` for `year`.
+    """
+    container = tree.getroot().find("Children")
+    if container is None:
+        return
+    index = 0
+    for element in [e for e in container if e.tag == "Child"] if release else container:
+        if element.tag != "Child":
+            continue
+        reader = _Reader()
+        reader.child = index
+        reader.note(element, "")
+        yield index, _child(reader, element, year), SourceLines(reader.lines, reader.values)
+        index += 1
+        if release:
+            element.clear()
+            container.remove(element)
 
 
 def read_census(tree: etree._ElementTree, year: CollectionYear | None = None) -> tuple[CensusReturn, SourceLines]:
@@ -381,18 +517,58 @@ def read_census(tree: etree._ElementTree, year: CollectionYear | None = None) ->
     With a `year`, the child's sex is read only from that year's element (`GenderCurrent` up
     to 2024, `Sex` from 2025), as the year's rules expect; without one, from either.
     """
-    reader = _Reader()
-    root = tree.getroot()
-    header = _header(reader, root)
+    header, header_lines = read_header(tree)
+    lines, values = dict(header_lines.lines), dict(header_lines.values)
     children = []
-    container = root.find("Children")
-    if container is not None:
-        reader.note(container, "Children")
-        for index, element in enumerate(e for e in container if e.tag == "Child"):
-            reader.child = index
-            reader.note(element, "")
-            children.append(_child(reader, element, year))
-    return CensusReturn(header=header, children=tuple(children)), SourceLines(reader.lines)
+    for _index, child, child_lines in iter_children(tree, year):
+        children.append(child)
+        lines.update(child_lines.lines)
+        values.update(child_lines.values)
+    return CensusReturn(header=header, children=tuple(children)), SourceLines(lines, values)
+
+
+def unread_elements(tree: etree._ElementTree, lines: SourceLines) -> list[tuple[int | None, str, int | None]]:
+    """Elements of a return that reading it did not use: (child index or None, path, line).
+
+    An element the census does not define (a later year's group, a typo, a second LAchildID)
+    is not read into the return; importing lists each one, so nothing is dropped unsaid. Only
+    the outermost unread element of a branch is listed.
+    """
+    found: list[tuple[int | None, str, int | None]] = []
+
+    def walk(element: etree._Element, path: str, child: int | None) -> None:
+        seen: dict[str, int] = {}
+        for sub in element:
+            if not isinstance(sub.tag, str):
+                continue
+            index = seen.get(sub.tag, 0)
+            seen[sub.tag] = index + 1
+            step = f"{sub.tag}[{index}]" if sub.tag in _REPEATED else sub.tag
+            sub_path = f"{path}.{step}" if path else step
+            if (child, sub_path) not in lines.lines:
+                found.append((child, sub_path, _line(sub)))
+            elif len(sub):
+                walk(sub, sub_path, child)
+
+    seen: set[str] = set()
+    for element in tree.getroot():
+        if not isinstance(element.tag, str):
+            continue
+        first = element.tag not in seen
+        seen.add(element.tag)
+        if first and element.tag == "Header" and (None, "Header") in lines.lines:
+            walk(element, "Header", None)
+        elif first and element.tag == "Children" and (None, "Children") in lines.lines:
+            index = 0
+            for sub in (e for e in element if isinstance(e.tag, str)):
+                if sub.tag == "Child":
+                    walk(sub, "", index)
+                    index += 1
+                else:
+                    found.append((None, f"Children.{sub.tag}", _line(sub)))
+        else:
+            found.append((None, element.tag, _line(element)))
+    return found
 
 
 def read_return(source: bytes | str | Path, year: CollectionYear | None = None) -> CensusReturn:

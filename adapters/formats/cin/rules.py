@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections import Counter
+import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from importlib import resources
@@ -29,17 +29,20 @@ import attrs
 from ics_interop.findings import Finding, Severity
 from ics_interop.model.identifiers import is_known_la_code, upn_check_letter
 
-from .calendar import working_day_before, working_days_between
-from .census import CensusChild, CensusReturn, CinEpisode, ProtectionPlan, Sex
+from .calendar import working_day_before
+from .census import CensusChild, CensusReturn, CinEpisode, Header, ProtectionPlan, Sex
 from .reader import SourceLines, child_label
 from .years import CollectionYear
 
 __all__ = [
     "Breach",
     "CensusRule",
+    "CensusRun",
+    "ReturnCheck",
     "child_rule",
     "registered_codes",
     "return_rule",
+    "rule_fix",
     "rule_list",
     "rules_for",
     "run_census_rules",
@@ -70,25 +73,53 @@ class Breach:
     path: str
     detail: str
     child: int | None = None
+    #: The line, where the check knows it (a whole-return check has no lines to look it up in).
+    line: int | None = None
+    #: The value, where the check knows it (likewise).
+    value: str | None = None
 
 
 ChildCheck = Callable[[CensusChild, CollectionYear], Iterable[Breach]]
-ReturnCheck = Callable[[CensusReturn, CollectionYear], Iterable[Breach]]
-_CHECKS: dict[str, ReturnCheck] = {}
 
 
-def _register(code: str, check: ReturnCheck) -> None:
-    if code in _CHECKS:
+class ReturnCheck:
+    """A check over the whole return, fed one child at a time so that no child need be kept.
+
+    A subclass keeps what it needs (a count, the UPNs seen) in `add`, and says what is wrong in
+    `finish`; `start` sees the header before any child. One instance checks one return.
+    """
+
+    def __init__(self, year: CollectionYear) -> None:
+        self.year = year
+
+    def start(self, header: Header | None) -> Iterable[Breach]:
+        """Breaches the header alone shows."""
+        return ()
+
+    def add(self, index: int, child: CensusChild, lines: SourceLines | None) -> None:
+        """Take in one child (`lines`: where its elements are, keyed by child `index`)."""
+
+    def finish(self) -> Iterable[Breach]:
+        """Breaches of the whole return, once every child has been added."""
+        return ()
+
+
+_CHILD_CHECKS: dict[str, ChildCheck] = {}
+_RETURN_CHECKS: dict[str, type[ReturnCheck]] = {}
+
+
+def _unused(code: str) -> None:
+    if code in _CHILD_CHECKS or code in _RETURN_CHECKS:
         raise ValueError(f"census rule {code} has two checks")
-    _CHECKS[code] = check
 
 
-def return_rule(code: str) -> Callable[[ReturnCheck], ReturnCheck]:
-    """Register a check over the whole return for the rule `code`."""
+def return_rule(code: str) -> Callable[[type[ReturnCheck]], type[ReturnCheck]]:
+    """Register a check over the whole return (a `ReturnCheck` class) for the rule `code`."""
 
-    def register(fn: ReturnCheck) -> ReturnCheck:
-        _register(code, fn)
-        return fn
+    def register(cls: type[ReturnCheck]) -> type[ReturnCheck]:
+        _unused(code)
+        _RETURN_CHECKS[code] = cls
+        return cls
 
     return register
 
@@ -97,12 +128,8 @@ def child_rule(code: str) -> Callable[[ChildCheck], ChildCheck]:
     """Register a check made on each child in turn for the rule `code`."""
 
     def register(fn: ChildCheck) -> ChildCheck:
-        def over_children(census: CensusReturn, year: CollectionYear) -> Iterator[Breach]:
-            for index, child in enumerate(census.children):
-                for breach in fn(child, year):
-                    yield attrs.evolve(breach, child=index)
-
-        _register(code, over_children)
+        _unused(code)
+        _CHILD_CHECKS[code] = fn
         return fn
 
     return register
@@ -110,7 +137,7 @@ def child_rule(code: str) -> Callable[[ChildCheck], ChildCheck]:
 
 def registered_codes() -> frozenset[str]:
     """The codes that have a check."""
-    return frozenset(_CHECKS)
+    return frozenset(_CHILD_CHECKS) | frozenset(_RETURN_CHECKS)
 
 
 @cache
@@ -144,33 +171,118 @@ def rules_for(year: CollectionYear) -> Mapping[str, CensusRule]:
     return dict(sorted(found.items(), key=lambda item: (int(item[0].rstrip("Q")), item[0])))
 
 
-_HINTS = {
-    False: "correct the child's record in the case-management system and produce the return again",
-    True: "check the child's record: correct it, or keep it and give DfE the reason when the return is submitted",
-}
+@cache
+def _fixes() -> Mapping[str, str]:
+    text = resources.files("ics_interop.adapters.formats.cin").joinpath("data/fixes.toml").read_text("utf-8")
+    fixes: dict[str, str] = tomllib.loads(text)["fixes"]
+    return fixes
+
+
+@cache
+def rule_fix(code: str, year: CollectionYear) -> str:
+    """How to fix a breach of the rule `code` in the collection year: the data officer's hint."""
+    fix = _fixes()[code].format(
+        year=year.year,
+        reference_date=year.reference_date.isoformat(),
+        period_start=year.period_start.isoformat(),
+        yes=year.yes,
+        no=year.no,
+        unborn_sex=f"{year.sex_element} {year.unborn_sex_code}",
+    )
+    if code.endswith("Q"):
+        fix += "; or, if it is right, keep it and give DfE the reason when the return is submitted"
+    return fix
+
+
+class CensusRun:
+    """Checks one return against a year's rules as its children come, one at a time.
+
+    `start` with the header, `child` for each child in order (its findings come back at once,
+    and the child need not be kept), then `finish` for the whole-return rules. This is what
+    lets a large return be checked in the memory of one child.
+    """
+
+    def __init__(self, year: CollectionYear) -> None:
+        self.year = year
+        rules = rules_for(year)
+        self._child_checks = [(code, rules[code], _CHILD_CHECKS[code]) for code in rules if code in _CHILD_CHECKS]
+        self._return_checks = [
+            (code, rules[code], _RETURN_CHECKS[code](year)) for code in rules if code in _RETURN_CHECKS
+        ]
+        self._labels: list[str] = []
+        self._return_lines: SourceLines | None = None
+
+    def _finding(
+        self, code: str, rule: CensusRule, breach: Breach, line: int | None, value: str | None = None
+    ) -> Finding:
+        where = self._labels[breach.child] if breach.child is not None else ""
+        return Finding(
+            code,
+            rule.severity,
+            f"{rule.message}: {breach.detail}",
+            path=f"{where}.{breach.path}" if where and breach.path else where or breach.path,
+            line=breach.line if breach.line is not None else line,
+            hint=rule_fix(code, self.year),
+            record=breach.child,
+            source=_source(code, rule.ruleset),
+            value=breach.value if breach.value is not None else value,
+        )
+
+    def start(self, header: Header | None, lines: SourceLines | None = None) -> list[Finding]:
+        """The header's findings (rule 100); `lines` holds the lines of the header and `Children` (child None)."""
+        self._return_lines = lines
+        return [
+            self._finding(
+                code,
+                rule,
+                breach,
+                lines.line(None, breach.path) if lines is not None else None,
+                lines.value(None, breach.path) if lines is not None else None,
+            )
+            for code, rule, check in self._return_checks
+            for breach in check.start(header)
+        ]
+
+    def child(self, index: int, child: CensusChild, lines: SourceLines | None = None) -> list[Finding]:
+        """The findings of the child at `index` (children must come in order), in line order."""
+        if index != len(self._labels):
+            raise ValueError(f"child {index} came after child {len(self._labels) - 1}")
+        self._labels.append(child_label(child, index))
+        found = []
+        for code, rule, check in self._child_checks:
+            for breach in check(child, self.year):
+                where = attrs.evolve(breach, child=index)
+                line = lines.line(index, breach.path) if lines else None
+                found.append(self._finding(code, rule, where, line, lines.value(index, breach.path) if lines else None))
+        for _code, _rule, tally in self._return_checks:
+            tally.add(index, child, lines)
+        found.sort(key=lambda f: f.line or 0)
+        return found
+
+    def finish(self) -> list[Finding]:
+        """The whole return's findings: about the return (record None), then about children."""
+        lines = self._return_lines
+        found = [
+            self._finding(code, rule, breach, lines.line(None, breach.path) if lines and breach.child is None else None)
+            for code, rule, tally in self._return_checks
+            for breach in tally.finish()
+        ]
+        found.sort(key=lambda f: (-1 if f.record is None else f.record, f.line or 0))
+        return found
+
+
+@cache
+def _source(code: str, ruleset: str) -> str:
+    return f"CIN census rule {code} ({ruleset.replace('_', '-')} rule set)"
 
 
 def run_census_rules(census: CensusReturn, year: CollectionYear, lines: SourceLines | None = None) -> list[Finding]:
-    """Check a return against the year's rules: one finding per breach, in child order, then line order."""
-    findings = []
-    labels = [child_label(child, i) for i, child in enumerate(census.children)]
-    for code, rule in rules_for(year).items():
-        for breach in _CHECKS[code](census, year):
-            where = labels[breach.child] if breach.child is not None else ""
-            path = ".".join(p for p in (where, breach.path) if p)
-            findings.append(
-                Finding(
-                    code,
-                    rule.severity,
-                    f"{rule.message}: {breach.detail}",
-                    path=path,
-                    line=lines.line(breach.child, breach.path) if lines is not None else None,
-                    hint=_HINTS[rule.query],
-                    record=breach.child,
-                    source=f"CIN census rule {code} ({rule.ruleset.replace('_', '-')} rule set)",
-                )
-            )
-    findings.sort(key=lambda f: (-1 if f.record is None else f.record, f.line or 0))
+    """Check a return in memory against the year's rules: the header's findings, each child's, the whole return's."""
+    run = CensusRun(year)
+    findings = run.start(census.header, lines)
+    for index, child in enumerate(census.children):
+        findings.extend(run.child(index, child, lines))
+    findings.extend(run.finish())
     return findings
 
 
@@ -188,6 +300,14 @@ def _iso(day: dt.date | None) -> str:
 
 def _age(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (or earlier); 29 February becomes 28 February in other years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def _ids(field: str) -> str:
@@ -237,63 +357,112 @@ def _overlaps(items: list[tuple[str, dt.date | None, dt.date | None]]) -> Iterat
 
 
 @return_rule("100")
-def _reference_date(census: CensusReturn, year: CollectionYear) -> Iterator[Breach]:
-    found = census.header.reference_date if census.header is not None else None
-    if found != year.reference_date:
-        yield Breach(
-            "Header.CollectionDetails.ReferenceDate",
-            f"ReferenceDate is {_iso(found)}; for the {year.year} collection it is {year.reference_date.isoformat()}",
-        )
+class _ReferenceDate(ReturnCheck):
+    def start(self, header: Header | None) -> Iterator[Breach]:
+        found = header.reference_date if header is not None else None
+        if found != self.year.reference_date:
+            yield Breach(
+                "Header.CollectionDetails.ReferenceDate",
+                f"ReferenceDate is {_iso(found)}; for the {self.year.year} collection it is "
+                f"{self.year.reference_date.isoformat()}",
+            )
 
 
-def _duplicates(census: CensusReturn, value: Callable[[CensusChild], str | None]) -> Iterator[tuple[int, str, int]]:
-    counts = Counter(v for v in map(value, census.children) if v)
-    for index, child in enumerate(census.children):
-        found = value(child)
-        if found and counts[found] > 1:
-            yield index, found, counts[found]
+class _Duplicates(ReturnCheck):
+    """Every child whose value (UPN, LAchildID) is on another child too."""
+
+    field = ""
+
+    def __init__(self, year: CollectionYear) -> None:
+        super().__init__(year)
+        self.seen: dict[str, list[tuple[int, int | None]]] = {}
+
+    def value(self, child: CensusChild) -> str | None:
+        raise NotImplementedError
+
+    def add(self, index: int, child: CensusChild, lines: SourceLines | None) -> None:
+        found = self.value(child)
+        if found:
+            line = lines.line(index, _ids(self.field)) if lines is not None else None
+            self.seen.setdefault(found, []).append((index, line))
+
+    def finish(self) -> Iterator[Breach]:
+        repeated = [
+            (index, line, value, len(where))
+            for value, where in self.seen.items()
+            if len(where) > 1
+            for index, line in where
+        ]
+        for index, line, value, count in sorted(repeated):
+            detail = f"{self.field} {value} is on {count} children"
+            yield Breach(_ids(self.field), detail, child=index, line=line, value=value)
 
 
 @return_rule("1520")
-def _duplicate_upns(census: CensusReturn, year: CollectionYear) -> Iterator[Breach]:
-    for index, upn, count in _duplicates(census, lambda c: c.upn):
-        yield Breach(_ids("UPN"), f"UPN {upn} is on {count} children", child=index)
+class _DuplicateUpns(_Duplicates):
+    field = "UPN"
+
+    def value(self, child: CensusChild) -> str | None:
+        return child.upn
 
 
 @return_rule("8510")
-def _duplicate_child_ids(census: CensusReturn, year: CollectionYear) -> Iterator[Breach]:
-    for index, child_id, count in _duplicates(census, lambda c: c.la_child_id):
-        yield Breach(_ids("LAchildID"), f"LAchildID {child_id} is on {count} children", child=index)
+class _DuplicateChildIds(_Duplicates):
+    field = "LAchildID"
+
+    def value(self, child: CensusChild) -> str | None:
+        return child.la_child_id
 
 
 @return_rule("2886Q")
-def _sex_not_recorded(census: CensusReturn, year: CollectionYear) -> Iterator[Breach]:
-    # Counts the explicit "not recorded" code (0 up to 2024, U from 2025); a missing or invalid
-    # code is rule 4180's business.
-    born = [c for c in census.children if not c.unborn]
-    unknown = sum(1 for c in born if c.sex is Sex.UNKNOWN)
-    if born and unknown / len(born) > 0.02:
-        yield Breach(
-            "Children",
-            f"{unknown} of {len(born)} children (excluding unborn) have {year.sex_element} "
-            f"{year.sex_code(Sex.UNKNOWN)} ({100 * unknown / len(born):.1f}%)",
-        )
+class _SexNotRecorded(ReturnCheck):
+    # DfE's text: children with the "not recorded" code (0 up to 2024, U from 2025) or with no sex
+    # at all, and no expected date of birth, over all children. A code the year does not know
+    # records no sex either, so it counts as missing (rule 4180 reports it as well).
+    total = unknown = 0
+
+    def add(self, index: int, child: CensusChild, lines: SourceLines | None) -> None:
+        self.total += 1
+        self.unknown += child.expected_birth_date is None and (child.sex is None or child.sex is Sex.UNKNOWN)
+
+    def finish(self) -> Iterator[Breach]:
+        year, total, unknown = self.year, self.total, self.unknown
+        if total and unknown / total > 0.02:
+            yield Breach(
+                "Children",
+                f"{unknown} of {total} children have {year.sex_element} {year.sex_code(Sex.UNKNOWN)} or none, "
+                f"and no expected date of birth ({100 * unknown / total:.1f}%)",
+            )
 
 
 @return_rule("2887Q")
-def _few_disability_codes(census: CensusReturn, year: CollectionYear) -> Iterator[Breach]:
+class _FewDisabilityCodes(ReturnCheck):
     # "NONE" is not a disability: only the disability codes themselves are counted.
-    used = {code for c in census.children for code in c.disabilities if code != "NONE"}
-    if len(used) < 8:
-        yield Breach("Children", f"{len(used)} disability code(s) used: {', '.join(sorted(used)) or 'none'}")
+    def __init__(self, year: CollectionYear) -> None:
+        super().__init__(year)
+        self.used: set[str] = set()
+
+    def add(self, index: int, child: CensusChild, lines: SourceLines | None) -> None:
+        self.used.update(code for code in child.disabilities if code != "NONE")
+
+    def finish(self) -> Iterator[Breach]:
+        if len(self.used) < 8:
+            used = ", ".join(sorted(self.used)) or "none"
+            yield Breach("Children", f"{len(self.used)} disability code(s) used: {used}")
 
 
 @return_rule("2888Q")
-def _one_disability_each(census: CensusReturn, year: CollectionYear) -> Iterator[Breach]:
-    disabled = [{d for d in c.disabilities if d != "NONE"} for c in census.children]
-    disabled = [codes for codes in disabled if codes]
-    if disabled and all(len(codes) == 1 for codes in disabled):
-        yield Breach("Children", f"each of the {len(disabled)} disabled children has exactly one disability code")
+class _OneDisabilityEach(ReturnCheck):
+    disabled = with_one = 0
+
+    def add(self, index: int, child: CensusChild, lines: SourceLines | None) -> None:
+        codes = {d for d in child.disabilities if d != "NONE"}
+        self.disabled += bool(codes)
+        self.with_one += len(codes) == 1
+
+    def finish(self) -> Iterator[Breach]:
+        if self.disabled and self.disabled == self.with_one:
+            yield Breach("Children", f"each of the {self.disabled} disabled children has exactly one disability code")
 
 
 # --- identifiers ---------------------------------------------------------------------------------------
@@ -364,6 +533,8 @@ def _upn_expected(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
     # child's fifth birthday is on or before the reference date.
     if child.birth_date is None or _age(child.birth_date, year.reference_date) < 5:
         return
+    if not any(e.referral_nfa is False for e in child.episodes):
+        return  # DfE's text: only for a child with a referral that led to further action
     missing = child.upn is None and child.upn_unknown is None
     if missing:
         yield Breach(_ids("UPN"), "neither UPN nor UPNunknown is given")
@@ -440,13 +611,18 @@ def _death_in_period(child: CensusChild, year: CollectionYear) -> Iterator[Breac
 
 @child_rule("8775Q")
 def _over_25(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
-    # Age on each episode's closure date, or on the reference date for an open episode.
-    if child.birth_date is None:
+    # DfE's text: born before the reference date minus 25 years, and an episode still open or
+    # closed after the 25th birthday (a child aged exactly 25 on the day is not "over 25").
+    born = child.birth_date
+    if born is None:
+        return
+    birthday_25 = _add_years(born, 25)
+    if not born < _add_years(year.reference_date, -25):
         return
     for _path, episode in _episodes(child):
-        on = episode.closure_date or year.reference_date
-        if _age(child.birth_date, on) >= 25:
-            yield Breach(_ids("PersonBirthDate"), f"born {child.birth_date.isoformat()}, aged 25 or over on {on}")
+        if episode.closure_date is None or episode.closure_date > birthday_25:
+            on = episode.closure_date or year.reference_date
+            yield Breach(_ids("PersonBirthDate"), f"born {born.isoformat()}, over 25 on {on}")
             return
 
 
@@ -548,14 +724,16 @@ def _referral_date(child: CensusChild, year: CollectionYear) -> Iterator[Breach]
 
 @child_rule("8606")
 def _referral_long_before_birth(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
-    born = child.birth_date or child.expected_birth_date
-    if born is None:
-        return
+    # DfE's text: not more than 280 days before PersonBirthDate or ExpectedPersonBirthDate; a
+    # child with both is checked against both.
+    born = [d for d in (child.birth_date, child.expected_birth_date) if d is not None]
     for path, episode in _episodes(child):
-        if episode.referral_date is not None and episode.referral_date < born - dt.timedelta(weeks=40):
+        referred = episode.referral_date
+        late = [d for d in born if referred is not None and referred < d - dt.timedelta(days=280)]
+        if referred is not None and late:
             yield Breach(
                 f"{path}.CINreferralDate",
-                f"referred {episode.referral_date.isoformat()}, more than 40 weeks before {born.isoformat()}",
+                f"referred {referred.isoformat()}, more than 280 days (40 weeks) before {late[0].isoformat()}",
             )
 
 
@@ -682,16 +860,19 @@ def _closed_after_assessment_without_one(child: CensusChild, year: CollectionYea
 
 @child_rule("2990")
 def _activity_after_assessment_closure(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
+    # DfE's text: an episode closed RC8 (or RC9) has no Section47, ChildProtectionPlans or
+    # CINPlanDates module, and no DateOfInitialCPC in the CINdetails module itself.
     for path, episode in _episodes(child):
         if episode.closure_reason in _AFTER_ASSESSMENT:
             found = [
                 name
-                for name, items in (
-                    ("CINPlanDates", episode.cin_plans),
-                    ("Section47", episode.section47s),
-                    ("ChildProtectionPlans", episode.protection_plans),
+                for name, present in (
+                    ("DateOfInitialCPC", episode.icpc_date is not None),
+                    ("CINPlanDates", bool(episode.cin_plans)),
+                    ("Section47", bool(episode.section47s)),
+                    ("ChildProtectionPlans", bool(episode.protection_plans)),
                 )
-                if items
+                if present
             ]
             if found:
                 yield Breach(f"{path}.ReasonForClosure", f"{episode.closure_reason} and {', '.join(found)} recorded")
@@ -805,12 +986,15 @@ def _factors_only_when_complete(child: CensusChild, year: CollectionYear) -> Ite
 
 @child_rule("8670Q")
 def _assessment_open_long(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
+    # DfE's text: the start must not be before the reference date minus 45 working days.
+    edge = working_day_before(year.reference_date, 45)
     for _path, episode, i, where in _assessments(child):
         a = episode.assessments[i]
-        if a.start_date and not a.completed and working_days_between(a.start_date, year.reference_date) > 45:
+        if a.start_date and not a.completed and a.start_date < edge:
             yield Breach(
                 f"{where}.AssessmentActualStartDate",
-                f"started {a.start_date.isoformat()}, more than 45 working days before {year.reference_date}",
+                f"started {a.start_date.isoformat()}, before {edge.isoformat()} "
+                f"(45 working days before {year.reference_date}), and not completed",
             )
 
 
@@ -895,13 +1079,17 @@ def _factor_21_closure(child: CensusChild, year: CollectionYear) -> Iterator[Bre
 
 @child_rule("8897Q")
 def _completed_without_factors(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
+    # DfE's text: where AssessmentAuthorisationDate is on or after the start of the census year,
+    # one or more AssessmentFactors are present and each is a valid code.
+    codes = year.codes("AssessmentFactors")
     for _path, episode, i, where in _assessments(child):
         a = episode.assessments[i]
-        if a.completed and not a.factors:
-            yield Breach(
-                f"{where}.FactorsIdentifiedAtAssessment",
-                f"authorised {_iso(a.authorisation_date)} with no AssessmentFactors",
-            )
+        if a.authorisation_date is None or a.authorisation_date < year.period_start:
+            continue
+        invalid = [f for f in a.factors if f not in codes]
+        if not a.factors or invalid:
+            found = f"invalid factor(s) {', '.join(invalid)}" if invalid else "no AssessmentFactors"
+            yield Breach(f"{where}.FactorsIdentifiedAtAssessment", f"authorised {a.authorisation_date} with {found}")
 
 
 @child_rule("8898")
@@ -1089,12 +1277,15 @@ def _s47_start(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
 
 @child_rule("8675Q")
 def _s47_open_long(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
+    # DfE's text: the start must not be before the reference date minus 15 working days.
+    edge = working_day_before(year.reference_date, 15)
     for episode, i, where in _section47s(child):
         s47 = episode.section47s[i]
-        if s47.open and s47.start_date and working_days_between(s47.start_date, year.reference_date) > 15:
+        if s47.open and s47.start_date and s47.start_date < edge:
             yield Breach(
                 f"{where}.S47ActualStartDate",
-                f"started {s47.start_date}, more than 15 working days before {year.reference_date}, with no conference",
+                f"started {s47.start_date}, before {edge} (15 working days before {year.reference_date}), "
+                "with no conference",
             )
 
 
@@ -1197,32 +1388,38 @@ def _plan_after_referral(child: CensusChild, year: CollectionYear) -> Iterator[B
             yield Breach(f"{where}.CPPstartDate", f"starts {plan.start_date}, before referral {episode.referral_date}")
 
 
-@child_rule("2883")
-def _more_plans_than_conferences(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
-    # Plans starting in the census year against conferences held in it (at either level).
-    for path, episode in _episodes(child):
-        plans = [p for p in episode.protection_plans if p.start_date and year.in_period(p.start_date)]
-        conferences = [d for _w, d in _icpc_dates(path, episode) if year.in_period(d)]
-        if len(plans) > len(conferences):
+@return_rule("2883")
+class _MorePlansThanConferences(ReturnCheck):
+    # DfE's text: counted over the authority's whole return, not episode by episode: plans starting
+    # in the census year against conferences (at either level) held in it.
+    plans = conferences = 0
+
+    def add(self, index: int, child: CensusChild, lines: SourceLines | None) -> None:
+        in_period = self.year.in_period
+        for path, episode in _episodes(child):
+            self.plans += sum(1 for p in episode.protection_plans if p.start_date and in_period(p.start_date))
+            self.conferences += sum(1 for _w, d in _icpc_dates(path, episode) if in_period(d))
+
+    def finish(self) -> Iterator[Breach]:
+        if self.plans > self.conferences:
             yield Breach(
-                f"{path}.ChildProtectionPlans",
-                f"{len(plans)} plan(s) start in the census year and {len(conferences)} conference(s) are held in it",
+                "Children",
+                f"{self.plans} child protection plan(s) start in the census year and {self.conferences} initial "
+                "conference(s) are held in it",
             )
 
 
 @child_rule("2885")
 def _plan_starts_on_conference_day(child: CensusChild, year: CollectionYear) -> Iterator[Breach]:
-    # For plans starting in the census year in an episode that records conferences; an
-    # episode with plans and no conference at all is rule 2883's.
+    # DfE's text: a plan starting in the census year starts on a conference day of its episode
+    # (a Section47 DateOfInitialCPC, or the CINdetails one); an episode with none fails too.
     for path, episode in _episodes(child):
         conferences = [d for _w, d in _icpc_dates(path, episode)]
         for i, plan in enumerate(episode.protection_plans):
             start = plan.start_date
-            if conferences and start and year.in_period(start) and start not in conferences:
-                days = ", ".join(d.isoformat() for d in conferences)
-                yield Breach(
-                    f"{path}.ChildProtectionPlans[{i}].CPPstartDate", f"starts {start}; conference(s) on {days}"
-                )
+            if start and year.in_period(start) and start not in conferences:
+                days = ", ".join(d.isoformat() for d in conferences) or "none recorded"
+                yield Breach(f"{path}.ChildProtectionPlans[{i}].CPPstartDate", f"starts {start}; conference(s): {days}")
 
 
 @child_rule("8720")

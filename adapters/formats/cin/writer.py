@@ -15,7 +15,7 @@ from lxml import etree
 from .census import Assessment, CensusChild, CensusReturn, CinEpisode, Header, ProtectionPlan
 from .years import CollectionYear, collection_year
 
-__all__ = ["write_return"]
+__all__ = ["child_element", "header_element", "write_return"]
 
 
 def _add(parent: etree._Element, name: str, value: str | dt.date | dt.datetime | int | None) -> None:
@@ -112,6 +112,20 @@ def _child(parent: etree._Element, child: CensusChild, year: CollectionYear) -> 
             _add(disabilities, "Disability", code)
     for episode in child.episodes:
         _episode(element, episode, year)
+
+
+def header_element(header: Header) -> etree._Element:
+    """The `Header` element of a return, on its own (for writing a large return piece by piece)."""
+    holder = etree.Element("Message")
+    _header(holder, header)
+    return holder[0]
+
+
+def child_element(child: CensusChild, year: CollectionYear | int) -> etree._Element:
+    """One `Child` element spelled for the collection year, on its own (see `header_element`)."""
+    holder = etree.Element("Children")
+    _child(holder, child, collection_year(year))
+    return holder[0]
 
 
 def write_return(census: CensusReturn, year: CollectionYear | int) -> bytes:

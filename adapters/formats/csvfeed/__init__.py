@@ -22,7 +22,7 @@ from .cli import add_csv_commands, template
 from .columns import CHILDREN_COLUMNS, INVOLVEMENT_COLUMNS, Column, FeedKind, columns_for, columns_table, example_row
 from .delivery import Delivery, DeliveryStatus, send_feed, write_feed
 from .feed import CONTACTPOINT, FeedFile, FeedMessage, RowProblem
-from .reading import read_feed
+from .reading import feed_kind, read_feed
 
 __all__ = [
     "CHILDREN_COLUMNS",
@@ -39,6 +39,7 @@ __all__ = [
     "columns_for",
     "columns_table",
     "example_row",
+    "feed_kind",
     "read_feed",
     "send_feed",
     "template",

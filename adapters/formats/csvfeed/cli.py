@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from .delivery import Delivery, DeliveryStatus, Wire, send_feed, write_feed
 from .feed import CONTACTPOINT, FeedFile
 from .reading import read_feed
 
-__all__ = ["add_csv_commands", "template"]
+__all__ = ["add_csv_commands", "feed_report", "template"]
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -106,8 +107,11 @@ def _print_text(feed: FeedFile, args: argparse.Namespace, deliveries: list[Deliv
         out.write("checked only: give --send URL or --out DIR to deliver the messages\n")
 
 
-def _print_json(feed: FeedFile, deliveries: list[Delivery], written: list[Path], sent: bool) -> None:
-    report: dict[str, Any] = {
+def feed_report(
+    feed: FeedFile, deliveries: Sequence[Delivery] = (), written: Sequence[Path] = (), *, sent: bool = False
+) -> dict[str, Any]:
+    """What `csv import --report json` prints: the file, its rows, every problem, what was sent or written."""
+    return {
         "source": feed.source,
         "kind": feed.kind.value,
         "rows": feed.rows,
@@ -119,7 +123,10 @@ def _print_json(feed: FeedFile, deliveries: list[Delivery], written: list[Path],
         "written": [str(path) for path in written],
         "deliveries": [d.to_dict() for d in deliveries],
     }
-    json.dump(report, sys.stdout, indent=2)
+
+
+def _print_json(feed: FeedFile, deliveries: list[Delivery], written: list[Path], sent: bool) -> None:
+    json.dump(feed_report(feed, deliveries, written, sent=sent), sys.stdout, indent=2)
     sys.stdout.write("\n")
 
 

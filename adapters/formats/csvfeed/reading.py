@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 from ics_interop import Severity, SystemRef
 from ics_interop.model.codes import SystemKind
 
-from .columns import FeedKind
+from .cells import normalise_header
+from .columns import FeedKind, columns_for
 from .conversion import RowMessages, RowRefused
 from .feed import CONTACTPOINT, FeedFile, file_problem
 from .rows import Header, Row
@@ -41,7 +42,7 @@ from .rows import Header, Row
 if TYPE_CHECKING:
     from ...messaging import Clock
 
-__all__ = ["read_feed"]
+__all__ = ["feed_kind", "read_feed"]
 
 _SAVE_AS_UTF8 = "save the file as 'CSV UTF-8' (in Excel: File > Save As > CSV UTF-8 (Comma delimited))"
 
@@ -62,6 +63,30 @@ def _records(text: str) -> Iterator[list[str]]:
 
 def _is_blank(cells: list[str]) -> bool:
     return not any(cell.strip() for cell in cells)
+
+
+def feed_kind(data: bytes) -> FeedKind | None:
+    """The layout a CSV file's header row names, or None when it names no column of either.
+
+    A file with an `involvement_id` column is an involvements feed; one with other columns of the
+    layouts (`local_id`, `given_names`, ...) and none of the involvement ones, a children feed.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    try:
+        header = {normalise_header(cell) for cell in next(_records(text), [])}
+    except csv.Error:
+        return None
+    involvement_only = {c.name for c in columns_for(FeedKind.INVOLVEMENTS)} - {
+        c.name for c in columns_for(FeedKind.CHILDREN)
+    }
+    if header & involvement_only:
+        return FeedKind.INVOLVEMENTS
+    if header & {c.name for c in columns_for(FeedKind.CHILDREN)}:
+        return FeedKind.CHILDREN
+    return None
 
 
 # --- the file ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from functools import cache
 from pathlib import Path
@@ -22,17 +22,25 @@ import attrs
 from jsonschema import Draft202012Validator
 from lxml import etree
 
-from .codecs.json import from_json_data, message_class_for_data
-from .codecs.safe_xml import MAX_MESSAGE_BYTES, check_prolog, safe_parser
-from .codecs.xml import BATCH_ELEMENT, NAMESPACE, element_to_message, line_of, locate_element, message_class_for_tag
-from .errors import DecodeError, IcsInteropError, UnusableInputError
+from .codecs.json import from_json, from_json_data, message_class_for_data
+from .codecs.safe_json import parse_json
+from .codecs.safe_xml import MAX_MESSAGE_BYTES, check_document_start, refuse_dtd, safe_parser
+from .codecs.xml import (
+    BATCH_ELEMENT,
+    NAMESPACE,
+    element_to_message,
+    line_of,
+    locate_element,
+    message_class_for_tag,
+    path_of,
+)
+from .errors import DecodeError, HostileInputError, IcsInteropError, UnusableInputError
 from .findings import Finding, Severity
 from .messages import MESSAGE_CLASSES, Message
-from .model._base import IcsModel
 from .rules import run_rules
 from .schemagen import XSD_FILE, version_folder
 from .schemas_path import schemas_root
-from .shape import field_by_xml, format_path
+from .shape import format_path
 
 __all__ = [
     "FileReport",
@@ -58,6 +66,8 @@ class FileReport:
     records: int = 0
     findings: list[Finding] = attrs.Factory(list)
     unusable: str | None = None
+    #: Whether the file is a batch (a `MessageBatch`, a JSON array or JSON Lines), not one message.
+    batch: bool = False
 
     @property
     def errors(self) -> int:
@@ -112,28 +122,6 @@ def _element_at(record: etree._Element, xpath: str | None) -> etree._Element:
     return element
 
 
-def _json_path(record: etree._Element, element: etree._Element, cls: type[IcsModel]) -> str:
-    """The JSON-style path of an element inside a message element."""
-    chain = []
-    node: etree._Element | None = element
-    while node is not None and node is not record:
-        chain.append(node)
-        node = node.getparent()
-    text, model = "", cls
-    for node in reversed(chain):
-        name = etree.QName(node).localname
-        shape = field_by_xml(model).get(name) if model is not None else None
-        if shape is None:
-            return (text + "." if text else "") + name
-        text += ("." if text else "") + shape.json
-        if shape.is_list:
-            parent = node.getparent()
-            siblings = [c for c in parent if c.tag == node.tag] if parent is not None else [node]
-            text += f"[{siblings.index(node)}]"
-        model = shape.model  # type: ignore[assignment]
-    return text
-
-
 def _clean(message: str) -> str:
     return message.replace(_NS, "")
 
@@ -181,7 +169,7 @@ def _schema_findings(element: etree._Element, index: int | None) -> tuple[type[M
                 _xsd_rule_id(err.type_name),
                 Severity.ERROR,
                 _clean(err.message),
-                path=_json_path(element, at, cls),
+                path=path_of(element, at, cls),
                 line=err.line or line_of(at),
                 hint=_XSD_HINTS.get(err.type_name, "correct the element as the message says"),
                 record=index,
@@ -322,9 +310,11 @@ def _record_tags() -> list[str]:
 def _iter_xml(
     stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None, workers: int
 ) -> None:
-    head = stream.read(65536)
-    check_prolog(head)
+    root_tag = check_document_start(stream.read)
     stream.seek(0)
+    report.batch = root_tag == _NS + BATCH_ELEMENT
+    if not report.batch:
+        message_class_for_tag(root_tag)  # refused from the prolog alone: the rest is never read
     reader = _CountingReader(stream)
     # Only the batch and message elements raise events: the parser does the rest in C.
     events = etree.iterparse(
@@ -346,6 +336,7 @@ def _iter_xml(
         for event, element in events:
             if event == "start":
                 if root is None:
+                    refuse_dtd(element.getroottree())  # the parser's own record, besides the prolog check
                     root, batch = element, element.tag == _NS + BATCH_ELEMENT
                 elif batch and element.getparent() is root:
                     record_start = reader.count
@@ -384,19 +375,6 @@ def _iter_xml(
     finally:
         if pool is not None:
             pool.abandon()
-    if root is None:
-        unknown = events.root
-        report.findings.append(
-            Finding(
-                "XSD-cvc-elt-1",
-                Severity.ERROR,
-                f"the root element {etree.QName(unknown.tag).text if unknown is not None else '?'} "
-                "is not a message of the standard",
-                line=line_of(unknown) if unknown is not None else None,
-                hint=f"the root must be a message type or {BATCH_ELEMENT}, in namespace {NAMESPACE}",
-            )
-        )
-        report.records = 1
 
 
 # --- JSON --------------------------------------------------------------------------------------
@@ -453,42 +431,65 @@ _JSON_HINTS = {
 }
 
 
+def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]:
+    """The lines of a JSON Lines stream with their numbers; a line longer than `limit` is refused unread."""
+    number = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            raise UnusableInputError(
+                f"line {number} is longer than the limit of {limit} bytes for one message",
+                hint="split the message, or validate it on its own",
+                line=number,
+            )
+        yield number, line
+
+
 def _iter_json(stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None) -> None:
     first = stream.read(MAX_MESSAGE_BYTES + 1)
-    stripped = first.lstrip()
+    stripped = first.removeprefix(b"\xef\xbb\xbf").lstrip()
     if stripped.startswith(b"[") or (stripped.startswith(b"{") and b"\n{" not in stripped.rstrip()):
         if len(first) > MAX_MESSAGE_BYTES:
             raise UnusableInputError(
                 f"the JSON document is larger than {MAX_MESSAGE_BYTES} bytes",
                 hint="write large batches as JSON Lines (one message a line); they are streamed",
             )
-        try:
-            data = json.loads(first)
-        except ValueError as exc:
-            raise UnusableInputError(f"not valid JSON: {exc}", hint="fix the JSON syntax") from None
-        items = data if isinstance(data, list) else [data]
-        for i, item in enumerate(items):
-            report.findings.extend(_check_json_record(item, i if isinstance(data, list) else None))
+        data = parse_json(first)
+        report.batch = isinstance(data, list)
+        if isinstance(data, list):
+            for i, item in enumerate(data):
+                report.findings.extend(_check_json_record(item, i))
+                report.records += 1
+        else:
+            message_class_for_data(data)  # a document that is not a message is unusable, as from_json says
+            report.findings.extend(_check_json_record(data, None))
             report.records += 1
         if progress is not None:
             progress(len(first), total, report.records)
         return
+    del first
+    report.batch = True
     stream.seek(0)
     done = 0
-    for number, line in enumerate(stream, start=1):
+    for number, line in _lines(stream, MAX_MESSAGE_BYTES):
         done += len(line)
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-        except ValueError as exc:
+            item = parse_json(line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line)
+        except HostileInputError:
+            raise  # too deep to read safely: the whole file is refused, as an XML batch would be
+        except UnusableInputError as exc:
             report.findings.append(
                 Finding(
                     "JSON-syntax",
                     Severity.ERROR,
-                    f"line {number} is not valid JSON: {exc}",
+                    f"line {number} is not valid JSON: {exc.message}",
                     line=number,
-                    hint="each line of a JSON Lines batch must be one complete message",
+                    hint="each line of a JSON Lines batch must be one complete message, in strict JSON",
                     record=report.records,
                 )
             )
@@ -586,14 +587,10 @@ def read_messages(path: str | Path) -> tuple[list[Message], bool]:
         if root.tag == _NS + BATCH_ELEMENT:
             return [element_to_message(e) for e in root if isinstance(e.tag, str)], True
         return [element_to_message(root)], False
-    text = data.strip()
-    try:
-        if text.startswith(b"["):
-            return [from_json_data(item) for item in json.loads(text)], True
-        if b"\n{" in text:
-            return [from_json_data(json.loads(line)) for line in text.splitlines() if line.strip()], True
-        return [from_json_data(json.loads(text))], False
-    except ValueError as exc:
-        if isinstance(exc, IcsInteropError):
-            raise
-        raise UnusableInputError(f"not valid JSON: {exc}", hint="fix the JSON syntax") from None
+    text = data.removeprefix(b"\xef\xbb\xbf").strip()
+    if text.startswith(b"["):
+        items = parse_json(text)
+        return [from_json_data(item) for item in items], True
+    if b"\n{" in text:
+        return [from_json_data(parse_json(line)) for line in text.splitlines() if line.strip()], True
+    return [from_json(text)], False

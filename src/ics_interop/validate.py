@@ -8,7 +8,6 @@ constraint, its severity, where (path, and line for XML), what is wrong and how 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import deque
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, cast
 
 import attrs
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 from lxml import etree
 
 from .codecs.json import from_json, from_json_data, message_class_for_data
@@ -38,7 +37,7 @@ from .errors import DecodeError, HostileInputError, IcsInteropError, UnusableInp
 from .findings import Finding, Severity
 from .messages import MESSAGE_CLASSES, Message
 from .rules import run_rules
-from .schemagen import XSD_FILE, version_folder
+from .schemagen import XSD_FILE, json_schema_validator, version_folder
 from .schemas_path import schemas_root
 from .shape import format_path
 
@@ -380,11 +379,38 @@ def _iter_xml(
 # --- JSON --------------------------------------------------------------------------------------
 
 
-@cache
 def _json_validator(type_name: str) -> Draft202012Validator:
-    path = schemas_root() / version_folder() / "json" / f"{type_name}.schema.json"
-    schema = json.loads(path.read_text("utf-8"))
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator: Draft202012Validator = json_schema_validator(type_name)
+    return validator
+
+
+def _leaf_errors(error: ValidationError) -> list[ValidationError]:
+    """The errors that say what is wrong: for a `oneOf`, those of the alternative that came closest.
+
+    A code set is a `oneOf` of codes, and a model with choice groups a `oneOf` of variants;
+    jsonschema reports only "not valid under any of the given schemas" at the top. For a code
+    the error stays (its finding lists the codes); for variants, the branch with the fewest
+    (deepest-first) errors is the one the sender meant, and its errors are the findings.
+    """
+    if error.validator != "oneOf" or not error.context:
+        return [error]
+    branches = error.validator_value if isinstance(error.validator_value, list) else []
+    if branches and all(isinstance(b, dict) and "const" in b for b in branches):
+        return [error]
+    by_branch: dict[int, list[ValidationError]] = {}
+    for sub in error.context:
+        index = sub.relative_schema_path[0] if sub.relative_schema_path else 0
+        by_branch.setdefault(int(index), []).append(sub)
+    best = min(by_branch.values(), key=lambda errs: (len(errs), -max(len(e.absolute_path) for e in errs)))
+    return [leaf for sub in best for leaf in _leaf_errors(sub)]
+
+
+def _json_message(error: ValidationError) -> str:
+    branches = error.validator_value if error.validator == "oneOf" else None
+    if isinstance(branches, list) and branches and all(isinstance(b, dict) and "const" in b for b in branches):
+        codes = ", ".join(repr(b["const"]) for b in branches[:40])
+        return f"{error.instance!r} is not one of the codes {codes}" + (" …" if len(branches) > 40 else "")
+    return error.message if len(error.message) < 400 else error.message[:400] + "…"
 
 
 def _check_json_record(data: Any, index: int | None) -> list[Finding]:
@@ -396,13 +422,14 @@ def _check_json_record(data: Any, index: int | None) -> list[Finding]:
                 "JSON-message-type", Severity.ERROR, exc.message, path="header.messageType", hint=exc.hint, record=index
             )
         ]
-    errors = sorted(_json_validator(cls.message_type.value).iter_errors(data), key=lambda e: list(e.absolute_path))
+    found = [leaf for err in _json_validator(cls.message_type.value).iter_errors(data) for leaf in _leaf_errors(err)]
+    errors = sorted(found, key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         return [
             Finding(
-                f"JSON-{err.validator}",
+                f"JSON-{'enum' if err.validator == 'oneOf' else err.validator}",
                 Severity.ERROR,
-                err.message if len(err.message) < 400 else err.message[:400] + "…",
+                _json_message(err),
                 path=format_path(err.absolute_path),
                 hint=_JSON_HINTS.get(str(err.validator), "correct the member as the message says"),
                 record=index,
@@ -422,7 +449,7 @@ _JSON_HINTS = {
     "enum": "use one of the codes listed",
     "pattern": "write the value in the form the pattern gives",
     "format": "write dates as YYYY-MM-DD and timestamps as YYYY-MM-DDThh:mm:ssZ",
-    "oneOf": "give exactly one of the alternatives",
+    "oneOf": "use one of the codes listed, or give exactly one of the alternatives",
     "type": "give the member the type the schema says",
     "minLength": "the value is too short",
     "maxLength": "shorten the value",

@@ -141,9 +141,31 @@ def _converter(shape: FieldShape) -> Callable[[str], Any] | None:
 @cache
 def _decoding_table(
     cls: type[IcsModel],
-) -> dict[str, tuple[str, type[IcsModel] | None, bool, Callable[[str], Any] | None]]:
-    """Namespaced tag -> (JSON name, nested model or None, is a list, text converter): one lookup per child."""
-    return {_NS + shape.xml: (shape.json, shape.model, shape.is_list, _converter(shape)) for shape in shape_of(cls)}
+) -> dict[str, tuple[str, type[IcsModel] | None, bool, Callable[[str], Any] | None, int]]:
+    """Namespaced tag -> (JSON name, nested model, is a list, text converter, place in the sequence)."""
+    return {
+        _NS + shape.xml: (shape.json, shape.model, shape.is_list, _converter(shape), place)
+        for place, shape in enumerate(shape_of(cls))
+    }
+
+
+def _out_of_place(child: etree._Element, cls: type[IcsModel], path: list[str | int], twice: bool) -> DecodeError:
+    name = etree.QName(child.tag).localname
+    order = ", ".join(field_by_xml(cls))
+    what = f"element {name!r} appears more than once" if twice else f"element {name!r} is out of order"
+    return DecodeError(
+        f"the XML is not a valid {cls.__name__}",
+        [
+            Finding(
+                "XML-ELEMENT-ORDER",
+                Severity.ERROR,
+                f"{what} in {cls.__name__}",
+                path=format_path(path),
+                line=line_of(child),
+                hint=f"give each element once (lists excepted), in the schema's order: {order}",
+            )
+        ],
+    )
 
 
 def _unknown_element(child: etree._Element, cls: type[IcsModel], path: list[str | int]) -> DecodeError:
@@ -167,13 +189,18 @@ def _unknown_element(child: etree._Element, cls: type[IcsModel], path: list[str 
 def _decode(element: etree._Element, cls: type[IcsModel], path: list[str | int]) -> dict[str, Any]:
     table = _decoding_table(cls)
     out: dict[str, Any] = {}
+    last = -1
     for child in element:
         entry = table.get(child.tag)
         if entry is None:
             if not isinstance(child.tag, str):  # a comment or processing instruction
                 continue
             raise _unknown_element(child, cls, path)
-        json, model, is_list, convert = entry
+        json, model, is_list, convert, place = entry
+        # The XSD's sequence: each element in its place, once unless it is a list's item.
+        if place < last or (place == last and not is_list):
+            raise _out_of_place(child, cls, path, twice=place == last)
+        last = place
         if model is None:
             value: Any = child.text or ""
             if convert is not None:

@@ -12,16 +12,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..messages import SCHEMA_VERSION
-from .jsonschema import generate_json_schema, generate_json_schemas
+from .jsonschema import (
+    COMMON_SCHEMA,
+    generate_common_schema,
+    generate_json_schema,
+    generate_json_schemas,
+    json_schema_components,
+    json_schema_validator,
+)
 from .xsd import generate_xsd
 
 __all__ = [
+    "COMMON_SCHEMA",
     "EXAMPLES_FOLDER",
     "XSD_FILE",
     "check_schemas",
+    "generate_common_schema",
     "generate_json_schema",
     "generate_json_schemas",
     "generate_xsd",
+    "json_schema_components",
+    "json_schema_validator",
     "schema_files",
     "version_folder",
     "write_schemas",

@@ -240,6 +240,34 @@ def _xml_cases() -> Iterator[HostileCase]:
         "an XInclude, which is never processed and is an element the schema does not allow",
     )
     yield xml(
+        "element-out-of-order",
+        _replace(
+            ack,
+            b"<AcknowledgedMessageId>a7d2c9e4-1b36-4f58-8e0a-6c4d2b9f7e13</AcknowledgedMessageId>\n  <Status>accepted</Status>",
+            b"<Status>accepted</Status>\n  <AcknowledgedMessageId>a7d2c9e4-1b36-4f58-8e0a-6c4d2b9f7e13</AcknowledgedMessageId>",
+        ),
+        "invalid",
+        "elements out of the schema's order (found by fuzzing)",
+    )
+    yield xml(
+        "element-twice",
+        _replace(ack, b"<Status>accepted</Status>", b"<Status>rejected</Status><Status>accepted</Status>"),
+        "invalid",
+        "a single element given twice: the decoder must not keep the last",
+    )
+    yield xml(
+        "text-beside-elements",
+        _replace(ack, b"</Sender>", b"text</Sender>"),
+        "invalid",
+        "text between child elements (found by fuzzing)",
+    )
+    yield xml(
+        "attribute",
+        _replace(ack, b"<Status>", b'<Status code="x">'),
+        "invalid",
+        "an attribute, which the standard never uses",
+    )
+    yield xml(
         "cdata-and-comments",
         _replace(ack, b"<Status>accepted</Status>", b"<Status><![CDATA[accepted]]><!-- c --></Status>"),
         "valid",

@@ -1065,8 +1065,14 @@ def requirements_page(requirements: Sequence[Requirement] | None, coverage: Cove
 
 
 def _versions(schemas_root: Path) -> list[Path]:
-    found = [p for p in schemas_root.iterdir() if p.is_dir() and re.fullmatch(r"v[0-9]+", p.name)]
-    return sorted(found, key=lambda p: int(p.name[1:]))
+    """The published folders: `v1` (the current 1.x) and each frozen release beside it (`v1.0`), oldest first."""
+    found = [p for p in schemas_root.iterdir() if p.is_dir() and re.fullmatch(r"v[0-9]+(\.[0-9]+)?", p.name)]
+
+    def order(path: Path) -> tuple[int, int]:
+        major, _, minor = path.name[1:].partition(".")
+        return int(major), int(minor) if minor else 10**6  # the current line after its frozen releases
+
+    return sorted(found, key=order)
 
 
 def schema_downloads(schemas_root: Path) -> dict[str, Path]:

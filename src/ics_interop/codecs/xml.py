@@ -97,6 +97,19 @@ def line_of(element: etree._Element) -> int | None:
     return line if isinstance(line, int) else None
 
 
+def _split(tag: Any) -> tuple[str, str]:
+    """(namespace, local name) of a parsed element's tag, without `QName`'s checks.
+
+    libxml2 recovers from some namespace errors (a tag `<:Name>`, for one) and keeps a tag that
+    `etree.QName` would refuse: such an element is reported, not a reason to crash.
+    """
+    text = str(tag)
+    if text.startswith("{"):
+        namespace, _, local = text[1:].partition("}")
+        return namespace, local
+    return "", text
+
+
 def _local(tag: Any) -> str | None:
     if not isinstance(tag, str) or not tag.startswith(_NS):
         return None
@@ -150,7 +163,7 @@ def _decoding_table(
 
 
 def _out_of_place(child: etree._Element, cls: type[IcsModel], path: list[str | int], twice: bool) -> DecodeError:
-    name = etree.QName(child.tag).localname
+    name = _split(child.tag)[1]
     order = ", ".join(field_by_xml(cls))
     what = f"element {name!r} appears more than once" if twice else f"element {name!r} is out of order"
     return DecodeError(
@@ -169,15 +182,15 @@ def _out_of_place(child: etree._Element, cls: type[IcsModel], path: list[str | i
 
 
 def _unknown_element(child: etree._Element, cls: type[IcsModel], path: list[str | int]) -> DecodeError:
-    name = etree.QName(child.tag)
+    namespace, local = _split(child.tag)
     allowed = ", ".join(field_by_xml(cls))
     return DecodeError(
-        f"element {name.localname!r} is not part of {cls.__name__}",
+        f"element {local!r} is not part of {cls.__name__}",
         [
             Finding(
                 "XML-UNKNOWN-ELEMENT",
                 Severity.ERROR,
-                f"element {name.localname!r} (namespace {name.namespace or 'none'}) is not allowed in {cls.__name__}",
+                f"element {local!r} (namespace {namespace or 'none'}) is not allowed in {cls.__name__}",
                 path=format_path(path),
                 line=line_of(child),
                 hint=f"remove it; {cls.__name__} allows: {allowed} in namespace {NAMESPACE}",
@@ -319,7 +332,7 @@ def _stray_content(element: etree._Element, cls: type[IcsModel]) -> DecodeError 
             Finding(
                 "XML-STRAY-CONTENT",
                 Severity.ERROR,
-                f"{what} in element {etree.QName(owner).localname!r} is not part of the standard",
+                f"{what} in element {_split(owner.tag)[1]!r} is not part of the standard",
                 path=path,
                 line=line_of(owner),
                 hint=hint,
@@ -338,9 +351,10 @@ def path_of(root: etree._Element, element: etree._Element, cls: type[IcsModel]) 
     loc: list[str | int] = []
     model: type[IcsModel] | None = cls
     for node in reversed(chain):
-        shape = field_by_xml(model).get(etree.QName(node).localname) if model is not None else None
+        local = _split(node.tag)[1]
+        shape = field_by_xml(model).get(local) if model is not None else None
         if shape is None:
-            loc.append(etree.QName(node).localname)
+            loc.append(local)
             break
         loc.append(shape.json)
         if shape.is_list:

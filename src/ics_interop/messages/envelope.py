@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: The version of the standard these models describe.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 #: A timestamp as both schemas write it: XML Schema's dateTime and RFC 3339's date-time at once,
 #: that is a four-digit year, `T`, seconds, an offset `Z` or within ±14:00 (no 24:00:00, no

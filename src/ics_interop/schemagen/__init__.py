@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from ..errors import IcsInteropError
 from ..messages import SCHEMA_VERSION
 from .jsonschema import (
     COMMON_SCHEMA,
@@ -26,6 +29,7 @@ __all__ = [
     "COMMON_SCHEMA",
     "EXAMPLES_FOLDER",
     "XSD_FILE",
+    "SchemaGenerationError",
     "check_schemas",
     "generate_common_schema",
     "generate_json_schema",
@@ -44,6 +48,29 @@ XSD_FILE = "ics-interop.xsd"
 EXAMPLES_FOLDER = "examples"
 
 
+class SchemaGenerationError(IcsInteropError):
+    """Raised when the schemas cannot be generated: the worked examples no longer fit the models."""
+
+
+def _example_files() -> dict[str, bytes]:
+    from ..examples import example_files  # imported here: the examples need the codecs, which need the messages
+
+    try:
+        return example_files()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{exc.title}.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        raise SchemaGenerationError(
+            f"the worked examples no longer fit the models ({problems})",
+            hint=(
+                "give the examples in src/ics_interop/examples.py the new or changed field (a new required "
+                "element needs a value in every example that has the model), then run "
+                "`ics-interop schema generate`; a new required element is a breaking change: see docs/versioning.md"
+            ),
+        ) from None
+
+
 def version_folder() -> str:
     """The folder of this version inside `schemas/`: `v1` for 1.x."""
     return "v" + SCHEMA_VERSION.split(".")[0]
@@ -54,9 +81,7 @@ def schema_files() -> dict[str, bytes]:
     folder = version_folder()
     files = {f"{folder}/{XSD_FILE}": generate_xsd()}
     files.update({f"{folder}/json/{name}": data for name, data in generate_json_schemas().items()})
-    from ..examples import example_files  # imported here: the examples need the codecs, which need the messages
-
-    files.update({f"{folder}/{EXAMPLES_FOLDER}/{name}": data for name, data in example_files().items()})
+    files.update({f"{folder}/{EXAMPLES_FOLDER}/{name}": data for name, data in _example_files().items()})
     return files
 
 

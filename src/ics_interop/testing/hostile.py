@@ -268,6 +268,12 @@ def _xml_cases() -> Iterator[HostileCase]:
         "an attribute, which the standard never uses",
     )
     yield xml(
+        "namespace-error",
+        _replace(ack, b"<Status>accepted</Status>", b"<:Status>accepted</:Status>"),
+        "unusable",
+        "a tag that is not a qualified name, which libxml2 recovers from (found by fuzzing)",
+    )
+    yield xml(
         "cdata-and-comments",
         _replace(ack, b"<Status>accepted</Status>", b"<Status><![CDATA[accepted]]><!-- c --></Status>"),
         "valid",

@@ -192,3 +192,27 @@ class _Refuse(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno >= logging.WARNING:
             raise ValueError(record.getMessage())
+
+
+def test_the_validators_shortcuts_give_jsonschemas_own_verdicts() -> None:
+    """`json_schema_validator` inlines the common definitions and short-cuts `oneOf`; the verdicts must not change."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    from ics_interop.schemagen import json_schema_validator
+    from ics_interop.testing.hostile import hostile_cases
+
+    schemas = {p.name: json.loads(p.read_text("utf-8")) for p in JSON_DIR.glob("*.schema.json")}
+    registry: Registry[Any] = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas.values())
+    instances = [json.loads(example_files()[f"{t.value}.json"]) for t in TYPES]
+    for case in hostile_cases():
+        if case.format == "json" and case.outcome == "invalid":
+            instances.append(json.loads(case.data))
+    both = json.loads(example_files()["ChildIdentityUpdate.json"])
+    instances += [_both_dates(both), {**instances[0], "child": {**instances[0]["child"], "gender": "7"}}]
+    for instance in instances:
+        name = instance["header"]["messageType"]
+        plain = Draft202012Validator(
+            schemas[f"{name}.schema.json"], registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        assert plain.is_valid(instance) == json_schema_validator(name).is_valid(instance), instance

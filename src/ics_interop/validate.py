@@ -180,7 +180,7 @@ def _schema_findings(element: etree._Element, index: int | None) -> tuple[type[M
 def _content_findings(element: etree._Element, cls: type[Message], index: int | None) -> list[Finding]:
     """Decode a schema-valid message element and check the business rules, with XML lines."""
     try:
-        message = element_to_message(element)
+        message = element_to_message(element, schema_valid=True)  # only ever called after the XSD passed
     except DecodeError as exc:
         return [attrs.evolve(f, record=index) for f in exc.findings]
     findings = []

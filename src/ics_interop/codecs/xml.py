@@ -365,16 +365,20 @@ def path_of(root: etree._Element, element: etree._Element, cls: type[IcsModel]) 
     return format_path(loc)
 
 
-def element_to_message(element: etree._Element) -> Message:
+def element_to_message(element: etree._Element, *, schema_valid: bool = False) -> Message:
     """Decode one message element (the root of a document, or a member of a batch).
 
     As strict as the XML Schema: an unknown element, an attribute, text beside child elements
     or a value not in its type's lexical form is a `DecodeError`, never silently dropped.
+    `schema_valid=True` says the element has just passed the XML Schema (as the validator
+    checks it), so the search for attributes and stray text, which the schema has done, is
+    skipped.
     """
     cls = message_class_for_tag(element.tag)
-    stray = _stray_content(element, cls)
-    if stray is not None:
-        raise stray
+    if not schema_valid:
+        stray = _stray_content(element, cls)
+        if stray is not None:
+            raise stray
     data = _decode(element, cls, [])
     try:
         return cls.model_validate(data)

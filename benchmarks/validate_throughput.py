@@ -41,7 +41,7 @@ from typing import Any
 from lxml import etree
 
 from ics_interop import validate_path
-from ics_interop.codecs.safe_xml import check_prolog
+from ics_interop.codecs.safe_xml import check_document_start
 from ics_interop.codecs.xml import BATCH_ELEMENT, NAMESPACE, element_to_message, message_element
 from ics_interop.messages import (
     SCHEMA_VERSION,
@@ -583,7 +583,7 @@ def _xsd_path() -> Path:
 def _decode_stream(path: Path) -> int:
     """(c): stream the batch (the validator's parser settings, events for message elements only) and decode it."""
     with path.open("rb") as stream:
-        check_prolog(stream.read(65536))
+        check_document_start(stream.read)
         stream.seek(0)
         events = etree.iterparse(
             stream,

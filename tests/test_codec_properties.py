@@ -68,7 +68,16 @@ def format_checker() -> FormatChecker:
 
 @cache
 def json_validator(cls: type[Message]) -> Draft202012Validator:
-    return Draft202012Validator(generate_json_schema(cls), format_checker=format_checker())
+    from referencing import Registry, Resource
+
+    from ics_interop.schemagen import COMMON_SCHEMA, generate_common_schema
+
+    common = Resource.from_contents(generate_common_schema())
+    return Draft202012Validator(
+        generate_json_schema(cls),
+        registry=Registry().with_resource(COMMON_SCHEMA, common),
+        format_checker=format_checker(),
+    )
 
 
 def draw(cls: type[Message], data: st.DataObject) -> Message:

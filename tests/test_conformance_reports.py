@@ -21,7 +21,7 @@ from ics_interop.conformance.targets import parse_target, redact
 from jsonschema import Draft202012Validator, FormatChecker
 from lxml import etree
 
-from ics_interop import from_xml, to_xml
+from ics_interop import SCHEMA_VERSION, from_xml, to_xml
 from ics_interop.findings import Finding, Severity
 from ics_interop.messages import ChildIdentityUpdate, InvolvementStarted
 
@@ -153,7 +153,7 @@ def test_the_evidence_bundle_holds_everything_with_a_true_manifest(failed_run: t
         manifest = json.loads(bundle.read("manifest.json"))
     assert manifest["seed"] == 77
     assert manifest["suite"]["version"]
-    assert manifest["spec"]["schemaVersion"] == "1.0"
+    assert manifest["spec"]["schemaVersion"] == SCHEMA_VERSION
     assert manifest["environment"]["python"]
     assert "cp.shielding-override" in manifest["checkSeeds"]
 

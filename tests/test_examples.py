@@ -58,7 +58,7 @@ from ics_interop.model.identifiers import (
     is_valid_upn,
 )
 from ics_interop.rules.checks import consent_holders
-from ics_interop.schemagen import EXAMPLES_FOLDER, XSD_FILE, check_schemas, version_folder
+from ics_interop.schemagen import EXAMPLES_FOLDER, XSD_FILE, check_schemas, json_schema_validator, version_folder
 from ics_interop.schemas_path import schemas_root
 
 TYPES = list(MESSAGE_CLASSES)
@@ -90,8 +90,8 @@ def lxml_xsd() -> etree.XMLSchema:
 
 
 def json_validator(message_type: MessageType) -> Draft202012Validator:
-    schema = json.loads((VERSION_DIR / "json" / f"{message_type.value}.schema.json").read_text("utf-8"))
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator: Draft202012Validator = json_schema_validator(message_type, VERSION_DIR / "json")
+    return validator
 
 
 # --- every message type: shipped, valid, and the same model in both formats -----------------------

@@ -34,7 +34,9 @@ def test_the_library_finds_its_own_schemas() -> None:
     from ics_interop.schemas_path import schemas_root
 
     assert (schemas_root() / "v1" / "ics-interop.xsd").is_file()
-    assert len(list((schemas_root() / "v1" / "json").glob("*.schema.json"))) == len(ics_interop.MESSAGE_CLASSES)
+    # one per message type, and the common definitions they share
+    assert len(list((schemas_root() / "v1" / "json").glob("*.schema.json"))) == len(ics_interop.MESSAGE_CLASSES) + 1
+    assert (schemas_root() / "v1.0" / "ics-interop.xsd").is_file()  # 1.0 stays published beside it
 
 
 def test_the_core_never_imports_the_reference_systems_or_the_suite() -> None:

@@ -45,9 +45,15 @@ def test_the_validator_reports_hostile_documents_as_unusable(document: bytes) ->
 
 
 def test_a_doctype_after_a_comment_is_still_found() -> None:
-    document = b'<?xml version="1.0"?>\n<!-- hello -->\n<!doctype x [<!ENTITY a "b">]>\n<x/>'
-    with pytest.raises(HostileInputError):
+    document = b'<?xml version="1.0"?>\n<!-- <x> -->\n<!DOCTYPE x [<!ENTITY a "b">]>\n<x/>'
+    with pytest.raises(HostileInputError) as caught:
         parse_xml(document)
+    assert caught.value.line == 3
+
+
+def test_a_lowercase_doctype_is_not_xml() -> None:
+    with pytest.raises(UnusableInputError, match="not well-formed"):
+        parse_xml(b'<?xml version="1.0"?>\n<!doctype x [<!ENTITY a "b">]>\n<x/>')
 
 
 def test_size_limit() -> None:

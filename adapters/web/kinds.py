@@ -18,7 +18,7 @@ import io
 import attrs
 from lxml import etree
 
-from ics_interop.codecs.safe_xml import check_prolog
+from ics_interop.codecs.safe_xml import check_document_start
 from ics_interop.codecs.xml import NAMESPACE
 from ics_interop.errors import UnusableInputError
 
@@ -62,26 +62,8 @@ _NOT_THESE = (
 
 
 def _xml_root(data: bytes) -> etree.QName:
-    """The root element's name, found by parsing no further than its start tag."""
-    check_prolog(data[:65536])
-    events = etree.iterparse(
-        io.BytesIO(data),
-        events=("start",),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-    )
-    try:
-        for _event, element in events:
-            return etree.QName(element)
-    except etree.XMLSyntaxError as exc:
-        raise UnusableInputError(
-            f"the file starts like XML but is not well-formed: {exc.msg}",
-            hint="fix the XML at the line given, or export the file again",
-            line=exc.lineno,
-        ) from None
-    raise UnusableInputError("the XML file has no root element", hint="choose the whole file")
+    """The root element's name, found by parsing no further than its start tag (a DTD is refused)."""
+    return etree.QName(check_document_start(io.BytesIO(data).read))
 
 
 def recognise(data: bytes) -> Recognised:

@@ -139,12 +139,38 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_schema_diff(args: argparse.Namespace) -> int:
+    from .schemadiff import diff_versions
+
+    try:
+        report = diff_versions(args.old, args.new, errata=not args.no_errata)
+    except IcsInteropError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.format == "json":
+        json.dump(report.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(report.describe())
+    return EXIT_ERRORS if report.breaking else EXIT_OK
+
+
 def _cmd_schema_generate(args: argparse.Namespace) -> int:
-    from .schemagen import check_schemas, write_schemas
+    from .schemagen import SchemaGenerationError
     from .schemas_path import schemas_root
 
     root = Path(args.out) if args.out else schemas_root()
-    if args.check:
+    try:
+        return _schema_generate(root, check=args.check)
+    except SchemaGenerationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERRORS
+
+
+def _schema_generate(root: Path, *, check: bool) -> int:
+    from .schemagen import check_schemas, write_schemas
+
+    if check:
         problems = check_schemas(root)
         for problem in problems:
             print(f"{root / problem.split(':')[0]}:{problem.split(':', 1)[1]}", file=sys.stderr)
@@ -197,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--check", action="store_true", help="exit 1 and name each file that differs")
     generate.add_argument("--out", help="the schemas folder (default: the one the library ships)")
     generate.set_defaults(run=_cmd_schema_generate)
+    diff = schema_sub.add_parser(
+        "diff",
+        help="what changed between two versions of the schemas, and whom it breaks (exit 1 on a breaking change)",
+    )
+    diff.add_argument("old", help="a folder of schemas, a published version (1.0, v1) or git:REF[:PATH]")
+    diff.add_argument("new", help="the same, for the newer version")
+    diff.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    diff.add_argument("--no-errata", action="store_true", help="count the new version's declared errata as breaking")
+    diff.set_defaults(run=_cmd_schema_diff)
 
     # The command line is the top room of the house: the one place the core reaches the adapters
     # (imported by name, so the core's import graph and its type check stay free of them).

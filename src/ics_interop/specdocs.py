@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import attrs
-from jsonschema import Draft202012Validator
 from lxml import etree
 
 from .codecs import NAMESPACE, from_json, from_xml
@@ -37,7 +36,7 @@ from .messages import MESSAGE_CLASSES, Message, MessageType
 from .model._base import CodeSet, IcsModel
 from .model.codes import SystemKind
 from .rules import Rule, catalogue, run_rules
-from .schemagen import EXAMPLES_FOLDER, XSD_FILE, version_folder
+from .schemagen import EXAMPLES_FOLDER, XSD_FILE, json_schema_validator, version_folder
 from .shape import FieldShape, shape_of, walk_models
 
 __all__ = [
@@ -677,9 +676,8 @@ def check_example(version_dir: Path, message_type: str, xml_schema: etree.XMLSch
             problems.extend(f"{xml_path}:{e.line}: {e.message}" for e in cast(Iterable[Any], schema.error_log))
     try:
         data = json.loads(json_bytes)
-        validator = Draft202012Validator(
-            json.loads(schema_path.read_bytes()), format_checker=Draft202012Validator.FORMAT_CHECKER
-        )
+        json.loads(schema_path.read_bytes())
+        validator = json_schema_validator(message_type, schema_path.parent)
     except json.JSONDecodeError as exc:
         problems.append(f"{json_path} or its schema: not JSON: {exc}")
     else:
@@ -1067,8 +1065,14 @@ def requirements_page(requirements: Sequence[Requirement] | None, coverage: Cove
 
 
 def _versions(schemas_root: Path) -> list[Path]:
-    found = [p for p in schemas_root.iterdir() if p.is_dir() and re.fullmatch(r"v[0-9]+", p.name)]
-    return sorted(found, key=lambda p: int(p.name[1:]))
+    """The published folders: `v1` (the current 1.x) and each frozen release beside it (`v1.0`), oldest first."""
+    found = [p for p in schemas_root.iterdir() if p.is_dir() and re.fullmatch(r"v[0-9]+(\.[0-9]+)?", p.name)]
+
+    def order(path: Path) -> tuple[int, int]:
+        major, _, minor = path.name[1:].partition(".")
+        return int(major), int(minor) if minor else 10**6  # the current line after its frozen releases
+
+    return sorted(found, key=order)
 
 
 def schema_downloads(schemas_root: Path) -> dict[str, Path]:

@@ -8,31 +8,38 @@ constraint, its severity, where (path, and line for XML), what is wrong and how 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from functools import cache
 from pathlib import Path
 from typing import IO, Any, Literal, cast
 
 import attrs
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 from lxml import etree
 
-from .codecs.json import from_json_data, message_class_for_data
-from .codecs.safe_xml import MAX_MESSAGE_BYTES, check_prolog, safe_parser
-from .codecs.xml import BATCH_ELEMENT, NAMESPACE, element_to_message, line_of, locate_element, message_class_for_tag
-from .errors import DecodeError, IcsInteropError, UnusableInputError
+from .codecs.json import from_json, from_json_data, message_class_for_data
+from .codecs.safe_json import parse_json
+from .codecs.safe_xml import MAX_MESSAGE_BYTES, check_document_start, refuse_dtd, safe_parser
+from .codecs.xml import (
+    BATCH_ELEMENT,
+    NAMESPACE,
+    element_to_message,
+    line_of,
+    locate_element,
+    message_class_for_tag,
+    path_of,
+)
+from .errors import DecodeError, HostileInputError, IcsInteropError, UnusableInputError
 from .findings import Finding, Severity
 from .messages import MESSAGE_CLASSES, Message
-from .model._base import IcsModel
 from .rules import run_rules
-from .schemagen import XSD_FILE, version_folder
+from .schemagen import XSD_FILE, json_schema_validator, version_folder
 from .schemas_path import schemas_root
-from .shape import field_by_xml, format_path
+from .shape import format_path
 
 __all__ = [
     "FileReport",
@@ -60,6 +67,8 @@ class FileReport:
     records: int = 0
     findings: list[Finding] = attrs.Factory(list)
     unusable: str | None = None
+    #: Whether the file is a batch (a `MessageBatch`, a JSON array or JSON Lines), not one message.
+    batch: bool = False
 
     @property
     def errors(self) -> int:
@@ -114,28 +123,6 @@ def _element_at(record: etree._Element, xpath: str | None) -> etree._Element:
     return element
 
 
-def _json_path(record: etree._Element, element: etree._Element, cls: type[IcsModel]) -> str:
-    """The JSON-style path of an element inside a message element."""
-    chain = []
-    node: etree._Element | None = element
-    while node is not None and node is not record:
-        chain.append(node)
-        node = node.getparent()
-    text, model = "", cls
-    for node in reversed(chain):
-        name = etree.QName(node).localname
-        shape = field_by_xml(model).get(name) if model is not None else None
-        if shape is None:
-            return (text + "." if text else "") + name
-        text += ("." if text else "") + shape.json
-        if shape.is_list:
-            parent = node.getparent()
-            siblings = [c for c in parent if c.tag == node.tag] if parent is not None else [node]
-            text += f"[{siblings.index(node)}]"
-        model = shape.model  # type: ignore[assignment]
-    return text
-
-
 def _clean(message: str) -> str:
     return message.replace(_NS, "")
 
@@ -183,7 +170,7 @@ def _schema_findings(element: etree._Element, index: int | None) -> tuple[type[M
                 _xsd_rule_id(err.type_name),
                 Severity.ERROR,
                 _clean(err.message),
-                path=_json_path(element, at, cls),
+                path=path_of(element, at, cls),
                 line=err.line or line_of(at),
                 hint=_XSD_HINTS.get(err.type_name, "correct the element as the message says"),
                 record=index,
@@ -195,7 +182,7 @@ def _schema_findings(element: etree._Element, index: int | None) -> tuple[type[M
 def _content_findings(element: etree._Element, cls: type[Message], index: int | None) -> list[Finding]:
     """Decode a schema-valid message element and check the business rules, with XML lines."""
     try:
-        message = element_to_message(element)
+        message = element_to_message(element, schema_valid=True)  # only ever called after the XSD passed
     except DecodeError as exc:
         return [attrs.evolve(f, record=index) for f in exc.findings]
     findings = []
@@ -324,9 +311,16 @@ def _record_tags() -> list[str]:
 def _iter_xml(
     stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None, workers: int
 ) -> None:
-    head = stream.read(65536)
-    check_prolog(head)
+    root_tag = check_document_start(stream.read)
     stream.seek(0)
+    report.batch = root_tag == _NS + BATCH_ELEMENT
+    if root_tag == CIN_CENSUS_ROOT:
+        raise UnusableInputError(
+            "this is a Children in Need census return (a <Message> in no namespace), not a message of the standard",
+            hint="check it with `ics-interop cin validate FILE`: the census's own schema and rules",
+        )
+    if not report.batch:
+        message_class_for_tag(root_tag)  # refused from the prolog alone: the rest is never read
     reader = _CountingReader(stream)
     # Only the batch and message elements raise events: the parser does the rest in C.
     events = etree.iterparse(
@@ -348,6 +342,7 @@ def _iter_xml(
         for event, element in events:
             if event == "start":
                 if root is None:
+                    refuse_dtd(element.getroottree())  # the parser's own record, besides the prolog check
                     root, batch = element, element.tag == _NS + BATCH_ELEMENT
                 elif batch and element.getparent() is root:
                     record_start = reader.count
@@ -386,35 +381,43 @@ def _iter_xml(
     finally:
         if pool is not None:
             pool.abandon()
-    if root is None:
-        unknown = events.root
-        if unknown is not None and unknown.tag == CIN_CENSUS_ROOT:
-            raise UnusableInputError(
-                "this is a Children in Need census return (a <Message> in no namespace), not a message of the standard",
-                hint="check it with `ics-interop cin validate FILE`: the census's own schema and rules",
-                line=line_of(unknown),
-            )
-        report.findings.append(
-            Finding(
-                "XSD-cvc-elt-1",
-                Severity.ERROR,
-                f"the root element {etree.QName(unknown.tag).text if unknown is not None else '?'} "
-                "is not a message of the standard",
-                line=line_of(unknown) if unknown is not None else None,
-                hint=f"the root must be a message type or {BATCH_ELEMENT}, in namespace {NAMESPACE}",
-            )
-        )
-        report.records = 1
 
 
 # --- JSON --------------------------------------------------------------------------------------
 
 
-@cache
 def _json_validator(type_name: str) -> Draft202012Validator:
-    path = schemas_root() / version_folder() / "json" / f"{type_name}.schema.json"
-    schema = json.loads(path.read_text("utf-8"))
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator: Draft202012Validator = json_schema_validator(type_name)
+    return validator
+
+
+def _leaf_errors(error: ValidationError) -> list[ValidationError]:
+    """The errors that say what is wrong: for a `oneOf`, those of the alternative that came closest.
+
+    A code set is a `oneOf` of codes, and a model with choice groups a `oneOf` of variants;
+    jsonschema reports only "not valid under any of the given schemas" at the top. For a code
+    the error stays (its finding lists the codes); for variants, the branch with the fewest
+    (deepest-first) errors is the one the sender meant, and its errors are the findings.
+    """
+    if error.validator != "oneOf" or not error.context:
+        return [error]
+    branches = error.validator_value if isinstance(error.validator_value, list) else []
+    if branches and all(isinstance(b, dict) and "const" in b for b in branches):
+        return [error]
+    by_branch: dict[int, list[ValidationError]] = {}
+    for sub in error.context:
+        index = sub.relative_schema_path[0] if sub.relative_schema_path else 0
+        by_branch.setdefault(int(index), []).append(sub)
+    best = min(by_branch.values(), key=lambda errs: (len(errs), -max(len(e.absolute_path) for e in errs)))
+    return [leaf for sub in best for leaf in _leaf_errors(sub)]
+
+
+def _json_message(error: ValidationError) -> str:
+    branches = error.validator_value if error.validator == "oneOf" else None
+    if isinstance(branches, list) and branches and all(isinstance(b, dict) and "const" in b for b in branches):
+        codes = ", ".join(repr(b["const"]) for b in branches[:40])
+        return f"{error.instance!r} is not one of the codes {codes}" + (" …" if len(branches) > 40 else "")
+    return error.message if len(error.message) < 400 else error.message[:400] + "…"
 
 
 def _check_json_record(data: Any, index: int | None) -> list[Finding]:
@@ -426,13 +429,14 @@ def _check_json_record(data: Any, index: int | None) -> list[Finding]:
                 "JSON-message-type", Severity.ERROR, exc.message, path="header.messageType", hint=exc.hint, record=index
             )
         ]
-    errors = sorted(_json_validator(cls.message_type.value).iter_errors(data), key=lambda e: list(e.absolute_path))
+    found = [leaf for err in _json_validator(cls.message_type.value).iter_errors(data) for leaf in _leaf_errors(err)]
+    errors = sorted(found, key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         return [
             Finding(
-                f"JSON-{err.validator}",
+                f"JSON-{'enum' if err.validator == 'oneOf' else err.validator}",
                 Severity.ERROR,
-                err.message if len(err.message) < 400 else err.message[:400] + "…",
+                _json_message(err),
                 path=format_path(err.absolute_path),
                 hint=_JSON_HINTS.get(str(err.validator), "correct the member as the message says"),
                 record=index,
@@ -452,7 +456,7 @@ _JSON_HINTS = {
     "enum": "use one of the codes listed",
     "pattern": "write the value in the form the pattern gives",
     "format": "write dates as YYYY-MM-DD and timestamps as YYYY-MM-DDThh:mm:ssZ",
-    "oneOf": "give exactly one of the alternatives",
+    "oneOf": "use one of the codes listed, or give exactly one of the alternatives",
     "type": "give the member the type the schema says",
     "minLength": "the value is too short",
     "maxLength": "shorten the value",
@@ -461,42 +465,65 @@ _JSON_HINTS = {
 }
 
 
+def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]:
+    """The lines of a JSON Lines stream with their numbers; a line longer than `limit` is refused unread."""
+    number = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            raise UnusableInputError(
+                f"line {number} is longer than the limit of {limit} bytes for one message",
+                hint="split the message, or validate it on its own",
+                line=number,
+            )
+        yield number, line
+
+
 def _iter_json(stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None) -> None:
     first = stream.read(MAX_MESSAGE_BYTES + 1)
-    stripped = first.lstrip()
+    stripped = first.removeprefix(b"\xef\xbb\xbf").lstrip()
     if stripped.startswith(b"[") or (stripped.startswith(b"{") and b"\n{" not in stripped.rstrip()):
         if len(first) > MAX_MESSAGE_BYTES:
             raise UnusableInputError(
                 f"the JSON document is larger than {MAX_MESSAGE_BYTES} bytes",
                 hint="write large batches as JSON Lines (one message a line); they are streamed",
             )
-        try:
-            data = json.loads(first)
-        except ValueError as exc:
-            raise UnusableInputError(f"not valid JSON: {exc}", hint="fix the JSON syntax") from None
-        items = data if isinstance(data, list) else [data]
-        for i, item in enumerate(items):
-            report.findings.extend(_check_json_record(item, i if isinstance(data, list) else None))
+        data = parse_json(first)
+        report.batch = isinstance(data, list)
+        if isinstance(data, list):
+            for i, item in enumerate(data):
+                report.findings.extend(_check_json_record(item, i))
+                report.records += 1
+        else:
+            message_class_for_data(data)  # a document that is not a message is unusable, as from_json says
+            report.findings.extend(_check_json_record(data, None))
             report.records += 1
         if progress is not None:
             progress(len(first), total, report.records)
         return
+    del first
+    report.batch = True
     stream.seek(0)
     done = 0
-    for number, line in enumerate(stream, start=1):
+    for number, line in _lines(stream, MAX_MESSAGE_BYTES):
         done += len(line)
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-        except ValueError as exc:
+            item = parse_json(line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line)
+        except HostileInputError:
+            raise  # too deep to read safely: the whole file is refused, as an XML batch would be
+        except UnusableInputError as exc:
             report.findings.append(
                 Finding(
                     "JSON-syntax",
                     Severity.ERROR,
-                    f"line {number} is not valid JSON: {exc}",
+                    f"line {number} is not valid JSON: {exc.message}",
                     line=number,
-                    hint="each line of a JSON Lines batch must be one complete message",
+                    hint="each line of a JSON Lines batch must be one complete message, in strict JSON",
                     record=report.records,
                 )
             )
@@ -594,14 +621,10 @@ def read_messages(path: str | Path) -> tuple[list[Message], bool]:
         if root.tag == _NS + BATCH_ELEMENT:
             return [element_to_message(e) for e in root if isinstance(e.tag, str)], True
         return [element_to_message(root)], False
-    text = data.strip()
-    try:
-        if text.startswith(b"["):
-            return [from_json_data(item) for item in json.loads(text)], True
-        if b"\n{" in text:
-            return [from_json_data(json.loads(line)) for line in text.splitlines() if line.strip()], True
-        return [from_json_data(json.loads(text))], False
-    except ValueError as exc:
-        if isinstance(exc, IcsInteropError):
-            raise
-        raise UnusableInputError(f"not valid JSON: {exc}", hint="fix the JSON syntax") from None
+    text = data.removeprefix(b"\xef\xbb\xbf").strip()
+    if text.startswith(b"["):
+        items = parse_json(text)
+        return [from_json_data(item) for item in items], True
+    if b"\n{" in text:
+        return [from_json_data(parse_json(line)) for line in text.splitlines() if line.strip()], True
+    return [from_json(text)], False

@@ -9,7 +9,7 @@ is the same path in XML and in JSON.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -33,6 +33,7 @@ __all__ = [
     "line_of",
     "locate_element",
     "message_class_for_tag",
+    "path_of",
     "pydantic_findings",
     "to_xml",
 ]
@@ -96,28 +97,100 @@ def line_of(element: etree._Element) -> int | None:
     return line if isinstance(line, int) else None
 
 
+def _split(tag: Any) -> tuple[str, str]:
+    """(namespace, local name) of a parsed element's tag, without `QName`'s checks.
+
+    libxml2 recovers from some namespace errors (a tag `<:Name>`, for one) and keeps a tag that
+    `etree.QName` would refuse: such an element is reported, not a reason to crash.
+    """
+    text = str(tag)
+    if text.startswith("{"):
+        namespace, _, local = text[1:].partition("}")
+        return namespace, local
+    return "", text
+
+
 def _local(tag: Any) -> str | None:
     if not isinstance(tag, str) or not tag.startswith(_NS):
         return None
     return tag[len(_NS) :]
 
 
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _xml_boolean(text: str) -> Any:
+    # xs:boolean: true, false, 1 or 0, surrounding white space collapsed. Anything else is left
+    # as text for the model to refuse (a flag of the standard takes no text).
+    return _BOOLEANS.get(text.strip(), text)
+
+
+def _xml_integer(text: str) -> Any:
+    stripped = text.strip()
+    digits = stripped[1:] if stripped[:1] in ("+", "-") else stripped
+    return int(stripped) if digits.isascii() and digits.isdigit() and len(digits) < 20 else text
+
+
+def _collapsed(text: str) -> str:
+    return text.strip()
+
+
+def _converter(shape: FieldShape) -> Callable[[str], Any] | None:
+    """How an element's text becomes the value the model takes: XML Schema's lexical rules for the type.
+
+    Strings are taken as written; dates, timestamps, flags and numbers have their white space
+    collapsed (as XML Schema does), and flags and numbers become Python values.
+    """
+    base = shape.simple.base if shape.simple is not None else None
+    if shape.kind == "bool" or base == "boolean":
+        return _xml_boolean
+    if shape.kind == "int" or base == "integer":
+        return _xml_integer
+    if shape.kind in ("date", "datetime") or base in ("date", "dateTime"):
+        return _collapsed
+    return None
+
+
 @cache
-def _decoding_table(cls: type[IcsModel]) -> dict[str, tuple[str, type[IcsModel] | None, bool]]:
-    """Namespaced tag -> (JSON name, nested model or None, is a list): one lookup per child element."""
-    return {_NS + shape.xml: (shape.json, shape.model, shape.is_list) for shape in shape_of(cls)}
+def _decoding_table(
+    cls: type[IcsModel],
+) -> dict[str, tuple[str, type[IcsModel] | None, bool, Callable[[str], Any] | None, int]]:
+    """Namespaced tag -> (JSON name, nested model, is a list, text converter, place in the sequence)."""
+    return {
+        _NS + shape.xml: (shape.json, shape.model, shape.is_list, _converter(shape), place)
+        for place, shape in enumerate(shape_of(cls))
+    }
+
+
+def _out_of_place(child: etree._Element, cls: type[IcsModel], path: list[str | int], twice: bool) -> DecodeError:
+    name = _split(child.tag)[1]
+    order = ", ".join(field_by_xml(cls))
+    what = f"element {name!r} appears more than once" if twice else f"element {name!r} is out of order"
+    return DecodeError(
+        f"the XML is not a valid {cls.__name__}",
+        [
+            Finding(
+                "XML-ELEMENT-ORDER",
+                Severity.ERROR,
+                f"{what} in {cls.__name__}",
+                path=format_path(path),
+                line=line_of(child),
+                hint=f"give each element once (lists excepted), in the schema's order: {order}",
+            )
+        ],
+    )
 
 
 def _unknown_element(child: etree._Element, cls: type[IcsModel], path: list[str | int]) -> DecodeError:
-    name = etree.QName(child.tag)
+    namespace, local = _split(child.tag)
     allowed = ", ".join(field_by_xml(cls))
     return DecodeError(
-        f"element {name.localname!r} is not part of {cls.__name__}",
+        f"element {local!r} is not part of {cls.__name__}",
         [
             Finding(
                 "XML-UNKNOWN-ELEMENT",
                 Severity.ERROR,
-                f"element {name.localname!r} (namespace {name.namespace or 'none'}) is not allowed in {cls.__name__}",
+                f"element {local!r} (namespace {namespace or 'none'}) is not allowed in {cls.__name__}",
                 path=format_path(path),
                 line=line_of(child),
                 hint=f"remove it; {cls.__name__} allows: {allowed} in namespace {NAMESPACE}",
@@ -129,15 +202,22 @@ def _unknown_element(child: etree._Element, cls: type[IcsModel], path: list[str 
 def _decode(element: etree._Element, cls: type[IcsModel], path: list[str | int]) -> dict[str, Any]:
     table = _decoding_table(cls)
     out: dict[str, Any] = {}
+    last = -1
     for child in element:
         entry = table.get(child.tag)
         if entry is None:
             if not isinstance(child.tag, str):  # a comment or processing instruction
                 continue
             raise _unknown_element(child, cls, path)
-        json, model, is_list = entry
+        json, model, is_list, convert, place = entry
+        # The XSD's sequence: each element in its place, once unless it is a list's item.
+        if place < last or (place == last and not is_list):
+            raise _out_of_place(child, cls, path, twice=place == last)
+        last = place
         if model is None:
             value: Any = child.text or ""
+            if convert is not None:
+                value = convert(value)
         elif is_list:
             value = _decode(child, model, [*path, json, len(out.get(json, ()))])
         else:
@@ -222,9 +302,83 @@ def locate_element(root: etree._Element, cls: type[IcsModel], loc: Iterable[str 
     return element
 
 
-def element_to_message(element: etree._Element) -> Message:
-    """Decode one message element (the root of a document, or a member of a batch)."""
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+# What XML Schema refuses and the element walk would not see: an attribute (other than the
+# xsi: schema location hints every schema allows), or text beside child elements.
+_STRAY = etree.XPath(
+    "(descendant-or-self::*/@*[not(namespace-uri() = $xsi and "
+    "(local-name() = 'schemaLocation' or local-name() = 'noNamespaceSchemaLocation'))]"
+    " | descendant-or-self::*[*]/text()[normalize-space()])[1]"
+)
+
+
+def _stray_content(element: etree._Element, cls: type[IcsModel]) -> DecodeError | None:
+    found = _STRAY(element, xsi=_XSI)
+    if not isinstance(found, list) or not found:
+        return None
+    node: Any = found[0]  # an attribute or a text node: lxml's "smart" string, which knows its element
+    owner: etree._Element = node.getparent()
+    if node.is_attribute:
+        what, hint = f"attribute {node.attrname!r}", "remove the attribute: the standard uses no attributes"
+    else:
+        what, hint = f"text {str(node).strip()[:40]!r}", "remove the text between child elements"
+        if node.is_tail:  # text after an element belongs to that element's parent
+            parent = owner.getparent()
+            owner = parent if parent is not None else element
+    path = path_of(element, owner, cls)
+    return DecodeError(
+        f"the XML is not a valid {cls.__name__}",
+        [
+            Finding(
+                "XML-STRAY-CONTENT",
+                Severity.ERROR,
+                f"{what} in element {_split(owner.tag)[1]!r} is not part of the standard",
+                path=path,
+                line=line_of(owner),
+                hint=hint,
+            )
+        ],
+    )
+
+
+def path_of(root: etree._Element, element: etree._Element, cls: type[IcsModel]) -> str:
+    """The JSON-style path of an element inside a message element (as far as the model names it)."""
+    chain = []
+    node: etree._Element | None = element
+    while node is not None and node is not root:
+        chain.append(node)
+        node = node.getparent()
+    loc: list[str | int] = []
+    model: type[IcsModel] | None = cls
+    for node in reversed(chain):
+        local = _split(node.tag)[1]
+        shape = field_by_xml(model).get(local) if model is not None else None
+        if shape is None:
+            loc.append(local)
+            break
+        loc.append(shape.json)
+        if shape.is_list:
+            parent = node.getparent()
+            siblings = [c for c in parent if c.tag == node.tag] if parent is not None else [node]
+            loc.append(siblings.index(node))
+        model = shape.model
+    return format_path(loc)
+
+
+def element_to_message(element: etree._Element, *, schema_valid: bool = False) -> Message:
+    """Decode one message element (the root of a document, or a member of a batch).
+
+    As strict as the XML Schema: an unknown element, an attribute, text beside child elements
+    or a value not in its type's lexical form is a `DecodeError`, never silently dropped.
+    `schema_valid=True` says the element has just passed the XML Schema (as the validator
+    checks it), so the search for attributes and stray text, which the schema has done, is
+    skipped.
+    """
     cls = message_class_for_tag(element.tag)
+    if not schema_valid:
+        stray = _stray_content(element, cls)
+        if stray is not None:
+            raise stray
     data = _decode(element, cls, [])
     try:
         return cls.model_validate(data)

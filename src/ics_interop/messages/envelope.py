@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, model_validator
 
 from ..model._base import CodeSet, IcsModel, SimpleType
 from ..model.codes import SystemKind
@@ -14,6 +15,7 @@ from ..model.scalars import Identifier, MessageId, SchemaVersion, ShortText
 
 __all__ = [
     "SCHEMA_VERSION",
+    "TIMESTAMP_PATTERN",
     "Envelope",
     "Message",
     "MessageId",
@@ -23,7 +25,29 @@ __all__ = [
 ]
 
 #: The version of the standard these models describe.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+
+#: A timestamp as both schemas write it: XML Schema's dateTime and RFC 3339's date-time at once,
+#: that is a four-digit year, `T`, seconds, an offset `Z` or within ±14:00 (no 24:00:00, no
+#: leap second, no lower-case `t` or `z`). Written without `(?:`, so XML Schema can use it.
+TIMESTAMP_PATTERN = (
+    r"^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+\-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$"
+)
+_TIMESTAMP_TEXT = re.compile(TIMESTAMP_PATTERN)
+
+
+def _timestamp_as_written(value: Any) -> Any:
+    if isinstance(value, str):
+        if _TIMESTAMP_TEXT.fullmatch(value) is None:
+            raise ValueError(
+                f"{value[:40]!r} is not a timestamp written YYYY-MM-DDThh:mm:ss with an offset (Z, or +hh:mm "
+                "up to 14:00)"
+            )
+    elif not isinstance(value, dt.datetime):
+        raise ValueError("a timestamp is written as text, YYYY-MM-DDThh:mm:ssZ")
+    return value
+
 
 def _offset_xml_can_carry(moment: dt.datetime) -> dt.datetime:
     offset = moment.utcoffset()
@@ -35,12 +59,13 @@ def _offset_xml_can_carry(moment: dt.datetime) -> dt.datetime:
 
 Timestamp = Annotated[
     AwareDatetime,
+    BeforeValidator(_timestamp_as_written),
     AfterValidator(_offset_xml_can_carry),
     SimpleType(
         "Timestamp",
         base="dateTime",
         doc="A date and time with its offset from UTC, for example 2010-03-01T09:30:00Z.",
-        pattern=r"^.*(Z|[+\-][0-9]{2}:[0-9]{2})$",
+        pattern=TIMESTAMP_PATTERN,
     ),
 ]
 

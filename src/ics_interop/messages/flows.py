@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import date
 from typing import Annotated, ClassVar
 
 from pydantic import Field
@@ -22,7 +21,7 @@ from ..model.ics_records import CaseRecord
 from ..model.identifiers import LaCode
 from ..model.involvement import Involvement
 from ..model.people import Child, Practitioner
-from ..model.scalars import Count, Identifier, MessageId, Sha256, ShortText, Text
+from ..model.scalars import Boolean, Count, Date, Identifier, MessageId, Sha256, ShortText, Text
 from .envelope import Message, MessageType
 
 __all__ = [
@@ -63,7 +62,7 @@ class ChildIdentityUpdate(Message):
     recipients: ClassVar[frozenset[SystemKind]] = _DIRECTORY
 
     child: Child = Field(description="The child's details as the sender holds them.")
-    died_on: date | None = Field(default=None, description="The date the child died, where that has happened.")
+    died_on: Date | None = Field(default=None, description="The date the child died, where that has happened.")
 
 
 class InvolvementStarted(Message):
@@ -86,8 +85,8 @@ class InvolvementEnded(Message):
 
     child: Child = Field(description="The child.")
     involvement_id: Identifier = Field(description="The sender's identifier of the involvement that ended.")
-    start_date: date = Field(description="The date the involvement started, as first sent.")
-    end_date: date = Field(description="The date the involvement ended.")
+    start_date: Date = Field(description="The date the involvement started, as first sent.")
+    end_date: Date = Field(description="The date the involvement ended.")
 
 
 # --- F3: CAF indicator (eCAF -> ContactPoint) --------------------------------------------------
@@ -104,8 +103,8 @@ class CafIndicatorUpdate(Message):
     recipients: ClassVar[frozenset[SystemKind]] = _DIRECTORY
 
     child: Child = Field(description="The child.")
-    caf_exists: bool = Field(description="Whether a CAF episode exists for the child.")
-    updated_on: date = Field(description="The date the CAF was completed or last updated.")
+    caf_exists: Boolean = Field(description="Whether a CAF episode exists for the child.")
+    updated_on: Date = Field(description="The date the CAF was completed or last updated.")
     completed_by: Practitioner = Field(description="The practitioner who completed or updated the CAF.")
     lead_professional: Practitioner | None = Field(default=None, description="The lead professional, once appointed.")
 
@@ -121,7 +120,7 @@ class SocialCareReferral(Message):
     recipients: ClassVar[frozenset[SystemKind]] = _ICS
 
     referral_id: Identifier = Field(description="The referral's identifier in the sending eCAF.")
-    referral_date: date = Field(description="The date of the referral.")
+    referral_date: Date = Field(description="The date of the referral.")
     referred_by: Practitioner = Field(
         description="The practitioner making the referral (usually the lead professional)."
     )
@@ -158,7 +157,7 @@ class SocialCareReferralResponse(Message):
         default=None, description="The social worker, or a social services representative, who joins the TAC."
     )
     decision: StepUpDecision = Field(description="What becomes of the CAF episode.")
-    decided_on: date = Field(description="The date of the decision.")
+    decided_on: Date = Field(description="The date of the decision.")
 
 
 # --- F5: CAF content to an initial assessment (eCAF -> ICS) ----------------------------------
@@ -200,7 +199,7 @@ class StepDown(Message):
     episode_id: Identifier = Field(description="The CAF episode to go back to.")
     child: Child = Field(description="The child.")
     social_worker: Practitioner = Field(description="The social worker stepping the case down.")
-    social_care_ended_on: date = Field(description="The date social care involvement ended.")
+    social_care_ended_on: Date = Field(description="The date social care involvement ended.")
     outstanding_needs: Annotated[list[Text], XmlName("OutstandingNeed")] = Field(
         min_length=1, description="The additional needs still to be met."
     )

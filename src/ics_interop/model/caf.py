@@ -8,7 +8,6 @@ episode says why.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, ClassVar
 
 from pydantic import Field
@@ -16,7 +15,7 @@ from pydantic import Field
 from ._base import ChoiceModel, IcsModel, XmlName
 from .codes import CafClosureReason, CafResponsibility, CafStatus, ConsentDecision, ConsentGiver
 from .people import Child, PersonName, Practitioner
-from .scalars import Identifier, ShortText, Text
+from .scalars import Boolean, Date, Identifier, ShortText, Text
 
 __all__ = [
     "CafAction",
@@ -81,7 +80,7 @@ class CafAssessment(IcsModel):
     """The common assessment itself (the standard CAF form)."""
 
     assessment_id: Identifier = Field(description="The assessment's identifier.")
-    assessment_date: date = Field(description="The date the assessment was completed.")
+    assessment_date: Date = Field(description="The date the assessment was completed.")
     assessor: Practitioner = Field(description="The practitioner who completed the assessment.")
     people_present: Annotated[list[ShortText], XmlName("PersonPresent")] = Field(
         default_factory=list, description="Who was present at the assessment."
@@ -108,8 +107,8 @@ class ConsentRecord(ChoiceModel):
     )
     practitioner_id: Identifier | None = Field(default=None, description="The practitioner the consent is for.")
     organisation_id: Identifier | None = Field(default=None, description="The organisation the consent is for.")
-    recorded_on: date = Field(description="The date the decision was recorded.")
-    store_and_share: bool = Field(
+    recorded_on: Date = Field(description="The date the decision was recorded.")
+    store_and_share: Boolean = Field(
         default=True, description="Consent to store the CAF and share it (as the CAF form asks); false for view only."
     )
 
@@ -118,9 +117,9 @@ class TacMember(IcsModel):
     """A member of the Team Around the Child."""
 
     practitioner: Practitioner = Field(description="The member.")
-    joined_on: date = Field(description="The date the member joined the team.")
-    left_on: date | None = Field(default=None, description="The date the member left the team.")
-    social_care_representative: bool = Field(
+    joined_on: Date = Field(description="The date the member joined the team.")
+    left_on: Date | None = Field(default=None, description="The date the member left the team.")
+    social_care_representative: Boolean = Field(
         default=False,
         description="A representative of social services standing in until a social worker is allocated (seed §4.2).",
     )
@@ -130,7 +129,7 @@ class LeadProfessional(IcsModel):
     """The lead professional of an episode: a member of the TAC."""
 
     practitioner_id: Identifier = Field(description="The TAC member who is lead professional.")
-    appointed_on: date = Field(description="The date of appointment.")
+    appointed_on: Date = Field(description="The date of appointment.")
 
 
 class CafAction(IcsModel):
@@ -139,17 +138,17 @@ class CafAction(IcsModel):
     action_id: Identifier = Field(description="The action's identifier.")
     owner_id: Identifier = Field(description="The practitioner who will do it (a TAC member).")
     description: Text = Field(description="What will be done.")
-    due_on: date = Field(description="By when.")
-    completed_on: date | None = Field(default=None, description="When it was done.")
+    due_on: Date = Field(description="By when.")
+    completed_on: Date | None = Field(default=None, description="When it was done.")
 
 
 class CafReview(IcsModel):
     """A review of progress by the TAC."""
 
     review_id: Identifier = Field(description="The review's identifier.")
-    review_date: date = Field(description="The date of the review.")
+    review_date: Date = Field(description="The date of the review.")
     summary: Text = Field(description="Progress and decisions.")
-    next_review_on: date | None = Field(default=None, description="The date of the next review.")
+    next_review_on: Date | None = Field(default=None, description="The date of the next review.")
 
 
 class CafEpisode(IcsModel):
@@ -158,7 +157,7 @@ class CafEpisode(IcsModel):
     episode_id: Identifier = Field(description="The episode's identifier, stable across systems once assigned.")
     child: Child = Field(description="The child or young person the episode is about.")
     status: CafStatus = Field(description="Open or closed.")
-    opened_on: date = Field(description="The date the episode was opened.")
+    opened_on: Date = Field(description="The date the episode was opened.")
     responsibility: CafResponsibility = Field(
         default=CafResponsibility.CAF_LEAD, description="Who is responsible for the episode (seed §4.2)."
     )
@@ -176,4 +175,4 @@ class CafEpisode(IcsModel):
         default_factory=list, description="Practitioners given access to the episode (each needs consent on record)."
     )
     closure_reason: CafClosureReason | None = Field(default=None, description="Why the episode was closed.")
-    closed_on: date | None = Field(default=None, description="The date the episode was closed.")
+    closed_on: Date | None = Field(default=None, description="The date the episode was closed.")

@@ -7,7 +7,6 @@ travels between authorities (F9) and from eCAF to ICS (F5), never to ContactPoin
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from pydantic import Field
@@ -15,7 +14,7 @@ from pydantic import Field
 from ._base import CodeSet, IcsModel, XmlName
 from .codes import AbuseCategory, CinClosureReason, PlanType, PrimaryNeed, ReferralSource
 from .people import Child, ChildCharacteristics, Practitioner
-from .scalars import Identifier, ShortText, Text
+from .scalars import Boolean, Date, Identifier, ShortText, Text
 
 __all__ = [
     "AssessmentDimension",
@@ -71,7 +70,7 @@ class IcsContact(IcsModel):
     """A contact: information received about a child, before any decision to refer."""
 
     contact_id: Identifier = Field(description="The contact's identifier.")
-    contact_date: date = Field(description="The date of the contact.")
+    contact_date: Date = Field(description="The date of the contact.")
     source: ReferralSource = Field(description="Who made the contact (CIN referral source code).")
     summary: Text = Field(description="What was reported.")
 
@@ -80,20 +79,20 @@ class IcsReferral(IcsModel):
     """A referral to children's social care."""
 
     referral_id: Identifier = Field(description="The referral's identifier.")
-    referral_date: date = Field(description="The date of the referral.")
+    referral_date: Date = Field(description="The date of the referral.")
     source: ReferralSource = Field(description="Source of the referral (CIN code).")
     primary_need: PrimaryNeed | None = Field(default=None, description="Primary need (CIN code), once identified.")
     reason: Text = Field(description="Why the child was referred.")
     caf_episode_id: Identifier | None = Field(default=None, description="The CAF episode that supported the referral.")
-    no_further_action: bool = Field(default=False, description="The referral led to no further action.")
+    no_further_action: Boolean = Field(default=False, description="The referral led to no further action.")
 
 
 class InitialAssessment(IcsModel):
     """An initial assessment of a child in need."""
 
     assessment_id: Identifier = Field(description="The assessment's identifier.")
-    started_on: date = Field(description="The date the assessment started.")
-    completed_on: date | None = Field(default=None, description="The date it was completed.")
+    started_on: Date = Field(description="The date the assessment started.")
+    completed_on: Date | None = Field(default=None, description="The date it was completed.")
     findings: Annotated[list[DimensionFinding], XmlName("Finding")] = Field(
         default_factory=list, description="Findings by Assessment Framework dimension."
     )
@@ -105,8 +104,8 @@ class CoreAssessment(IcsModel):
     """A core (in-depth) assessment of a child in need."""
 
     assessment_id: Identifier = Field(description="The assessment's identifier.")
-    started_on: date = Field(description="The date the assessment started.")
-    completed_on: date | None = Field(default=None, description="The date it was completed.")
+    started_on: Date = Field(description="The date the assessment started.")
+    completed_on: Date | None = Field(default=None, description="The date it was completed.")
     findings: Annotated[list[DimensionFinding], XmlName("Finding")] = Field(
         default_factory=list, description="Findings by Assessment Framework dimension."
     )
@@ -118,8 +117,8 @@ class ChildPlan(IcsModel):
 
     plan_id: Identifier = Field(description="The plan's identifier.")
     plan_type: PlanType = Field(description="The kind of plan.")
-    start_date: date = Field(description="The date the plan started.")
-    end_date: date | None = Field(default=None, description="The date the plan ended.")
+    start_date: Date = Field(description="The date the plan started.")
+    end_date: Date | None = Field(default=None, description="The date the plan ended.")
     abuse_category: AbuseCategory | None = Field(
         default=None, description="For a child protection plan: the category of abuse."
     )
@@ -130,7 +129,7 @@ class IcsReview(IcsModel):
     """A review of a child's plan."""
 
     review_id: Identifier = Field(description="The review's identifier.")
-    review_date: date = Field(description="The date of the review.")
+    review_date: Date = Field(description="The date of the review.")
     plan_id: Identifier | None = Field(default=None, description="The plan reviewed.")
     outcome: Text = Field(description="What the review decided.")
 
@@ -138,7 +137,7 @@ class IcsReview(IcsModel):
 class IcsClosure(IcsModel):
     """The closure of a child in need case."""
 
-    closure_date: date = Field(description="The date the case was closed.")
+    closure_date: Date = Field(description="The date the case was closed.")
     reason: CinClosureReason = Field(description="Why the case was closed (CIN code).")
     summary: Text | None = Field(default=None, description="The closure summary.")
 
@@ -146,7 +145,7 @@ class IcsClosure(IcsModel):
 class ChronologyEntry(IcsModel):
     """One significant event in the child's life or case."""
 
-    entry_date: date = Field(description="When it happened.")
+    entry_date: Date = Field(description="When it happened.")
     event: ShortText = Field(description="What happened, in a few words.")
     detail: Text | None = Field(default=None, description="More detail.")
 

@@ -7,7 +7,6 @@ misuse) carry the basis on which they may be recorded at all.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 
 from pydantic import Field
@@ -15,7 +14,7 @@ from pydantic import Field
 from ._base import ChoiceModel, IcsModel
 from .codes import AgencyType, SensitiveBasis, SensitiveService
 from .people import Organisation, Practitioner, Team
-from .scalars import Identifier, ShortText
+from .scalars import Date, Identifier, ShortText
 
 __all__ = ["Involvement", "Service"]
 
@@ -41,8 +40,8 @@ class Involvement(ChoiceModel):
     service: Service = Field(description="The service that is involved.")
     practitioner: Practitioner | None = Field(default=None, description="The practitioner to contact.")
     team: Team | None = Field(default=None, description="The team to contact, where no single practitioner is named.")
-    start_date: date = Field(description="The date the involvement started.")
-    end_date: date | None = Field(default=None, description="The date the involvement ended, once it has.")
+    start_date: Date = Field(description="The date the involvement started.")
+    end_date: Date | None = Field(default=None, description="The date the involvement ended, once it has.")
     sensitive_basis: SensitiveBasis | None = Field(
         default=None,
         description="For a sensitive service: the basis on which its involvement may be recorded.",

@@ -7,7 +7,6 @@ date of birth, identifiers, and the people with parental responsibility or care.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, ClassVar
 
 from pydantic import Field
@@ -15,7 +14,7 @@ from pydantic import Field
 from ._base import ChoiceModel, IcsModel, XmlName
 from .codes import AgencyType, Disability, Ethnicity, Gender, Relationship
 from .identifiers import ContactPointId, LaCode, NhsNumber, Postcode, Upn
-from .scalars import Email, Identifier, Name, ShortText, Telephone, Text
+from .scalars import Boolean, Date, Email, Identifier, Name, ShortText, Telephone, Text
 
 __all__ = [
     "Address",
@@ -52,13 +51,13 @@ class Address(IcsModel):
 class NoKnownAddress(IcsModel):
     """A statement that the child has no known address."""
 
-    recorded_on: date = Field(description="The date the absence of an address was recorded.")
+    recorded_on: Date = Field(description="The date the absence of an address was recorded.")
 
 
 class LeftEngland(IcsModel):
     """A statement that the child has left England (SI 2007/2182 Sch. 1)."""
 
-    left_on: date | None = Field(default=None, description="The date the child left England, where known.")
+    left_on: Date | None = Field(default=None, description="The date the child left England, where known.")
     destination: ShortText | None = Field(default=None, description="Where the child went, where known.")
 
 
@@ -114,7 +113,7 @@ class ParentCarer(IcsModel):
 
     name: PersonName = Field(description="The person's name.")
     relationship: Relationship = Field(description="How the person is related to the child.")
-    has_parental_responsibility: bool = Field(description="Whether the person has parental responsibility.")
+    has_parental_responsibility: Boolean = Field(description="Whether the person has parental responsibility.")
     contact: ContactDetails | None = Field(default=None, description="How to contact the person.")
 
 
@@ -131,8 +130,8 @@ class Child(ChoiceModel):
     former_names: Annotated[list[PersonName], XmlName("FormerName")] = Field(
         default_factory=list, description="Names the child was known by before."
     )
-    date_of_birth: date | None = Field(default=None, description="Date of birth.")
-    expected_date_of_birth: date | None = Field(default=None, description="Expected date of birth of an unborn child.")
+    date_of_birth: Date | None = Field(default=None, description="Date of birth.")
+    expected_date_of_birth: Date | None = Field(default=None, description="Expected date of birth of an unborn child.")
     gender: Gender = Field(description="Gender, or 'not specified'.")
     address: Address | None = Field(default=None, description="The child's current address.")
     last_known_address: Address | None = Field(default=None, description="The last address known for the child.")

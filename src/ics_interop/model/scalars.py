@@ -1,19 +1,30 @@
-"""Named scalar types of the standard: free text, names, references, counts.
+"""Named scalar types of the standard: free text, names, references, counts, dates, flags.
 
 Each is an `Annotated` type that pydantic enforces and that the schema generators turn
 into a named simple type (see `SimpleType`).
+
+Values from the wire are held to the schemas' lexical forms, not to what pydantic would
+guess: a date is `YYYY-MM-DD` (not a timestamp, not a number), a flag is JSON `true` or
+`false` (the XML codec turns `true`/`false`/`1`/`0` into one), a count is a JSON number (not a
+string). So `from_json` and `from_xml` accept what the schemas accept, no more. A `date`
+object given from Python is taken as it is.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, Strict, StringConstraints
 
 from ._base import SimpleType
 
 __all__ = [
+    "DATE_PATTERN",
+    "Boolean",
     "Count",
+    "Date",
     "Email",
     "Identifier",
     "MessageId",
@@ -77,9 +88,35 @@ Email = simple_str(
     pattern=r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$",
     max_length=254,
 )
+#: A calendar date as the schemas write it: four-digit year (0001 to 9999), month, day.
+DATE_PATTERN = r"^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+_DATE_TEXT = re.compile(DATE_PATTERN)
+
+
+def _date_as_written(value: Any) -> Any:
+    if isinstance(value, str):
+        if _DATE_TEXT.fullmatch(value) is None:
+            raise ValueError(f"{value[:40]!r} is not a date written YYYY-MM-DD")
+    elif not isinstance(value, dt.date):
+        raise ValueError("a date is written as text, YYYY-MM-DD")
+    return value
+
+
+def _number_not_text(value: Any) -> Any:
+    if isinstance(value, str | bool):
+        raise ValueError("a count is a number, not text or a flag")
+    return value
+
+
+#: A calendar date, `YYYY-MM-DD`, without a time zone.
+Date = Annotated[dt.date, BeforeValidator(_date_as_written)]
+#: A yes/no flag: `true` or `false` (in XML also `1` or `0`, as XML Schema allows).
+Boolean = Annotated[bool, Strict()]
+
 Count = Annotated[
     int,
     Field(ge=0, le=10_000_000),
+    BeforeValidator(_number_not_text),  # after the bounds, so pydantic keeps them on the integer
     SimpleType("Count", base="integer", doc="A number of items, zero or more.", min_value=0, max_value=10_000_000),
 ]
 

@@ -11,17 +11,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from ..errors import IcsInteropError
 from ..messages import SCHEMA_VERSION
-from .jsonschema import generate_json_schema, generate_json_schemas
+from .jsonschema import (
+    COMMON_SCHEMA,
+    generate_common_schema,
+    generate_json_schema,
+    generate_json_schemas,
+    json_schema_components,
+    json_schema_validator,
+)
 from .xsd import generate_xsd
 
 __all__ = [
+    "COMMON_SCHEMA",
     "EXAMPLES_FOLDER",
     "XSD_FILE",
+    "SchemaGenerationError",
     "check_schemas",
+    "generate_common_schema",
     "generate_json_schema",
     "generate_json_schemas",
     "generate_xsd",
+    "json_schema_components",
+    "json_schema_validator",
     "schema_files",
     "version_folder",
     "write_schemas",
@@ -31,6 +46,29 @@ __all__ = [
 XSD_FILE = "ics-interop.xsd"
 #: The folder of the worked examples inside the version folder.
 EXAMPLES_FOLDER = "examples"
+
+
+class SchemaGenerationError(IcsInteropError):
+    """Raised when the schemas cannot be generated: the worked examples no longer fit the models."""
+
+
+def _example_files() -> dict[str, bytes]:
+    from ..examples import example_files  # imported here: the examples need the codecs, which need the messages
+
+    try:
+        return example_files()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{exc.title}.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        raise SchemaGenerationError(
+            f"the worked examples no longer fit the models ({problems})",
+            hint=(
+                "give the examples in src/ics_interop/examples.py the new or changed field (a new required "
+                "element needs a value in every example that has the model), then run "
+                "`ics-interop schema generate`; a new required element is a breaking change: see docs/versioning.md"
+            ),
+        ) from None
 
 
 def version_folder() -> str:
@@ -43,9 +81,7 @@ def schema_files() -> dict[str, bytes]:
     folder = version_folder()
     files = {f"{folder}/{XSD_FILE}": generate_xsd()}
     files.update({f"{folder}/json/{name}": data for name, data in generate_json_schemas().items()})
-    from ..examples import example_files  # imported here: the examples need the codecs, which need the messages
-
-    files.update({f"{folder}/{EXAMPLES_FOLDER}/{name}": data for name, data in example_files().items()})
+    files.update({f"{folder}/{EXAMPLES_FOLDER}/{name}": data for name, data in _example_files().items()})
     return files
 
 

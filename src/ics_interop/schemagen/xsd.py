@@ -48,8 +48,12 @@ def _simple_type(schema: etree._Element, simple: SimpleType) -> None:
         etree.SubElement(restriction, _XS + "minInclusive", value=str(simple.min_value))
     if simple.max_value is not None:
         etree.SubElement(restriction, _XS + "maxInclusive", value=str(simple.max_value))
-    # XML itself cannot carry the characters the xml_chars_only pattern excludes.
-    if simple.pattern and not simple.xml_chars_only:
+    # XML itself cannot carry the characters the xml_chars_only pattern excludes, except a
+    # carriage return written as &#13;, which the model refuses (a parser would turn a literal
+    # one into a line feed): the schema refuses it too.
+    if simple.xml_chars_only:
+        etree.SubElement(restriction, _XS + "pattern", value="[^\\r]*")
+    elif simple.pattern:
         etree.SubElement(restriction, _XS + "pattern", value=_xsd_pattern(simple.pattern))
 
 

@@ -38,7 +38,8 @@ from ics_interop.model.scalars import Identifier, ShortText, Text
 
 from ..auth.principal import message_scope
 from ..errors import Forbidden
-from ..http import Authenticator, Limits, create_app, error_responses
+from ..http import MESSAGE_MEDIA_TYPES, Authenticator, Limits, create_app, error_json, error_responses
+from ..http.app import form_mismatch
 from ..http.security import ActingUser, principal_of, system_dependency
 from ..messaging import route_key
 from .audit import AccessRecord
@@ -210,7 +211,7 @@ def build_app(system: NationalEcaf, *, authenticate: Authenticator, limits: Limi
     )
 
     app.state.system = system
-    episode: dict[str, Any] = {"response_model": CafEpisode, "response_model_exclude_none": True, "responses": _ERRORS}
+    episode: dict[str, Any] = {"response_model": CafEpisode, "responses": _ERRORS}
 
     @app.post("/episodes", status_code=201, summary="Log a CAF episode (tells ContactPoint, F3)", **episode)
     def log_episode(body: LogEpisodeRequest, by: Acting) -> CafEpisode:
@@ -253,7 +254,7 @@ def build_app(system: NationalEcaf, *, authenticate: Authenticator, limits: Limi
     def update_assessment(episode_id: str, body: AssessmentRequest, by: Acting) -> CafEpisode:
         return system.update_assessment(episode_id, body.assessment, by=by)
 
-    part: dict[str, Any] = {"status_code": 201, "response_model_exclude_none": True, "responses": _ERRORS}
+    part: dict[str, Any] = {"status_code": 201, "responses": _ERRORS}
 
     @app.post("/episodes/{episode_id}/reviews", summary="Record a review", response_model=CafReview, **part)
     def record_review(episode_id: str, body: ReviewRequest, by: Acting) -> CafReview:
@@ -334,9 +335,20 @@ def build_app(system: NationalEcaf, *, authenticate: Authenticator, limits: Limi
         openapi_extra=_MIGRATION_BODY,
         dependencies=[system_dependency([message_scope(MessageType.MIGRATION_BATCH)])],
     )
-    async def import_batch(request: Request) -> MigrationReport:
+    async def import_batch(request: Request) -> Any:
         client = principal_of(request)
         body = await request.body()
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in MESSAGE_MEDIA_TYPES:
+            return error_json(
+                415,
+                "HTTP-415",
+                f"a batch is sent as XML or JSON, not {content_type or 'nothing'}",
+                where="Content-Type",
+            )
+        mismatch = form_mismatch(body, content_type)
+        if mismatch is not None:
+            return mismatch
         report: MigrationReport = await anyio.to_thread.run_sync(
             lambda: system.import_migration_batch(body, client=client)
         )
@@ -370,7 +382,6 @@ def build_app(system: NationalEcaf, *, authenticate: Authenticator, limits: Limi
         "/reports/open-episodes",
         summary="Episodes open longer than N days (episodes never close by themselves; managers)",
         response_model=list[OpenEpisode],
-        response_model_exclude_none=True,
         responses=_ERRORS,
     )
     def open_episodes(
@@ -391,7 +402,6 @@ def build_app(system: NationalEcaf, *, authenticate: Authenticator, limits: Limi
         status_code=201,
         summary="Register a user with a role (administrators)",
         response_model=RegisteredUser,
-        response_model_exclude_none=True,
         responses=_ERRORS,
     )
     def register(body: UserRegistration, by: Acting) -> RegisteredUser:

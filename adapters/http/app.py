@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -28,10 +29,11 @@ from ics_interop.codecs.xml import pydantic_findings
 
 from ..errors import ServiceError
 from .guard import Authenticator, Limits, RequestGuard
+from .openapi import document_binding
 from .responses import error_json, malformed_request, service_error_response
-from .security import declare_security, message_scopes, system_dependency
+from .security import message_scopes, system_dependency
 
-__all__ = ["MESSAGE_MEDIA_TYPES", "MessageEndpoint", "create_app"]
+__all__ = ["MESSAGE_MEDIA_TYPES", "MessageEndpoint", "create_app", "form_mismatch"]
 
 log = logging.getLogger("ics_interop.adapters.http")
 
@@ -80,11 +82,19 @@ def create_app(
     every route is open, which only the token service (whose clients authenticate at `/token`
     itself) may want.
     """
-    app = FastAPI(title=title, description=description, version=f"{__version__} (standard v{SCHEMA_VERSION})")
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=f"{__version__} (standard v{SCHEMA_VERSION})",
+        # One component per model, as the JSON Schemas have it (not an -Input and an -Output twin).
+        separate_input_output_schemas=False,
+    )
+    # Every answer is JSON as the standard writes it: a member with no value is left out, never null.
+    app.router.route_class = _StandardJsonRoute
     app.add_middleware(RequestGuard, limits=limits or Limits(), authenticate=authenticate)
     _answer_errors_alike(app)
     if authenticate is not None:
-        declare_security(app)
+        document_binding(app, message_types)
 
     @app.get("/health", summary="Whether the service is up (no token needed)")
     def health() -> dict[str, str]:
@@ -109,11 +119,22 @@ def create_app(
                     hint="set the Content-Type header to the message's form",
                 )
             body = await request.body()
+            mismatch = form_mismatch(body, content_type)
+            if mismatch is not None:
+                return mismatch
             principal = getattr(request.state, "principal", None)
             reply, reply_type, status = await anyio.to_thread.run_sync(receive, body, content_type, principal)
             return Response(reply, status_code=status, media_type=reply_type)
 
     return app
+
+
+class _StandardJsonRoute(APIRoute):
+    """A route whose response model leaves out the members with no value (the standard's JSON has no nulls)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        kwargs["response_model_exclude_none"] = True
+        super().__init__(path, endpoint, **kwargs)
 
 
 def _allowed(app: FastAPI, request: Request) -> list[str]:
@@ -124,6 +145,21 @@ def _allowed(app: FastAPI, request: Request) -> list[str]:
         if match is not Match.NONE:
             methods |= set(getattr(route, "methods", None) or ())
     return sorted(methods)
+
+
+def form_mismatch(body: bytes, content_type: str) -> Response | None:
+    """415 when a message's body is not in the form its Content-Type declares (XML sent as JSON, or the reverse)."""
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    looks = "application/xml" if start == b"<" else "application/json" if start in (b"{", b"[") else None
+    if looks is None or looks == content_type:
+        return None
+    return error_json(
+        415,
+        "HTTP-415",
+        f"the body is {looks.split('/')[1].upper()} but the Content-Type says {content_type}",
+        where="Content-Type",
+        hint=f"send it as {looks}, or send the message in the form the Content-Type names",
+    )
 
 
 def _answer_errors_alike(app: FastAPI) -> None:

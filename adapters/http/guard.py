@@ -7,7 +7,9 @@
    401 with a `WWW-Authenticate` challenge when there is no token or it cannot be trusted: a
    caller who is not authenticated never gets the service to read, parse or store a byte of their body;
 3. refuses a body larger than the route accepts (413), from `Content-Length` when it is given
-   and while reading otherwise, and a body that arrives too slowly (408);
+   and while reading otherwise, and a body that arrives too slowly (408); reads a JSON body of
+   an ordinary route as strictly as a message (duplicate members, NaN, nesting past the limit,
+   a lone surrogate: 400, INPUT-001), so FastAPI never sees what the standard refuses;
 4. hands the application the body it read (so FastAPI never waits on the network) and the
    authenticated principal in ``request.state.principal``.
 
@@ -24,6 +26,9 @@ from typing import Any
 import anyio
 import attrs
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ics_interop.codecs.safe_json import parse_json
+from ics_interop.errors import UnusableInputError
 
 from ..auth.principal import current_principal
 from ..errors import PayloadTooLarge, ServiceError, Unauthenticated
@@ -109,6 +114,13 @@ class RequestGuard:
         except _TooSlow:
             await _answer_raw(send, 408, "HTTP-408", "the request's body arrived too slowly", "send the body at once")
             return
+        if body and not path.endswith(self.limits.message_paths) and _declares_json(headers):
+            # The routes' own JSON is read as strictly as a message's: no duplicate members, NaN or deep nesting.
+            try:
+                await anyio.to_thread.run_sync(parse_json, body)
+            except UnusableInputError as refused:
+                await _send_json(send, 400, _input_error(refused), None)
+                return
         # Route threads copy this context: audit entries written for the request name its principal.
         reset = current_principal.set(state.get("principal"))
         try:
@@ -157,6 +169,16 @@ async def _discard(receive: Receive, headers: Mapping[str, str]) -> None:
             remaining -= len(message.get("body", b""))
             if not message.get("more_body", False):
                 return
+
+
+def _declares_json(headers: Mapping[str, str]) -> bool:
+    return headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+
+
+def _input_error(refused: UnusableInputError) -> dict[str, Any]:
+    message = f"{refused.message} (line {refused.line})" if refused.line else refused.message
+    hint = refused.hint or "send one well-formed JSON document, encoded as UTF-8"
+    return {"error": {"id": "INPUT-001", "where": "body", "message": message, "hint": hint}}
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

@@ -19,23 +19,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
-from fastapi.openapi.utils import get_openapi
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2
 
 from ics_interop.messages import MessageType
 
 from ..auth.principal import Principal, message_scope
 from ..errors import Forbidden, Unauthenticated
-from .guard import PUBLIC_PATHS
 
 __all__ = [
     "SYSTEM_TOKEN",
     "USER_TOKEN",
     "ActingSystem",
     "ActingUser",
-    "declare_security",
     "message_scopes",
     "principal_of",
 ]
@@ -111,50 +108,3 @@ def message_scopes(message_types: Sequence[MessageType]) -> list[str]:
 def system_dependency(scopes: Sequence[str]) -> Any:
     """A dependency declaring (in OpenAPI) that a route takes a system token with these scopes."""
     return Security(_system, scopes=list(scopes))
-
-
-def declare_security(app: FastAPI) -> None:
-    """Make the app's OpenAPI document state the 401 and 403 answers of every authenticated operation."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        document = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-        )
-        components = document.setdefault("components", {})
-        schemas = components.setdefault("schemas", {})
-        if "ErrorBody" not in schemas:
-            from .responses import ErrorBody
-
-            schemas["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
-            schemas.update(schemas["ErrorBody"].pop("$defs", {}))
-        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-        for path, operations in document.get("paths", {}).items():
-            if path in PUBLIC_PATHS:
-                continue
-            for operation in operations.values():
-                # A route that takes either kind of caller (and checks which itself) declares both.
-                operation.setdefault("security", [{"userToken": []}, {"systemToken": []}])
-                responses = operation.setdefault("responses", {})
-                responses.setdefault(
-                    "401",
-                    {"description": "No access token, or one this service cannot trust.", "content": error},
-                )
-                responses.setdefault(
-                    "403",
-                    {
-                        "description": "The caller may not do this (the wrong kind of token, role or scope).",
-                        "content": error,
-                    },
-                )
-                responses.setdefault(
-                    "413", {"description": "The body is larger than the route accepts.", "content": error}
-                )
-        app.openapi_schema = document
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]

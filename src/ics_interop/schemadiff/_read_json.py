@@ -21,6 +21,16 @@ def _ref_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
 
 
+def _non_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A member pydantic wrote as `anyOf: [X, {"type": "null"}]` (optional, may be null) read as X."""
+    alternatives = schema.get("anyOf")
+    if isinstance(alternatives, list):
+        rest = [a for a in alternatives if isinstance(a, dict) and a.get("type") != "null"]
+        if len(rest) == 1:
+            return {**{k: v for k, v in schema.items() if k != "anyOf"}, **rest[0]}
+    return schema
+
+
 class _Reader:
     def __init__(self, definitions: dict[str, Any]) -> None:
         self.definitions = definitions
@@ -54,6 +64,7 @@ class _Reader:
         )
 
     def type_of(self, schema: dict[str, Any], owner: str) -> TypeRef:
+        schema = _non_null(schema)
         if "$ref" in schema:
             name = _ref_name(schema["$ref"])
             target = self.definitions.get(name, {})
@@ -87,6 +98,7 @@ class _Reader:
         return pinned
 
     def field(self, name: str, schema: dict[str, Any], required: bool, owner: str) -> Field:
+        schema = _non_null(schema)
         if schema.get("type") == "array":
             return Field(
                 name,

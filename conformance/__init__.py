@@ -11,8 +11,9 @@ Rooms: `catalogue` (the requirements), `profiles`, `protocol` (the adapter Proto
 `targets` and `http_drivers` (the three kinds of target), `capture` (the receiver that stands in
 for the systems the target sends to), `scenarios` and `generation` (the people and messages the
 checks use; Hypothesis strategies), `check_*` (the checks), `runner`, `outcomes`, `reports`,
-`coverage`, `cli`, `pytest_plugin`; `reference_adapters` (the reference systems, plugged in) and
-`broken` (deliberately broken systems the suite must catch).
+`coverage`, `cli`, `pytest_suite` (what the pytest plugin, the top-level module
+`ics_interop_pytest`, loads when it is used); `reference_adapters` (the reference systems,
+plugged in) and `broken` (deliberately broken systems the suite must catch).
 """
 
 from __future__ import annotations

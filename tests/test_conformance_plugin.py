@@ -12,7 +12,7 @@ from ics_interop.conformance.openapi import openapi_documents, write_openapi
 from lxml import etree
 
 _VENDOR_TEST = """
-from ics_interop.conformance.pytest_plugin import conformance_tests
+from ics_interop.conformance.pytest_suite import conformance_tests
 from ics_interop.conformance.broken import OverrideRaisesNoAlert
 
 test_my_directory = conformance_tests("contactpoint", OverrideRaisesNoAlert, seed=11, max_examples=5)
@@ -87,3 +87,21 @@ def test_the_openapi_documents_publish_the_binding_of_each_reference_service(tmp
     assert write_openapi(tmp_path, check=True) == []
     (tmp_path / "ics.json").write_text("{}")
     assert write_openapi(tmp_path, check=True) == ["ics.json"]
+
+
+def test_the_plugin_costs_another_projects_test_run_nothing_until_it_is_used() -> None:
+    """Wherever ics-interop is installed pytest loads the plugin: that imports neither the standard nor the suite."""
+    import subprocess
+    import sys
+    from importlib import metadata
+
+    [entry] = [e for e in metadata.entry_points(group="pytest11") if e.name == "ics-interop-conformance"]
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sys, {entry.value}; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "ics_interop'" not in loaded
+    assert "fastapi" not in loaded
+    assert "sqlalchemy" not in loaded

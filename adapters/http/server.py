@@ -87,6 +87,8 @@ def uvicorn_options(settings: ServerSettings) -> dict[str, Any]:
         "port": settings.port,
         "http": HeaderDeadline,
         "timeout_keep_alive": settings.keep_alive,
+        # On Ctrl-C or SIGTERM, requests in progress get this long to finish; then the service stops.
+        "timeout_graceful_shutdown": 10,
         "limit_concurrency": settings.max_connections,
         "ssl_certfile": settings.tls_cert,
         "ssl_keyfile": settings.tls_key,

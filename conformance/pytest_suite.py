@@ -1,7 +1,8 @@
 """The suite inside a vendor's own pytest: each check a test item, the same reports at the end.
 
-Installing ics-interop registers it with pytest (a `pytest11` entry point), so it is always
-loaded and does nothing until asked; then either
+This is the machinery the plugin (`ics_interop_pytest`, registered with pytest by a `pytest11`
+entry point) loads only when it is asked for, so that having ics-interop installed costs
+another project's test run nothing. Either
 
 - on the command line: `pytest --conformance-profile ics --conformance-target
   mypackage.adapter:build --conformance-report reports/` adds one test per check of the
@@ -105,7 +106,7 @@ class ConformanceSession:
             duration=time.monotonic() - self._clock,
             requirements=tuple(_result(r, self.profile, self.outcomes, selected=True) for r in catalogue),
             environment=_environment(),
-            command="pytest (ics_interop.conformance.pytest_plugin)",
+            command="pytest (ics_interop_pytest)",
             captured=captured,
         )
 
@@ -128,18 +129,6 @@ def check_test(session: ConformanceSession, check: Check) -> None:
 
 
 # --- the command-line mode --------------------------------------------------------------------------
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("conformance", "ics-interop conformance suite")
-    group.addoption(
-        "--conformance-profile", help="the profile the system implements (contactpoint, ecaf, ics, feed-source)"
-    )
-    group.addoption("--conformance-target", help="http://host:port, a folder, or package.module:factory")
-    group.addoption("--conformance-option", action="append", default=[], metavar="NAME=VALUE", help="a target option")
-    group.addoption("--conformance-report", help="write the reports and evidence bundle to this folder")
-    group.addoption("--conformance-seed", type=int, default=None, help="the run's seed")
-    group.addoption("--conformance-max-examples", type=int, default=25, help="examples per property")
 
 
 def _options(config: pytest.Config) -> RunOptions:
@@ -169,18 +158,13 @@ class ConformanceItem(pytest.Item):
         return "conformance", 0, f"{self.check.id}: {self.check.title}"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    profile = config.getoption("conformance_profile", None)
-    target = config.getoption("conformance_target", None)
-    if profile and target:
-        options = {}
-        for pair in config.getoption("conformance_option") or []:
-            key, _, value = pair.partition("=")
-            options[key] = value
-        config.stash[_KEY] = ConformanceSession(profile, parse_target(target, options), _options(config))
+def start(config: pytest.Config, profile: str, target: str, options: dict[str, str]) -> None:
+    """Open the session of the command-line mode (called by the plugin when its options are given)."""
+    config.stash[_KEY] = ConformanceSession(profile, parse_target(target, options), _options(config))
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+def add_items(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Add a test item per check of the profile."""
     suite = config.stash.get(_KEY, None)
     if suite is None:
         return
@@ -188,7 +172,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items.append(ConformanceItem.from_parent(session, name=f"conformance[{check.id}]", check=check))
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def finish(session: pytest.Session) -> None:
+    """Write the reports (when asked for) and close the system."""
     suite = session.config.stash.get(_KEY, None)
     if suite is None:
         return

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -65,7 +67,8 @@ def _serve(folder: Path, system: str, *extra: str) -> Iterator[str]:
     jwks.write_text(json.dumps(ISSUER.jwks()))
     command = [sys.executable, "-m", "ics_interop.cli", "serve", system, "--port", str(port)]
     command += ["--db", str(folder / f"{system}-{port}.db"), "--trust", f"{ISSUER.issuer}={jwks}", *extra]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its own process group: stopping it stops its worker processes too.
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -80,11 +83,11 @@ def _serve(folder: Path, system: str, *extra: str) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 

@@ -244,10 +244,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The extra that brings each optional package a command may need (pyproject.toml's optional dependencies).
+_EXTRAS = {
+    "fastapi": "systems",
+    "starlette": "systems",
+    "uvicorn": "systems",
+    "sqlalchemy": "systems",
+    "httpx": "systems",
+    "joserfc": "systems",
+    "psycopg": "postgres",
+    "holidays": "census",
+    "jinja2": "web",
+    "multipart": "web",
+    "python_multipart": "web",
+    "openpyxl": "web",
+    "hypothesis": "conformance",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
-    status: int = args.run(args)
+    try:
+        status: int = args.run(args)
+    except ModuleNotFoundError as missing:
+        package = (missing.name or "").split(".")[0]
+        extra = _EXTRAS.get(package)
+        if extra is None:
+            raise
+        print(
+            f"error: this command needs {package}, which comes with the {extra!r} extra of ics-interop: "
+            f"pip install 'ics-interop[{extra}]' (or 'ics-interop[all]')",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
     return status
 
 

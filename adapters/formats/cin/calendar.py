@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
-import holidays
-
 __all__ = ["is_working_day", "working_day_before", "working_days_between"]
 
 
 @cache
 def _bank_holidays(year: int) -> frozenset[dt.date]:
+    import holidays  # the census extra; imported when a working day is first counted
+
     calendar = holidays.country_holidays("GB", subdiv="ENG", years=year)
     return frozenset(calendar.keys())
 

@@ -14,15 +14,17 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ics_interop.errors import IcsInteropError
 from ics_interop.findings import Finding, Severity
 
-from .exporting import export_ics_store, export_return
-from .importing import import_return
-from .validation import COMPACT_COLUMNS, CinReport, compact_rules, validate_return
 from .years import YEARS
+
+# The commands' work (and the bank holidays it needs) is imported when a command runs, not when
+# the command line's parser is built: `ics-interop validate` needs none of it.
+if TYPE_CHECKING:
+    from .validation import CinReport
 
 __all__ = ["add_cin_commands"]
 
@@ -86,6 +88,8 @@ class _Stream:
             return
         head: dict[str, object] = {"source": report.source, "year": report.year, "yearFrom": report.year_source}
         if self.form == "compact":
+            from .validation import COMPACT_COLUMNS
+
             head["findingColumns"] = list(COMPACT_COLUMNS)
         self.out.write(json.dumps(head, indent=1)[:-2] + ',\n "findings": [')
         self.first = True
@@ -113,11 +117,15 @@ class _Stream:
         self._open(report)
         tail: dict[str, object] = {k: v for k, v in report.summary().items() if k not in ("source", "year", "yearFrom")}
         if self.form == "compact":
+            from .validation import compact_rules
+
             tail["rules"] = compact_rules(report.year, self.seen.values())
         self.out.write("\n ],\n" + json.dumps(tail, indent=1)[2:] + "\n")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from .validation import validate_return
+
     # Findings are written as they are found, so a large return's never all sit in memory at once.
     # The verdict, with the counts, comes last in text too.
     stream = _Stream(args.format, args.quiet, sys.stdout)
@@ -140,6 +148,8 @@ def _verdict(report: CinReport) -> str:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from .importing import import_return
+
     try:
         result = import_return(args.path, args.year)
     except (IcsInteropError, OSError) as exc:
@@ -179,6 +189,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from .exporting import export_ics_store, export_return
+
     if args.db and not args.organisation:
         print(
             "error: --db needs --organisation: the organisation the ICS system runs for, for example LA206-CSC "

@@ -19,15 +19,17 @@ tester's generator (schemathesis) makes the same requests a vendor's would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, get_args
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from ics_interop.messages import MESSAGE_CLASSES, MessageType
 from ics_interop.model import IcsModel
 from ics_interop.schemagen.jsonschema import json_schema_components
+from ics_interop.shape import walk_models
 
 from .guard import PUBLIC_PATHS
 from .responses import ErrorBody
@@ -37,18 +39,24 @@ __all__ = ["document_binding"]
 _PREFIX = "#/components/schemas/"
 
 
-def _models() -> dict[str, type[IcsModel]]:
-    """Every model of the standard loaded, by name (the name FastAPI gives its component)."""
-    found: dict[str, type[IcsModel]] = {}
+def _models(app: FastAPI) -> dict[str, type[IcsModel]]:
+    """The models of the standard the app's routes take and answer with, and those they hold, by name.
 
-    def visit(cls: type[IcsModel]) -> Iterator[type[IcsModel]]:
-        for sub in cls.__subclasses__():
-            yield sub
-            yield from visit(sub)
-
-    for cls in visit(IcsModel):
-        found.setdefault(cls.__name__, cls)
-    return found
+    Read from the app's own routes (not from every model loaded in the process, which depends on
+    what else was imported, and where two rooms may each have a model of the same name).
+    """
+    roots: list[type[IcsModel]] = []
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        annotations = [route.response_model] + [
+            p.field_info.annotation for p in route.dependant.body_params if p.field_info is not None
+        ]
+        for annotation in annotations:
+            for candidate in (annotation, *get_args(annotation)):
+                if isinstance(candidate, type) and issubclass(candidate, IcsModel) and _describable(candidate):
+                    roots.append(candidate)
+    return {model.__name__: model for model in walk_models(roots)}
 
 
 def _describable(model: type[IcsModel]) -> bool:
@@ -68,11 +76,10 @@ def document_binding(app: FastAPI, message_types: Sequence[MessageType]) -> None
             return app.openapi_schema
         document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        models = _models()
+        models = _models(app)
         messages = [MESSAGE_CLASSES[t] for t in message_types]
         acknowledgement = MESSAGE_CLASSES[MessageType.ACKNOWLEDGEMENT]
-        candidates = [models[name] for name in schemas if name in models]
-        roots = [m for m in candidates if _describable(m)] + messages + [acknowledgement]
+        roots = [models[name] for name in schemas if name in models] + messages + [acknowledgement]
         ours = json_schema_components(roots, prefix=_PREFIX)
         schemas.update(ours)
         if "ErrorBody" not in schemas:

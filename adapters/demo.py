@@ -966,7 +966,7 @@ class _Story:
     def feed(self, source: _FeedSource, message: Message) -> Delivery:
         """A feed source sends one F1 message to ContactPoint through its transport."""
         body = to_xml(message) if source.wire == "xml" else to_json(message)
-        reply, content_type = source.transport.send(body, f"application/{source.wire}")
+        reply, content_type = source.transport.send(body, f"application/{source.wire}", source.identity)
         ack = decode_acknowledgement(reply, content_type)
         return self._record(
             Delivery(

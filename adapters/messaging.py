@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, Protocol
@@ -65,6 +66,8 @@ __all__ = [
     "sender_refusal",
     "utc_now",
 ]
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 Format = Literal["xml", "json"]
@@ -168,10 +171,13 @@ class MessagingTables:
 
 
 class Transport(Protocol):
-    """Carries a message's bytes to another system and brings back its acknowledgement's bytes."""
+    """Carries a message's bytes to another system, as its sender, and brings back its acknowledgement's bytes."""
 
-    def send(self, body: bytes, content_type: str) -> tuple[bytes, str]:
-        """Deliver one message; return the acknowledgement (bytes, content type). Raise TransportError on failure."""
+    def send(self, body: bytes, content_type: str, sender: SystemRef) -> tuple[bytes, str]:
+        """Deliver one message from `sender` (the system its envelope names, authenticating as itself).
+
+        Return the acknowledgement (bytes, content type); raise TransportError on failure.
+        """
         ...
 
 
@@ -429,13 +435,26 @@ class Outbox:
             message = from_json_data(row["body"])
             try:
                 if transport is None:
-                    raise TransportError(f"no route to {row['destination']}")
+                    raise TransportError(
+                        f"no route is configured for {row['destination']!r}: give the service "
+                        f"--route {row['destination']}=URL (the receiving system's base URL)"
+                    )
                 body = to_xml(message) if wire == "xml" else to_json(message)
-                reply, content_type = transport.send(body, f"application/{wire}")
+                reply, content_type = transport.send(body, f"application/{wire}", message.header.sender)
                 ack = decode_acknowledgement(reply, content_type)
             except TransportError as exc:
                 attempts = row["attempts"] + 1
                 backoff = min(dt.timedelta(seconds=2 ** min(attempts, 20)), self.max_backoff)
+                log.warning(
+                    "could not deliver %s %s to the route %r (attempt %d): %s; retrying in %s",
+                    row["message_type"],
+                    row["message_id"],
+                    row["destination"],
+                    attempts,
+                    exc,
+                    backoff,
+                    extra={"route": row["destination"], "message_id": row["message_id"]},
+                )
                 with store.transaction() as connection:
                     connection.execute(
                         update(self.tables.outbox)
@@ -454,6 +473,14 @@ class Outbox:
                         acknowledgement=ack.model_dump(mode="json", by_alias=True, exclude_none=True),
                     )
                 )
+            log.info(
+                "delivered %s %s to %r: %s",
+                row["message_type"],
+                row["message_id"],
+                row["destination"],
+                ack.status.value,
+                extra={"route": row["destination"], "message_id": row["message_id"]},
+            )
             acks.append(ack)
         return acks
 

@@ -137,8 +137,27 @@ def _add_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_up(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .up import run_up
+
+    if args.suite and not args.suite.startswith(("http://", "https://")):
+        print(f"error: --suite {args.suite!r}: give the receiver's URL, e.g. http://127.0.0.1:8099", file=sys.stderr)
+        return 2
+    try:
+        run_up(
+            Path(args.folder), db_url=args.db, host=args.host, first_port=args.port, suite=args.suite, out=sys.stdout
+        )
+    except OSError as exc:
+        print(f"error: {exc}: another program may be using the ports {args.port} to {args.port + 3}", file=sys.stderr)
+        print("To fix: stop it, or give --port with another first port", file=sys.stderr)
+        return 2
+    return 0
+
+
 def add_serve_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `serve` and `users` to a command line's subcommands."""
+    """Add `serve`, `up` and `users` to a command line's subcommands."""
     serve = subparsers.add_parser(
         "serve",
         help="run a reference system (or the reference token service) as an HTTP service",
@@ -189,6 +208,28 @@ def add_serve_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         "--max-message-bytes", type=int, default=64 * 1024 * 1024, help="largest message (default 64 MiB)"
     )
     serve.set_defaults(run=_cmd_serve)
+
+    up = subparsers.add_parser(
+        "up",
+        help="start the three reference systems and the token service, wired to each other; Ctrl-C stops them",
+        description="Start the reference token service, ContactPoint, National eCAF and Islington's ICS, each "
+        "trusting the token service and the conformance suite's issuer, with the routes between them, the clients "
+        "of the systems that send and the first users; print every URL, credential and command to try.",
+    )
+    up.add_argument(
+        "--folder", default="ics-interop-up", help="where the stores and keys live (default ./ics-interop-up)"
+    )
+    up.add_argument("--db", help="one database for all (e.g. postgresql://...) instead of SQLite files in the folder")
+    up.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    up.add_argument(
+        "--port", type=int, default=8100, help="the first port: token service, ContactPoint, eCAF, ICS (default 8100)"
+    )
+    up.add_argument(
+        "--suite",
+        metavar="URL",
+        help="send every message to the conformance suite's receiver at URL instead (conformance run --capture-port)",
+    )
+    up.set_defaults(run=_cmd_up)
 
     users = subparsers.add_parser("users", help="register a user of a reference system, straight in its store")
     users_sub = users.add_subparsers(dest="users_command", required=True)

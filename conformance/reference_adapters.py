@@ -162,7 +162,7 @@ class _SinkTransport:
     def __init__(self, sink: MessageSink) -> None:
         self.sink = sink
 
-    def send(self, body: bytes, content_type: str) -> tuple[bytes, str]:
+    def send(self, body: bytes, content_type: str, sender: SystemRef) -> tuple[bytes, str]:
         try:
             return self.sink(body, content_type)
         except ConnectionError as exc:

@@ -12,6 +12,7 @@ from ics_interop.cli import main
 from ics_interop.codecs import batch_to_json, batch_to_xml
 from ics_interop.examples import example_messages
 from ics_interop.messages import ChildIdentityUpdate, Message
+from test_ecaf_story import FakeClock, World, log_hannah, moment
 
 HOSTILE = b'<?xml version="1.0"?>\n<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<a>&x;</a>'
 
@@ -227,3 +228,37 @@ def test_worker_processes_find_exactly_what_one_process_finds(tmp_path: Path) ->
     assert alone.findings == shared.findings
     assert {f.rule_id for f in alone.findings} >= {"XSD-cvc-enumeration-valid", "ID-001"}
     assert all(f.line for f in alone.findings)
+
+
+def test_logs_are_lines_of_json_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from ics_interop.logs import configure
+
+    configure(verbose=True, log_format="json")
+    try:
+        logging.getLogger("ics_interop.adapters.messaging").warning(
+            "could not deliver a message", extra={"route": "contactpoint"}
+        )
+        [line] = capsys.readouterr().err.strip().splitlines()
+        record = json.loads(line)
+        assert (record["level"], record["logger"], record["route"]) == (
+            "warning",
+            "ics_interop.adapters.messaging",
+            "contactpoint",
+        )
+    finally:
+        configure()
+
+
+def test_an_outbox_that_cannot_deliver_logs_the_route_and_the_reason(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    with World.opened(f"sqlite:///{tmp_path / 'ecaf.db'}", FakeClock(moment(2010, 2, 10))) as world:
+        world.to_contactpoint.down = True
+        log_hannah(world)
+        with caplog.at_level("WARNING", logger="ics_interop.adapters.messaging"):
+            world.ecaf.deliver()
+    [record] = [r for r in caplog.records if "could not deliver" in r.getMessage()]
+    assert getattr(record, "route", None) == "contactpoint"
+    assert "not reachable" in record.getMessage()

@@ -71,7 +71,7 @@ def test_practitioners_and_systems_use_national_ecaf_over_http(world: World, clo
     melanie, steve, manager = (practitioner_headers(p, "ecaf") for p in (MELANIE, STEVE, MANAGER))
 
     with running_server(service("ecaf", world.ecaf)) as base, running_server(directory_app) as directory:
-        tokens = lambda audience: ISSUER.system_token(NATIONAL_ECAF, audience)  # noqa: E731
+        tokens = lambda audience, sender: ISSUER.system_token(sender, audience)  # noqa: E731
         world.ecaf.connect(
             "contactpoint", HttpTransport(directory, credentials=tokens, audience=audience_of("contactpoint"))
         )

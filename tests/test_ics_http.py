@@ -148,7 +148,7 @@ def test_a_practitioner_works_a_case_over_http_and_it_moves_to_another_authority
             "caseId",
         )
 
-        tokens = lambda audience: ISSUER.system_token(ISLINGTON_ICS, audience)  # noqa: E731
+        tokens = lambda audience, sender: ISSUER.system_token(sender, audience)  # noqa: E731
         islington.connect("ics:LA204-CSC", HttpTransport(hackney_base, credentials=tokens, audience=audience_of("ics")))
         moved = http.post(
             f"/cases/{case_id}/transfer",

@@ -93,6 +93,8 @@ def uvicorn_options(settings: ServerSettings) -> dict[str, Any]:
         "ssl_certfile": settings.tls_cert,
         "ssl_keyfile": settings.tls_key,
         "log_level": settings.log_level,
+        # The command line configures logging (`ics_interop.logs`): uvicorn keeps its hands off it.
+        "log_config": None,
     }
 
 

@@ -17,6 +17,7 @@ from typing import TextIO
 
 from . import __version__
 from .errors import DecodeError, IcsInteropError
+from .logs import configure as configure_logging
 from .validate import FileReport, Progress, validate_path
 
 __all__ = ["main"]
@@ -196,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Children's services interoperability: validate, convert and generate the standard's messages.",
     )
     parser.add_argument("--version", action="version", version=f"ics-interop {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each step does (to standard error)")
+    parser.add_argument("-q", "--quiet", dest="quiet_logs", action="store_true", help="log errors only")
+    parser.add_argument(
+        "--log-format", choices=["text", "json"], default="text", help="log lines as text, or one JSON object a line"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     validate = sub.add_parser("validate", help="check XML or JSON messages or batches against the schemas and rules")
@@ -265,6 +271,7 @@ _EXTRAS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
+    configure_logging(verbose=args.verbose, quiet=args.quiet_logs, log_format=args.log_format)
     try:
         status: int = args.run(args)
     except ModuleNotFoundError as missing:

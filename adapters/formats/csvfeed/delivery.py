@@ -89,7 +89,7 @@ def _send(message: Message, transport: Transport, wire: Wire) -> Acknowledgement
     # Imported when used: the shared messaging layer brings SQLAlchemy and httpx (see the package docstring).
     from ...messaging import decode_acknowledgement
 
-    reply, content_type = transport.send(_body(message, wire), f"application/{wire}")
+    reply, content_type = transport.send(_body(message, wire), f"application/{wire}", message.header.sender)
     return decode_acknowledgement(reply, content_type)
 
 

@@ -26,7 +26,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from lxml import etree
 
+from browser import chrome, needs_browser
 from ics_interop import MESSAGE_CLASSES, MessageType
 from ics_interop.messages import ChildIdentityUpdate, MigrationBatch, SocialCareReferral
 from ics_interop.model import Child, IcsModel
@@ -139,8 +141,24 @@ def test_the_flows_agree_with_the_message_classes() -> None:
     flows = load_flows(DOCS / "flows.toml")
     assert [f.id for f in flows] == [f"F{i}" for i in range(1, 11)]
     diagram = sequence_diagram(flows[0])
-    assert diagram.startswith("```mermaid\nsequenceDiagram\n")
-    assert "local->>cp: ChildIdentityUpdate" in diagram
+    svg = etree.fromstring(diagram.strip().removeprefix('<figure class="seq-figure">').removesuffix("</figure>"))
+    names = {"svg": "http://www.w3.org/2000/svg"}
+    assert svg.findtext("svg:title", namespaces=names) == "F1: Identity and involvement feed"
+    # One box and one lifeline per participant, one arrow per message, one box per note.
+    assert [" ".join(t.itertext()) for t in svg.iterfind("svg:text[@class='seq-actor-label']", names)] == [
+        "Local system",
+        "ContactPoint",
+    ]
+    assert len(svg.findall("svg:line[@class='seq-lifeline']", names)) == 2
+    messages = [" ".join(t.itertext()) for t in svg.iterfind("svg:text[@class='seq-message']", names)]
+    assert messages[0].startswith("ChildIdentityUpdate (the child's details")
+    assert len(svg.findall("svg:line[@class='seq-arrow']", names)) == len(messages) == 3
+    assert len(svg.findall("svg:rect[@class='seq-note']", names)) == 1
+    # Every arrow goes from the local system's lifeline to ContactPoint's, left to right.
+    lifelines = [float(line.get("x1")) for line in svg.iterfind("svg:line[@class='seq-lifeline']", names)]
+    for arrow in svg.iterfind("svg:line[@class='seq-arrow']", names):
+        assert (float(arrow.get("x1")), float(arrow.get("x2"))) == (lifelines[0], lifelines[1])
+    assert "Local system to ContactPoint: ChildIdentityUpdate" in svg.findtext("svg:desc", namespaces=names)
 
 
 @pytest.mark.parametrize(
@@ -413,6 +431,53 @@ def test_the_site_renders_in_a_browser(built_site: Path, tmp_path: Path) -> None
             assert result.returncode == 0, result.stderr
             assert shot.stat().st_size > 10_000, f"{shot} is too small to show the page"
             print(f"screenshot of {url}: {shot}")
+
+
+def test_the_diagrams_are_drawn_with_the_network_off(built_site: Path, tmp_path: Path) -> None:
+    """The flows page in a browser that reaches nothing but the site: every diagram is an SVG with its text laid out."""
+    needs_browser()
+    with _serve(built_site) as base:
+        driver = chrome(tmp_path / "profile", offline=True)
+        try:
+            driver.get(f"{base}/flows/")
+            diagrams = driver.execute_script(
+                """return [...document.querySelectorAll('svg.seq-diagram')].map(svg => {
+                    const box = svg.getBoundingClientRect();
+                    const texts = [...svg.querySelectorAll('text')];
+                    return {width: box.width, height: box.height, texts: texts.length,
+                            drawn: texts.filter(t => t.getComputedTextLength() > 0).length,
+                            arrows: svg.querySelectorAll('.seq-arrow').length};
+                })"""
+            )
+            assert len(diagrams) == 10, diagrams
+            for diagram in diagrams:
+                assert diagram["width"] > 300, diagram
+                assert diagram["height"] > 100, diagram
+                assert diagram["arrows"] > 0, diagram
+                assert diagram["drawn"] == diagram["texts"] > 0, diagram
+            # Nothing on the page asked for anything beyond the site (it would have failed, offline).
+            elsewhere = driver.execute_script(
+                "return performance.getEntriesByType('resource').map(e => e.name)"
+                ".filter(n => !n.startsWith(arguments[0]))",
+                base,
+            )
+            assert elsewhere == []
+            driver.get(f"{base}/hannah/")
+            # One arrow in the story's diagram per message in the table under it.
+            arrows, rows = driver.execute_script(
+                "const svg = document.querySelector('svg.seq-diagram');"
+                "return [svg ? svg.querySelectorAll('.seq-arrow').length : 0,"
+                " document.querySelectorAll('.md-content table tbody tr').length]"
+            )
+            assert arrows == rows > 10
+            height = driver.execute_script("return document.documentElement.scrollHeight")
+            driver.set_window_size(1280, min(int(height), 6000))
+            shot = Path(os.environ.get("ICS_INTEROP_SCREENSHOTS") or tmp_path) / "hannah.png"
+            driver.save_screenshot(str(shot))
+            assert shot.stat().st_size > 10_000
+            print(f"screenshot: {shot}")
+        finally:
+            driver.quit()
 
 
 def test_the_requirement_page_shows_what_verifies_each_requirement_by_profile(tmp_path: Path) -> None:

@@ -32,14 +32,13 @@ from ics_interop.adapters.web import FileKind, PageKey, PageSettings, check_file
 from ics_interop.adapters.web.downloads import findings_csv, findings_workbook
 from openpyxl import load_workbook
 
+from browser import chrome, needs_browser
 from ics_interop.cli import build_parser
 from ics_interop.errors import HostileInputError, UnusableInputError
 
 ROOT = Path(__file__).resolve().parents[1]
 ANCHORS = ROOT.parent / "shared" / "anchors"
 SAMPLE = ANCHORS / "liia-tools" / "cin_census" / "samples" / "cin-2022.xml"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 EXAMPLES = ROOT / "schemas" / "v1" / "examples"
 
 
@@ -372,30 +371,6 @@ def _serving(settings: PageSettings) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def _browser(profile: Path, downloads: Path) -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        "--window-size=1280,1000",
-    ):
-        options.add_argument(argument)
-    options.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
-    )
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-
-
 def _shoot(driver: Any, folder: Path, name: str) -> Path:
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(1280, min(max(int(height), 800), 6000))
@@ -431,10 +406,7 @@ def _upload(driver: Any, base: str, path: Path) -> None:
 
 
 def test_a_data_officer_checks_files_in_a_browser(tmp_path: Path) -> None:
-    _needs(
-        CHROMIUM.exists() and CHROMEDRIVER.exists(),
-        "no /usr/bin/chromium and chromedriver: apt-get install chromium chromium-driver",
-    )
+    needs_browser()
     _needs(SAMPLE.exists(), f"the CIN sample is not at {SAMPLE} (shared/anchors beside the checkout)")
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -448,7 +420,7 @@ def test_a_data_officer_checks_files_in_a_browser(tmp_path: Path) -> None:
     settings = PageSettings()
     with _serving(settings) as address:
         base = address.split("?", 1)[0]
-        driver = _browser(tmp_path / "profile", downloads)
+        driver = chrome(tmp_path / "profile", downloads=downloads)
         try:
             # Without the key: refused.
             driver.get(base)

@@ -28,6 +28,7 @@ from ics_interop import SCHEMA_VERSION, IcsInteropError, MessageType, __version_
 from ics_interop.codecs.xml import pydantic_findings
 
 from ..errors import ServiceError
+from .docs_pages import add_documentation_pages
 from .guard import Authenticator, Limits, RequestGuard
 from .openapi import document_binding
 from .responses import error_json, malformed_request, service_error_response
@@ -88,6 +89,9 @@ def create_app(
         version=f"{__version__} (standard v{SCHEMA_VERSION})",
         # One component per model, as the JSON Schemas have it (not an -Input and an -Output twin).
         separate_input_output_schemas=False,
+        # The documentation pages come from add_documentation_pages: scripts served here, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     # Every answer is JSON as the standard writes it: a member with no value is left out, never null.
     app.router.route_class = _StandardJsonRoute
@@ -95,6 +99,8 @@ def create_app(
     _answer_errors_alike(app)
     if authenticate is not None:
         document_binding(app, message_types)
+
+    add_documentation_pages(app)
 
     @app.get("/health", summary="Whether the service is up (no token needed)")
     def health() -> dict[str, str]:

@@ -32,11 +32,12 @@ from ics_interop.errors import UnusableInputError
 
 from ..auth.principal import current_principal
 from ..errors import PayloadTooLarge, ServiceError, Unauthenticated
+from .docs_pages import DOCS_PATHS
 
 __all__ = ["PUBLIC_PATHS", "Authenticator", "Limits", "RequestGuard"]
 
 #: Paths anyone may read: whether the service is up, and the binding's own description.
-PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json"}) | DOCS_PATHS
 
 #: Turns a request's headers into the authenticated principal, or raises `Unauthenticated`.
 Authenticator = Callable[[Mapping[str, str]], Any]

@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh store on SQLite and on PostgreSQL.
+"""Shared fixtures: a fresh store on SQLite and on PostgreSQL, and the check that the anchors are there.
 
 Storage-dependent tests take `store_url`, which runs them once on an SQLite file and once on
 a fresh PostgreSQL database. The PostgreSQL server is named by ICS_INTEROP_TEST_POSTGRES
@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from anchors import ANCHORS, needs_anchor
 
 POSTGRES = os.environ.get("ICS_INTEROP_TEST_POSTGRES")
 
@@ -50,3 +52,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def postgres_url() -> Iterator[str]:
     """A URL for an empty PostgreSQL database (for tests that need PostgreSQL specifically)."""
     yield from _postgres_database()
+
+
+@pytest.fixture
+def _anchors_present() -> None:
+    """For `anchors.needs_anchors`: skip (fail in CI) when the real-world anchors are missing."""
+    needs_anchor(ANCHORS)

@@ -49,18 +49,16 @@ from ics_interop.adapters.formats.cin import (
 from ics_interop.adapters.formats.cin.cli import add_cin_commands
 from ics_interop.adapters.formats.cin.rules import rule_list
 
+from anchors import ANCHORS, needs_anchors
 from ics_interop.findings import Finding
 from ics_interop.model.codes import AbuseCategory, CinClosureReason, Disability, Ethnicity, PrimaryNeed, ReferralSource
 from ics_interop.model.identifiers import upn_check_letter
 
-ANCHORS = Path(__file__).resolve().parents[2] / "shared" / "anchors"
 SAMPLE = ANCHORS / "liia-tools" / "cin_census" / "samples" / "cin-2022.xml"
 FAKE = ANCHORS / "csc-validator-be-cin" / "fake_data"
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_SCHEMAS = ROOT / "adapters" / "formats" / "cin" / "schemas"
 WHEN = dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.UTC)
-
-needs_anchors = pytest.mark.skipif(not ANCHORS.is_dir(), reason="shared/anchors is not beside this checkout")
 
 
 def anchor_schema(year: int) -> Path:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from anchors import ANCHORS, needs_anchor
 from ics_interop.model.identifiers import (
     contactpoint_id_check_digit,
     is_known_la_code,
@@ -16,8 +15,6 @@ from ics_interop.model.identifiers import (
     nhs_number_check_digit,
     upn_check_letter,
 )
-
-ANCHORS = Path(__file__).resolve().parents[2] / "shared" / "anchors"
 
 
 @pytest.mark.parametrize(
@@ -51,8 +48,7 @@ def test_temporary_upn_ending_in_a_letter() -> None:
 
 def test_la_codes_match_the_anchor_list() -> None:
     anchor = ANCHORS / "dfe-la-codes.txt"
-    if not anchor.exists():
-        pytest.skip("shared/anchors is not beside this checkout")
+    needs_anchor(anchor)
     expected = {line.strip() for line in anchor.read_text().splitlines() if line.strip() and not line.startswith("#")}
     assert known_la_codes() == expected
     assert is_known_la_code("202")

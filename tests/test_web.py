@@ -32,22 +32,14 @@ from ics_interop.adapters.web import FileKind, PageKey, PageSettings, check_file
 from ics_interop.adapters.web.downloads import findings_csv, findings_workbook
 from openpyxl import load_workbook
 
+from anchors import ANCHORS, needs_anchor
 from browser import chrome, needs_browser
 from ics_interop.cli import build_parser
 from ics_interop.errors import HostileInputError, UnusableInputError
 
 ROOT = Path(__file__).resolve().parents[1]
-ANCHORS = ROOT.parent / "shared" / "anchors"
 SAMPLE = ANCHORS / "liia-tools" / "cin_census" / "samples" / "cin-2022.xml"
 EXAMPLES = ROOT / "schemas" / "v1" / "examples"
-
-
-def _needs(condition: bool, reason: str) -> None:
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run this test: {reason}")
-    pytest.skip(reason)
 
 
 def feed_with_one_bad_row() -> bytes:
@@ -407,7 +399,7 @@ def _upload(driver: Any, base: str, path: Path) -> None:
 
 def test_a_data_officer_checks_files_in_a_browser(tmp_path: Path) -> None:
     needs_browser()
-    _needs(SAMPLE.exists(), f"the CIN sample is not at {SAMPLE} (shared/anchors beside the checkout)")
+    needs_anchor(SAMPLE)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 

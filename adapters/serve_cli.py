@@ -13,6 +13,18 @@ import sys
 
 from .auth.cli import DEFAULT_AUTH_DB, add_client_options, client_from
 
+#: The route names of the binding (`--route NAME=URL`), as `serve --help` lists them.
+ROUTE_NAMES_HELP = """\
+route names (part of the binding; a system delivers each message on the route of its recipient):
+  contactpoint                ContactPoint            (ICS, National eCAF and feeding systems send here)
+  national-ecaf               National eCAF           (an ICS and a local eCAF send here)
+  ics:<organisation>          an authority's ICS      (e.g. ics:LA204-CSC; National eCAF, other ICSs)
+  local-ecaf:<organisation>   an authority's local eCAF (e.g. local-ecaf:LA204; National eCAF)
+
+A message whose route is not configured stays in the outbox, and the service logs the route to give
+(run with -v to see every delivery). `ics-interop up` starts the three systems wired to each other.
+"""
+
 __all__ = ["add_serve_commands"]
 
 
@@ -50,6 +62,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             organisation=args.organisation,
             team_name=args.team_name,
             team_telephone=args.team_telephone,
+            la_code=args.la_code,
             max_body_bytes=args.max_body_bytes,
             max_message_bytes=args.max_message_bytes,
         )
@@ -161,10 +174,12 @@ def add_serve_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     serve = subparsers.add_parser(
         "serve",
         help="run a reference system (or the reference token service) as an HTTP service",
-        description="Run a reference system as an HTTP service of the standard's binding. Every route but /health "
-        "needs an access token from an issuer the service trusts (--trust); messages the system sends go to its "
-        "--route URLs with its own token (--token-url, --client-id, --client-key). `serve auth` runs the reference "
-        "token service those tokens come from.",
+        description="Run a reference system as an HTTP service of the standard's binding. Every route but\n"
+        "/health needs an access token from an issuer the service trusts (--trust); messages the\n"
+        "system sends go to its --route URLs with its own token (--token-url, --client-id,\n"
+        "--client-key). `serve auth` runs the reference token service those tokens come from.",
+        epilog=ROUTE_NAMES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument(
         "system",
@@ -178,11 +193,17 @@ def add_serve_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     serve.add_argument("--team-name", help="ics: the central social work team ContactPoint shows (seed §5.2)")
     serve.add_argument("--team-telephone", help="ics: that team's telephone number (required for ics)")
     serve.add_argument(
+        "--la-code",
+        help="ics: the authority's three-digit DfE code, for transfers (default: read from --organisation, "
+        "LA206-CSC -> 206)",
+    )
+    serve.add_argument(
         "--route",
         action="append",
         default=[],
         metavar="NAME=URL",
-        help="where to deliver messages, e.g. contactpoint=http://127.0.0.1:8001 or ics:LA206-CSC=http://...",
+        help="where to deliver the messages for route NAME (see the route names below), e.g. "
+        "contactpoint=http://127.0.0.1:8101 or ics:LA204-CSC=http://127.0.0.1:8099; repeat for each route",
     )
     security = serve.add_argument_group("security")
     security.add_argument(

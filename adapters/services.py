@@ -87,9 +87,30 @@ def default_identity(kind: str, organisation: str | None) -> SystemRef:
     raise ValueError(f"unknown system {kind!r}: choose one of {', '.join(SYSTEM_KINDS)}")
 
 
-def central_team(organisation_id: str, name: str, telephone: str) -> Team:
+def ics_la_code(organisation_id: str, la_code: str | None = None) -> str:
+    """An ICS's LA code: `la_code` when given, else read from its organisation ID ('LA206-CSC' -> '206').
+
+    Raises ValueError, saying what to give, when neither yields a three-digit DfE code: an ICS
+    without one cannot transfer an episode or a case record (F7, F9).
+    """
+    from .ics.context import la_code_in
+
+    code = la_code or la_code_in(organisation_id)
+    if code is None or not code.isdigit() or len(code) != 3:
+        given = f"--la-code {la_code}" if la_code else f"--organisation {organisation_id}"
+        raise ValueError(
+            f"{given} gives no LA code: an ICS needs its authority's three-digit DfE code to transfer "
+            "records (F7, F9). Name the organisation LA<code>-..., for example --organisation LA206-CSC, "
+            "or give --la-code 206"
+        )
+    return code
+
+
+def central_team(organisation_id: str, name: str, telephone: str, la_code: str | None = None) -> Team:
     """The social work team an ICS names on ContactPoint until a social worker is allocated (seed §5.2)."""
-    organisation = Organisation(organisation_id=organisation_id, name=name, agency_type=AgencyType.SOCIAL_CARE)
+    organisation = Organisation(
+        organisation_id=organisation_id, name=name, agency_type=AgencyType.SOCIAL_CARE, la_code=la_code
+    )
     return Team(
         team_id=f"{organisation_id}-CENTRAL",
         name=name,
@@ -158,6 +179,7 @@ class ServiceConfig:
     organisation: str | None = None
     team_name: str | None = None
     team_telephone: str | None = None
+    la_code: str | None = None
     max_body_bytes: int = Limits().max_body_bytes
     max_message_bytes: int = Limits().max_message_bytes
 
@@ -189,7 +211,10 @@ class ServiceConfig:
                     "give --team-telephone (and --team-name)"
                 )
             team = central_team(
-                identity.organisation_id, self.team_name or "Children's social care", self.team_telephone
+                identity.organisation_id,
+                self.team_name or "Children's social care",
+                self.team_telephone,
+                ics_la_code(identity.organisation_id, self.la_code),
             )
         system = build_system(self.kind, self.db_url, identity, team=team)
         return system, service_app(self.kind, system, self.verifier(), self.limits())

@@ -22,6 +22,7 @@ import httpx
 import pytest
 import trustme
 from ics_interop.adapters.auth import ClientCredentials, load_private_key
+from ics_interop.adapters.services import ServiceConfig
 
 from callers import ISSUER
 from ics_interop import MessageType, from_xml, to_xml
@@ -237,3 +238,38 @@ def test_a_service_without_a_trusted_issuer_does_not_start(capsys: pytest.Captur
 def test_a_bad_route_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "ecaf", "--route", "contactpoint"]) == 2
     assert "NAME=URL" in capsys.readouterr().err
+
+
+def test_an_ics_reads_its_la_code_from_its_organisation_or_is_refused_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ["--team-telephone", "020 7946 0000", "--port", str(_free_port()), "--trust", "x=y.json"]
+    assert main(["serve", "ics", "--organisation", "LA-206", *common]) == 2
+    error = capsys.readouterr().err
+    assert "--organisation LA-206 gives no LA code" in error
+    assert "--la-code 206" in error
+    for organisation, la_code, expected in (("LA206-CSC", None, "206"), ("ISLINGTON-CSC", "206", "206")):
+        config = ServiceConfig(
+            kind="ics",
+            db_url=str(tmp_path / f"{organisation}.db"),
+            audience="https://ics.test",
+            trust=(("urn:test", str(tmp_path / "jwks.json")),),
+            organisation=organisation,
+            team_telephone="020 7946 0000",
+            la_code=la_code,
+        )
+        (tmp_path / "jwks.json").write_text(json.dumps(ISSUER.jwks()))
+        system, _app = config.build()
+        try:
+            assert system.ctx.la_code == expected
+        finally:
+            system.store.dispose()
+
+
+def test_serve_help_lists_the_route_names(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    shown = capsys.readouterr().out
+    for route in ("contactpoint", "national-ecaf", "ics:<organisation>", "local-ecaf:<organisation>"):
+        assert f"\n  {route} " in shown
+    assert "--la-code" in shown

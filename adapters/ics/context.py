@@ -91,6 +91,12 @@ REFERRAL_SOURCE_BY_AGENCY: dict[AgencyType, ReferralSource] = {
 _LA_IN_ORGANISATION_ID = re.compile(r"^LA([0-9]{3})(?![0-9])")
 
 
+def la_code_in(organisation_id: str) -> str | None:
+    """The LA code an organisation ID starts with ('LA206-CSC' -> '206'), or None."""
+    match = _LA_IN_ORGANISATION_ID.match(organisation_id)
+    return match.group(1) if match else None
+
+
 @attrs.frozen
 class IcsContext:
     """The settings resolved for one system, with its tables, outbox and clock."""
@@ -121,8 +127,7 @@ class IcsContext:
         if self.settings.central_team is not None and self.settings.central_team.organisation.la_code:
             code: str = self.settings.central_team.organisation.la_code
             return code
-        match = _LA_IN_ORGANISATION_ID.match(self.identity.organisation_id)
-        return match.group(1) if match else None
+        return la_code_in(self.identity.organisation_id)
 
     @property
     def central_team(self) -> Team:

@@ -387,14 +387,39 @@ class Receiver:
                 )
                 continue
             todo.append((i, message, findings))
-        if todo:
+        if len(todo) == 1:
+            # One message: its transaction is its own, and a refusal rolls the whole of it back.
+            ((i, message, findings),) = todo
+            try:
+                with self.store.transaction() as connection:
+                    acks[i] = self._apply_one(connection, message, client, findings, now, alone=True)
+            except HandlerRefusal as refusal:
+                acks[i] = acknowledgement_for(
+                    message.header.message_id, self.identity, message.header.sender, [refusal.finding], now
+                )
+            except IntegrityError:
+                with self.store.reading() as connection:
+                    acks[i] = self._after_a_race(connection, message, now)
+                if acks[i] is None:
+                    raise
+            finally:
+                self.finished(message)
+        elif todo:
             with self.store.transaction() as connection:
                 for i, message, findings in todo:
                     try:
-                        acks[i] = self._apply_one(connection, message, client, findings, now)
+                        acks[i] = self._apply_one(connection, message, client, findings, now, alone=False)
                     finally:
                         self.finished(message)
         return [ack for ack in acks if ack is not None]
+
+    def _after_a_race(self, connection: Connection, message: Message, now: dt.datetime) -> Acknowledgement | None:
+        """The same message arrived twice at once and the other delivery committed first: ours was rolled
+        back, so answer as for any redelivery (None: no other delivery, the constraint broken is another)."""
+        seen = self._seen(connection, message.header.message_id)
+        if seen is None:
+            return None
+        return self._redelivery(message, seen.digest, seen.acknowledgement, _digest(message), now)
 
     def _nil_reply(self) -> tuple[str, SystemRef]:
         return _NIL_ID, SystemRef(system=self.identity.system, organisation_id="UNKNOWN")
@@ -410,9 +435,17 @@ class Receiver:
         ).first()
 
     def _apply_one(
-        self, connection: Connection, message: Message, client: Principal, warnings: list[Finding], now: dt.datetime
+        self,
+        connection: Connection,
+        message: Message,
+        client: Principal,
+        warnings: list[Finding],
+        now: dt.datetime,
+        *,
+        alone: bool,
     ) -> Acknowledgement:
-        """Apply one message exactly once, in a savepoint of the chunk's transaction."""
+        """Apply one message exactly once: in a savepoint of the chunk's transaction, unless it is `alone` in it
+        (then a refusal, or a constraint broken by a simultaneous delivery, is raised to roll back the whole)."""
         header = message.header
         digest = _digest(message)
         seen = self._seen(connection, header.message_id)
@@ -420,31 +453,47 @@ class Receiver:
             return self._redelivery(message, seen.digest, seen.acknowledgement, digest, now)
         handler = self.handlers[message.message_type]
         findings = [*warnings, *self.prepare(message)]
+        if alone:
+            findings.extend(handler(connection, message) or ())
+            return self._record(connection, message, client, findings, digest, now)
         try:
-            with connection.begin_nested():
+            with self.store.savepoint(connection):
                 findings.extend(handler(connection, message) or ())
-                ack = acknowledgement_for(header.message_id, self.identity, header.sender, findings, now)
-                connection.execute(
-                    self.sql(lambda t: insert(t.inbox)),
-                    {
-                        "message_id": header.message_id,
-                        "message_type": message.message_type.value,
-                        "sender": header.sender.organisation_id,
-                        "client_id": client.client_id[:200],
-                        "digest": digest,
-                        "received_at": now,
-                        "acknowledgement": ack.model_dump(mode="json", by_alias=True, exclude_none=True),
-                    },
-                )
+                ack = self._record(connection, message, client, findings, digest, now)
         except HandlerRefusal as refusal:
             return acknowledgement_for(header.message_id, self.identity, header.sender, [refusal.finding], now)
         except IntegrityError:
-            # The same message arrived twice at once and the other delivery committed first:
-            # ours was rolled back to its savepoint, so answer as for any redelivery.
-            seen = self._seen(connection, header.message_id)
-            if seen is None:
+            # Rolled back to its savepoint; the other delivery's entry is there to answer from.
+            answered = self._after_a_race(connection, message, now)
+            if answered is None:
                 raise
-            return self._redelivery(message, seen.digest, seen.acknowledgement, digest, now)
+            return answered
+        return ack
+
+    def _record(
+        self,
+        connection: Connection,
+        message: Message,
+        client: Principal,
+        findings: list[Finding],
+        digest: str,
+        now: dt.datetime,
+    ) -> Acknowledgement:
+        """The message's acknowledgement, kept in the inbox (in the same transaction as its effects)."""
+        header = message.header
+        ack = acknowledgement_for(header.message_id, self.identity, header.sender, findings, now)
+        connection.execute(
+            self.sql(lambda t: insert(t.inbox)),
+            {
+                "message_id": header.message_id,
+                "message_type": message.message_type.value,
+                "sender": header.sender.organisation_id,
+                "client_id": client.client_id[:200],
+                "digest": digest,
+                "received_at": now,
+                "acknowledgement": ack.model_dump(mode="json", by_alias=True, exclude_none=True),
+            },
+        )
         return ack
 
     def _redelivery(

@@ -205,6 +205,23 @@ class Store:
         if self.read_engine is not self.engine:
             self._committed()
 
+    @staticmethod
+    @contextmanager
+    def savepoint(connection: Connection) -> Iterator[None]:
+        """A part of a transaction undone alone if its block raises (one message of a batch).
+
+        Always under the same name: SQLAlchemy's own savepoints take a new name each time, which
+        makes each a new statement to compile and keep.
+        """
+        connection.exec_driver_sql("SAVEPOINT ics_part")
+        try:
+            yield
+        except BaseException:
+            connection.exec_driver_sql("ROLLBACK TO SAVEPOINT ics_part")
+            connection.exec_driver_sql("RELEASE SAVEPOINT ics_part")
+            raise
+        connection.exec_driver_sql("RELEASE SAVEPOINT ics_part")
+
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for reads, in one snapshot of the database until the block ends."""

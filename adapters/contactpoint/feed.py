@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, literal_column, or_, select, update
@@ -61,6 +62,9 @@ FEED_TYPES = (ChildIdentityUpdate, InvolvementStarted, InvolvementEnded, CafIndi
 
 HELD_RULE = "CP-MATCH-HELD"
 
+#: An involvement row not read yet (as opposed to None: read, and not on file).
+_UNREAD: Any = object()
+
 
 def _json(model: Any) -> Any:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -89,13 +93,16 @@ class DirectoryFeed:
         if isinstance(message, InvolvementEnded):
             self._refuse_another_senders(connection, sender, message.involvement_id)
         serialise_matching(connection, child)
+        # The involvement already on file, if any: as good as an identifier for matching, and the row to update.
+        involvement = self._involvement_on_file(connection, message)
         waiting = self._held_earlier(connection, message)
         if waiting is not None:
             match = ChildMatch(
                 held="an earlier message about this child is held for a data manager", candidates=waiting
             )
         else:
-            match = match_child(connection, self.tables, child, sender, pinned=self._pinned(connection, message))
+            pinned = None if involvement is None else str(involvement.contactpoint_id)
+            match = match_child(connection, self.tables, child, sender, pinned=pinned)
         if match.held is not None:
             self._hold(connection, message, match)
             return [
@@ -118,7 +125,18 @@ class DirectoryFeed:
                     hint="send the InvolvementStarted first (with the end date if it has ended already)",
                 )
             contactpoint_id = self.create_record(connection, child)
-        self.apply(connection, contactpoint_id, message, refuse=True, owners=match.owners)
+            record = _NEW_RECORD
+        else:
+            record = None
+        self.apply(
+            connection,
+            contactpoint_id,
+            message,
+            refuse=True,
+            owners=match.owners,
+            record=record,
+            involvement=involvement,
+        )
         return []
 
     # --- records ----------------------------------------------------------------------------
@@ -167,18 +185,24 @@ class DirectoryFeed:
         *,
         refuse: bool,
         owners: dict[tuple[str, str, str], str] | None = None,
+        record: Any = None,
+        involvement: Any = _UNREAD,
     ) -> None:
         """Apply a message to one record. `refuse`: answer an impossible message with a refusal (the feed),
-        rather than a `DirectoryConflict` (a data manager's resolution). `owners`: the records the
-        message's identifiers belong to, when matching has just read them in this transaction."""
-        row = connection.execute(
-            self.sql(
-                lambda t: select(t.child.c.status, t.child.c.details, t.child.c.details_as_of).where(
-                    t.child.c.contactpoint_id == bindparam("id")
-                )
-            ),
-            {"id": contactpoint_id},
-        ).one()
+        rather than a `DirectoryConflict` (a data manager's resolution). What this transaction has just
+        read may be passed on: `owners`, the records the message's identifiers belong to; `record`, the
+        record's status and details (for one just created); `involvement`, the message's involvement row."""
+        row = (
+            record
+            or connection.execute(
+                self.sql(
+                    lambda t: select(t.child.c.status, t.child.c.details, t.child.c.details_as_of).where(
+                        t.child.c.contactpoint_id == bindparam("id")
+                    )
+                ),
+                {"id": contactpoint_id},
+            ).one()
+        )
         if row.status != "live":
             problem = "the child's record is archived: the directory holds children up to the 18th birthday"
             if refuse:
@@ -201,9 +225,9 @@ class DirectoryFeed:
                     .values(died_on=message.died_on)
                 )
         elif isinstance(message, InvolvementStarted):
-            self._start_involvement(connection, contactpoint_id, message)
+            self._start_involvement(connection, contactpoint_id, message, involvement)
         elif isinstance(message, InvolvementEnded):
-            self._end_involvement(connection, contactpoint_id, message, refuse=refuse)
+            self._end_involvement(connection, contactpoint_id, message, involvement, refuse=refuse)
         else:
             self._caf_indicator(connection, contactpoint_id, message)
 
@@ -242,6 +266,7 @@ class DirectoryFeed:
         """The child's details from a message, unless the record has newer ones; `row` is the record's."""
         if row.details and as_of < _aware(row.details_as_of):
             return  # the record already has newer details
+        previous_names = bool(row.details)  # a record that never had details has no names yet
         previous = Child.model_validate(row.details) if row.details else None
         former: list[PersonName] = []
         for name in [*(previous.former_names if previous else []), *child.former_names]:
@@ -288,10 +313,11 @@ class DirectoryFeed:
             and previous_born == born
         ):
             return  # the names the record is found by are the same
-        connection.execute(
-            self.sql(lambda t: delete(t.name).where(t.name.c.contactpoint_id == bindparam("id"))),
-            {"id": contactpoint_id},
-        )
+        if previous_names:
+            connection.execute(
+                self.sql(lambda t: delete(t.name).where(t.name.c.contactpoint_id == bindparam("id"))),
+                {"id": contactpoint_id},
+            )
         connection.execute(
             self.sql(lambda t: insert(t.name)),
             [
@@ -335,18 +361,16 @@ class DirectoryFeed:
             {"sender": sender, "involvement_id": involvement_id},
         ).first()
 
-    def _pinned(self, connection: Connection, message: FeedMessage) -> str | None:
-        """The record an involvement already on file names: as good as an identifier."""
-        if isinstance(message, InvolvementStarted):
-            involvement_id = message.involvement.involvement_id
-        elif isinstance(message, InvolvementEnded):
-            involvement_id = message.involvement_id
-        else:
+    def _involvement_on_file(self, connection: Connection, message: FeedMessage) -> Any:
+        """The row of the involvement the message is about, if the sender has sent it before."""
+        involvement_id = _involvement_id(message)
+        if involvement_id is None:
             return None
-        row = self._involvement_row(connection, message.header.sender.organisation_id, involvement_id)
-        return None if row is None else str(row.contactpoint_id)
+        return self._involvement_row(connection, message.header.sender.organisation_id, involvement_id)
 
-    def _start_involvement(self, connection: Connection, contactpoint_id: str, message: InvolvementStarted) -> None:
+    def _start_involvement(
+        self, connection: Connection, contactpoint_id: str, message: InvolvementStarted, on_file: Any = _UNREAD
+    ) -> None:
         inv = self.tables.involvement
         sender = message.header.sender.organisation_id
         involvement = message.involvement
@@ -359,7 +383,7 @@ class DirectoryFeed:
             "as_of": message.header.created_at,
             "details": _json(involvement),
         }
-        row = self._involvement_row(connection, sender, involvement.involvement_id)
+        row = self._involvement_row(connection, sender, involvement.involvement_id) if on_file is _UNREAD else on_file
         if row is None:
             connection.execute(
                 self.sql(lambda t: insert(t.involvement)),
@@ -369,11 +393,17 @@ class DirectoryFeed:
             connection.execute(update(inv).where(inv.c.row_id == row.row_id).values(**values))
 
     def _end_involvement(
-        self, connection: Connection, contactpoint_id: str, message: InvolvementEnded, *, refuse: bool
+        self,
+        connection: Connection,
+        contactpoint_id: str,
+        message: InvolvementEnded,
+        on_file: Any = _UNREAD,
+        *,
+        refuse: bool,
     ) -> None:
         inv = self.tables.involvement
         sender = message.header.sender.organisation_id
-        row = self._involvement_row(connection, sender, message.involvement_id)
+        row = self._involvement_row(connection, sender, message.involvement_id) if on_file is _UNREAD else on_file
         if row is None:
             problem = f"involvement {message.involvement_id} of {sender} is not in the directory, so it cannot end"
             if refuse:
@@ -488,6 +518,10 @@ class DirectoryFeed:
         if not isinstance(message, FEED_TYPES):
             raise TypeError(f"the queue holds a {message.message_type.value}, not a feed message")
         return message
+
+
+#: A record just created: live, with no details yet.
+_NEW_RECORD = SimpleNamespace(status="live", details={}, details_as_of=dt.datetime(1900, 1, 1, tzinfo=dt.UTC))
 
 
 def _involvement_id(message: FeedMessage) -> str | None:

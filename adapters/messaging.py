@@ -20,19 +20,34 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ics_interop import (
     Envelope,
     Finding,
+    IcsInteropError,
     Message,
     MessageType,
     Severity,
@@ -42,13 +57,14 @@ from ics_interop import (
     from_xml,
     to_json,
     to_xml,
-    validate_bytes,
 )
+from ics_interop.codecs import batch_to_xml
 from ics_interop.messages import SCHEMA_VERSION, Acknowledgement, AcknowledgementStatus, ReportedFinding
 from ics_interop.model.codes import SystemKind
+from ics_interop.validate import CheckedMessage, FileReport, check_messages
 
 from .auth.principal import Principal
-from .storage import Document, Store
+from .storage import Document, Statements, Store
 
 __all__ = [
     "SENDER_RULES",
@@ -61,6 +77,7 @@ __all__ = [
     "TransportError",
     "acknowledgement_for",
     "decode_acknowledgement",
+    "decode_acknowledgements",
     "new_header",
     "route_key",
     "sender_refusal",
@@ -167,6 +184,13 @@ class MessagingTables:
             Column("delivered_at", DateTime(timezone=True), nullable=True),
             Column("last_error", String(2000), nullable=True),
             Column("acknowledgement", Document, nullable=True),
+            # What is still to deliver, without reading every message ever sent.
+            Index(
+                f"{prefix}_outbox_pending",
+                "seq",
+                sqlite_where=text("delivered_at IS NULL"),
+                postgresql_where=text("delivered_at IS NULL"),
+            ),
         )
 
 
@@ -207,7 +231,18 @@ def _digest(message: Message) -> str:
 
 
 class Receiver:
-    """The receiving side of a system: validate, de-duplicate, apply in one transaction, acknowledge."""
+    """The receiving side of a system: validate, de-duplicate, apply in one transaction, acknowledge.
+
+    A document holds one message or a batch (an XML `MessageBatch`, a JSON array or JSON Lines).
+    A batch is applied in chunks of `chunk` messages, one transaction a chunk, each message
+    still validated, de-duplicated, applied (in a savepoint of its own) and acknowledged on its
+    own: a rejected message stores nothing and does not stop the others, a redelivered one
+    changes nothing, and a process killed in the middle leaves each chunk applied whole or not
+    at all (a resend then applies what was lost and answers the rest from the inbox).
+    """
+
+    #: Messages of a batch applied in one transaction.
+    chunk = 200
 
     def __init__(
         self,
@@ -222,19 +257,35 @@ class Receiver:
         self.identity = identity
         self.handlers = dict(handlers)
         self.clock = clock
+        self.sql = Statements(tables)
 
-    def receive(self, body: bytes, content_type: str, *, client: Principal) -> tuple[bytes, str]:
-        """Handle the bytes of one message from an authenticated client; the acknowledgement, in the same form."""
-        reply, reply_type, _ = self.receive_http(body, content_type, client)
+    def receive(self, body: bytes, content_type: str, *, client: Principal, batch: bool = False) -> tuple[bytes, str]:
+        """Handle the bytes of one message from an authenticated client; its acknowledgement, in the same form.
+
+        With `batch`, the bytes are a batch (or one message, as a batch of one) and the answer is
+        one acknowledgement per message, in order: a `MessageBatch` of them, or a JSON array.
+        """
+        reply, reply_type, _ = self.receive_http(body, content_type, client, batch)
         return reply, reply_type
 
-    def receive_http(self, body: bytes, content_type: str, client: Principal | None) -> tuple[bytes, str, int]:
-        """As `receive`, with the HTTP binding's status: 200 accepted, 403 refused by a SEC rule, 422 rejected."""
+    def receive_http(
+        self, body: bytes, content_type: str, client: Principal | None, batch: bool = False
+    ) -> tuple[bytes, str, int]:
+        """As `receive`, with the HTTP binding's status: 200 accepted, 403 refused by a SEC rule, 422 rejected.
+
+        A batch (`batch`) is answered 200 with one acknowledgement per message, each saying
+        whether its message was accepted.
+        """
         if client is None:
             raise ValueError("a message is received from an authenticated client: give its principal")
-        ack = self.receive_message_bytes(body, client)
+        acks, batched = self.receive_document(body, client, batch=batch)
+        as_json = "json" in content_type
+        if batched:
+            reply = _json_array(acks) if as_json else batch_to_xml(acks, pretty=False)
+            return reply, "application/json" if as_json else "application/xml", 200
+        (ack,) = acks
         status = _status_of(ack)
-        if "json" in content_type:
+        if as_json:
             return to_json(ack), "application/json", status
         return to_xml(ack), "application/xml", status
 
@@ -244,91 +295,211 @@ class Receiver:
             message = from_xml(body) if body.lstrip().startswith(b"<") else from_json(body)
             return message.header.message_id, message.header.sender
         except Exception:  # nothing readable: answer with a nil reference
-            return "00000000-0000-0000-0000-000000000000", SystemRef(
-                system=self.identity.system, organisation_id="UNKNOWN"
-            )
+            return _NIL_ID, SystemRef(system=self.identity.system, organisation_id="UNKNOWN")
 
     def receive_message_bytes(self, body: bytes, client: Principal) -> Acknowledgement:
-        """Validate, de-duplicate and apply a message; the acknowledgement says what happened."""
-        now = self.clock()
-        report = validate_bytes(body)
-        if report.unusable:
+        """Validate, de-duplicate and apply one message; the acknowledgement says what happened."""
+        (ack,) = self.receive_document(body, client)[0]
+        return ack
+
+    def receive_document(
+        self, body: bytes, client: Principal, *, batch: bool = False
+    ) -> tuple[list[Acknowledgement], bool]:
+        """The messages of a document, checked and applied: their acknowledgements, and whether they are a batch's.
+
+        Without `batch` the document must be one message: a batch is rejected whole (INPUT-001)
+        and nothing of it applied, as a delivery that is not one message always was.
+        """
+        report = FileReport(source="<message>")
+        acks: list[Acknowledgement] = []
+        try:
+            checked = check_messages(body, report)
+            first = next(checked, None)
+            if report.batch and not batch:
+                message_id, sender = self._reply_to(body)
+                finding = Finding(
+                    "INPUT-001",
+                    Severity.ERROR,
+                    "expected one message, got a batch",
+                    hint="send the messages of a batch one at a time, or the whole batch to the batch form "
+                    "(POST /messages?batch=true)",
+                )
+                return [acknowledgement_for(message_id, self.identity, sender, [finding], self.clock())], False
+            if first is not None:
+                checked = itertools.chain([first], checked)
+            while chunk := list(itertools.islice(checked, self.chunk)):
+                acks += self._apply_chunk(chunk, client)
+        except IcsInteropError as exc:
             message_id, sender = self._reply_to(body)
-            finding = Finding("INPUT-001", Severity.ERROR, report.unusable)
-            return acknowledgement_for(message_id, self.identity, sender, [finding], now)
-        if report.records != 1:
-            message_id, sender = self._reply_to(body)
-            finding = Finding(
-                "INPUT-001",
-                Severity.ERROR,
-                f"expected one message, got {report.records}",
-                hint="send the messages of a batch one at a time",
-            )
-            return acknowledgement_for(message_id, self.identity, sender, [finding], now)
-        if report.errors:
-            message_id, sender = self._reply_to(body)
-            return acknowledgement_for(message_id, self.identity, sender, report.findings, now)
-        message = from_xml(body) if report.format == "xml" else from_json(body)
-        return self.receive_message(message, client, warnings=report.findings)
+            finding = Finding("INPUT-001", Severity.ERROR, str(exc))
+            if batch and acks:
+                # A batch that breaks off (a line too deep to read): what came before it stands.
+                return [*acks, acknowledgement_for(_NIL_ID, self.identity, sender, [finding], self.clock())], True
+            return [acknowledgement_for(message_id, self.identity, sender, [finding], self.clock())], False
+        return acks, batch
 
     def receive_message(
         self, message: Message, client: Principal, *, warnings: list[Finding] | None = None
     ) -> Acknowledgement:
         """Apply a validated message from `client` exactly once (if the client may send it)."""
-        now = self.clock()
-        header = message.header
+        (ack,) = self._apply_chunk([CheckedMessage(None, list(warnings or []), message)], client)
+        return ack
+
+    # --- how each message is judged and applied ---------------------------------------------------
+
+    def accept(self, checked: CheckedMessage) -> tuple[Message | None, list[Finding]]:
+        """The message to apply and its warnings; or None and the findings that reject it."""
+        if checked.message is None or checked.errors:
+            return None, checked.findings
+        return checked.message, checked.findings
+
+    def prepare(self, message: Message) -> list[Finding]:
+        """Warnings to add to a message's acknowledgement, worked out just before it is applied (none here)."""
+        return []
+
+    def finished(self, message: Message) -> None:
+        """Called once a message has been handled, whatever the outcome."""
+
+    def _refusal(self, message: Message, client: Principal) -> Finding | None:
         refused = sender_refusal(message, client)
-        if refused is not None:
-            return acknowledgement_for(header.message_id, self.identity, header.sender, [refused], now)
-        handler = self.handlers.get(message.message_type)
-        if handler is None:
-            finding = Finding(
-                "ENV-001",
-                Severity.ERROR,
-                f"this {self.identity.system.label} does not accept {message.message_type.value}",
-                path="header.messageType",
-                hint="send it to a system that receives this message type",
-            )
-            return acknowledgement_for(header.message_id, self.identity, header.sender, [finding], now)
-        digest = _digest(message)
-        with self.store.reading() as connection:
-            seen = connection.execute(
-                select(self.tables.inbox.c.digest, self.tables.inbox.c.acknowledgement).where(
-                    self.tables.inbox.c.message_id == header.message_id
+        if refused is not None or message.message_type in self.handlers:
+            return refused
+        return Finding(
+            "ENV-001",
+            Severity.ERROR,
+            f"this {self.identity.system.label} does not accept {message.message_type.value}",
+            path="header.messageType",
+            hint="send it to a system that receives this message type",
+        )
+
+    def _apply_chunk(self, chunk: list[CheckedMessage], client: Principal) -> list[Acknowledgement]:
+        """Acknowledge each checked message, applying those accepted in one transaction (each in a savepoint)."""
+        now = self.clock()
+        acks: list[Acknowledgement | None] = [None] * len(chunk)
+        todo: list[tuple[int, Message, list[Finding]]] = []
+        for i, checked in enumerate(chunk):
+            message, findings = self.accept(checked)
+            if message is None:
+                found = checked.message.header if checked.message is not None else None
+                message_id, sender = (
+                    (found.message_id, found.sender) if found else checked.reply_to or self._nil_reply()
                 )
-            ).first()
+                acks[i] = acknowledgement_for(message_id, self.identity, sender, findings, now)
+                continue
+            refused = self._refusal(message, client)
+            if refused is not None:
+                acks[i] = acknowledgement_for(
+                    message.header.message_id, self.identity, message.header.sender, [refused], now
+                )
+                continue
+            todo.append((i, message, findings))
+        if len(todo) == 1:
+            # One message: its transaction is its own, and a refusal rolls the whole of it back.
+            ((i, message, findings),) = todo
+            try:
+                with self.store.transaction() as connection:
+                    acks[i] = self._apply_one(connection, message, client, findings, now, alone=True)
+            except HandlerRefusal as refusal:
+                acks[i] = acknowledgement_for(
+                    message.header.message_id, self.identity, message.header.sender, [refusal.finding], now
+                )
+            except IntegrityError:
+                with self.store.reading() as connection:
+                    acks[i] = self._after_a_race(connection, message, now)
+                if acks[i] is None:
+                    raise
+            finally:
+                self.finished(message)
+        elif todo:
+            with self.store.transaction() as connection:
+                for i, message, findings in todo:
+                    try:
+                        acks[i] = self._apply_one(connection, message, client, findings, now, alone=False)
+                    finally:
+                        self.finished(message)
+        return [ack for ack in acks if ack is not None]
+
+    def _after_a_race(self, connection: Connection, message: Message, now: dt.datetime) -> Acknowledgement | None:
+        """The same message arrived twice at once and the other delivery committed first: ours was rolled
+        back, so answer as for any redelivery (None: no other delivery, the constraint broken is another)."""
+        seen = self._seen(connection, message.header.message_id)
+        if seen is None:
+            return None
+        return self._redelivery(message, seen.digest, seen.acknowledgement, _digest(message), now)
+
+    def _nil_reply(self) -> tuple[str, SystemRef]:
+        return _NIL_ID, SystemRef(system=self.identity.system, organisation_id="UNKNOWN")
+
+    def _seen(self, connection: Connection, message_id: str) -> Any:
+        return connection.execute(
+            self.sql(
+                lambda t: select(t.inbox.c.digest, t.inbox.c.acknowledgement).where(
+                    t.inbox.c.message_id == bindparam("message_id")
+                )
+            ),
+            {"message_id": message_id},
+        ).first()
+
+    def _apply_one(
+        self,
+        connection: Connection,
+        message: Message,
+        client: Principal,
+        warnings: list[Finding],
+        now: dt.datetime,
+        *,
+        alone: bool,
+    ) -> Acknowledgement:
+        """Apply one message exactly once: in a savepoint of the chunk's transaction, unless it is `alone` in it
+        (then a refusal, or a constraint broken by a simultaneous delivery, is raised to roll back the whole)."""
+        header = message.header
+        digest = _digest(message)
+        seen = self._seen(connection, header.message_id)
         if seen is not None:
             return self._redelivery(message, seen.digest, seen.acknowledgement, digest, now)
-        findings = list(warnings or [])
+        handler = self.handlers[message.message_type]
+        findings = [*warnings, *self.prepare(message)]
+        if alone:
+            findings.extend(handler(connection, message) or ())
+            return self._record(connection, message, client, findings, digest, now)
         try:
-            with self.store.transaction() as connection:
+            with self.store.savepoint(connection):
                 findings.extend(handler(connection, message) or ())
-                ack = acknowledgement_for(header.message_id, self.identity, header.sender, findings, now)
-                connection.execute(
-                    insert(self.tables.inbox).values(
-                        message_id=header.message_id,
-                        message_type=message.message_type.value,
-                        sender=header.sender.organisation_id,
-                        client_id=client.client_id[:200],
-                        digest=digest,
-                        received_at=now,
-                        acknowledgement=ack.model_dump(mode="json", by_alias=True, exclude_none=True),
-                    )
-                )
+                ack = self._record(connection, message, client, findings, digest, now)
         except HandlerRefusal as refusal:
             return acknowledgement_for(header.message_id, self.identity, header.sender, [refusal.finding], now)
         except IntegrityError:
-            # The same message arrived twice at once and the other delivery committed first:
-            # ours was rolled back whole, so answer as for any redelivery.
-            with self.store.reading() as connection:
-                seen = connection.execute(
-                    select(self.tables.inbox.c.digest, self.tables.inbox.c.acknowledgement).where(
-                        self.tables.inbox.c.message_id == header.message_id
-                    )
-                ).first()
-            if seen is None:
+            # Rolled back to its savepoint; the other delivery's entry is there to answer from.
+            answered = self._after_a_race(connection, message, now)
+            if answered is None:
                 raise
-            return self._redelivery(message, seen.digest, seen.acknowledgement, digest, now)
+            return answered
+        return ack
+
+    def _record(
+        self,
+        connection: Connection,
+        message: Message,
+        client: Principal,
+        findings: list[Finding],
+        digest: str,
+        now: dt.datetime,
+    ) -> Acknowledgement:
+        """The message's acknowledgement, kept in the inbox (in the same transaction as its effects)."""
+        header = message.header
+        ack = acknowledgement_for(header.message_id, self.identity, header.sender, findings, now)
+        connection.execute(
+            self.sql(lambda t: insert(t.inbox)),
+            {
+                "message_id": header.message_id,
+                "message_type": message.message_type.value,
+                "sender": header.sender.organisation_id,
+                "client_id": client.client_id[:200],
+                "digest": digest,
+                "received_at": now,
+                "acknowledgement": ack.model_dump(mode="json", by_alias=True, exclude_none=True),
+            },
+        )
         return ack
 
     def _redelivery(
@@ -345,6 +516,27 @@ class Receiver:
             )
             return acknowledgement_for(header.message_id, self.identity, header.sender, [finding], now)
         return Acknowledgement.model_validate(stored)
+
+
+_NIL_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def _json_array(messages: list[Acknowledgement]) -> bytes:
+    return b"[" + b",".join(m.model_dump_json(by_alias=True, exclude_none=True).encode() for m in messages) + b"]"
+
+
+def decode_acknowledgements(body: bytes, content_type: str) -> list[Acknowledgement]:
+    """Read the acknowledgements of a batch that came back over a transport, in the batch's order."""
+    from ics_interop.validate import read_messages_from_bytes
+
+    try:
+        messages = read_messages_from_bytes(body)
+    except (UnusableInputError, ValueError) as exc:
+        raise TransportError(f"the receiver answered with something that is not a batch of messages: {exc}") from exc
+    acks = [m for m in messages if isinstance(m, Acknowledgement)]
+    if len(acks) != len(messages):
+        raise TransportError("the receiver answered a batch with something other than acknowledgements")
+    return acks
 
 
 #: The rules a receiver checks on the authenticated client, before anything else of the message.

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, literal_column, or_, select, update
 from sqlalchemy.engine import Connection
 
 from ics_interop import Finding, Severity
@@ -47,6 +48,7 @@ from .matching import (
     ChildMatch,
     child_postcode,
     identifier_keys,
+    identifier_owners,
     match_child,
     name_key,
     serialise_matching,
@@ -59,6 +61,9 @@ FeedMessage = ChildIdentityUpdate | InvolvementStarted | InvolvementEnded | CafI
 FEED_TYPES = (ChildIdentityUpdate, InvolvementStarted, InvolvementEnded, CafIndicatorUpdate)
 
 HELD_RULE = "CP-MATCH-HELD"
+
+#: An involvement row not read yet (as opposed to None: read, and not on file).
+_UNREAD: Any = object()
 
 
 def _json(model: Any) -> Any:
@@ -74,6 +79,7 @@ class DirectoryFeed:
 
     def __init__(self, tables: DirectoryTables, clock: Clock) -> None:
         self.tables = tables
+        self.sql = tables.sql
         self.clock = clock
 
     # --- the receiver's handler -------------------------------------------------------------
@@ -87,13 +93,16 @@ class DirectoryFeed:
         if isinstance(message, InvolvementEnded):
             self._refuse_another_senders(connection, sender, message.involvement_id)
         serialise_matching(connection, child)
+        # The involvement already on file, if any: as good as an identifier for matching, and the row to update.
+        involvement = self._involvement_on_file(connection, message)
         waiting = self._held_earlier(connection, message)
         if waiting is not None:
             match = ChildMatch(
                 held="an earlier message about this child is held for a data manager", candidates=waiting
             )
         else:
-            match = match_child(connection, self.tables, child, sender, pinned=self._pinned(connection, message))
+            pinned = None if involvement is None else str(involvement.contactpoint_id)
+            match = match_child(connection, self.tables, child, sender, pinned=pinned)
         if match.held is not None:
             self._hold(connection, message, match)
             return [
@@ -116,7 +125,18 @@ class DirectoryFeed:
                     hint="send the InvolvementStarted first (with the end date if it has ended already)",
                 )
             contactpoint_id = self.create_record(connection, child)
-        self.apply(connection, contactpoint_id, message, refuse=True)
+            record = _NEW_RECORD
+        else:
+            record = None
+        self.apply(
+            connection,
+            contactpoint_id,
+            message,
+            refuse=True,
+            owners=match.owners,
+            record=record,
+            involvement=involvement,
+        )
         return []
 
     # --- records ----------------------------------------------------------------------------
@@ -131,25 +151,24 @@ class DirectoryFeed:
             contactpoint_id = self._new_id(connection)
         now = self.clock()
         connection.execute(
-            insert(self.tables.child).values(
-                contactpoint_id=contactpoint_id,
-                status="live",
-                details={},
-                details_as_of=dt.datetime(1900, 1, 1, tzinfo=dt.UTC),  # older than any message
-                shielded=shielded,
-                created_at=now,
-            )
+            self.sql(lambda t: insert(t.child)),
+            {
+                "contactpoint_id": contactpoint_id,
+                "status": "live",
+                "details": {},
+                "details_as_of": dt.datetime(1900, 1, 1, tzinfo=dt.UTC),  # older than any message
+                "shielded": shielded,
+                "created_at": now,
+            },
         )
         return contactpoint_id
 
     def _exists(self, connection: Connection, contactpoint_id: str) -> bool:
-        child = self.tables.child
-        return (
-            connection.execute(
-                select(child.c.contactpoint_id).where(child.c.contactpoint_id == contactpoint_id)
-            ).first()
-            is not None
-        )
+        found = connection.execute(
+            self.sql(lambda t: select(t.child.c.contactpoint_id).where(t.child.c.contactpoint_id == bindparam("id"))),
+            {"id": contactpoint_id},
+        ).first()
+        return found is not None
 
     def _new_id(self, connection: Connection) -> str:
         while True:
@@ -158,12 +177,32 @@ class DirectoryFeed:
             if not self._exists(connection, candidate):
                 return candidate
 
-    def apply(self, connection: Connection, contactpoint_id: str, message: FeedMessage, *, refuse: bool) -> None:
+    def apply(
+        self,
+        connection: Connection,
+        contactpoint_id: str,
+        message: FeedMessage,
+        *,
+        refuse: bool,
+        owners: dict[tuple[str, str, str], str] | None = None,
+        record: Any = None,
+        involvement: Any = _UNREAD,
+    ) -> None:
         """Apply a message to one record. `refuse`: answer an impossible message with a refusal (the feed),
-        rather than a `DirectoryConflict` (a data manager's resolution)."""
-        row = connection.execute(
-            select(self.tables.child.c.status).where(self.tables.child.c.contactpoint_id == contactpoint_id)
-        ).one()
+        rather than a `DirectoryConflict` (a data manager's resolution). What this transaction has just
+        read may be passed on: `owners`, the records the message's identifiers belong to; `record`, the
+        record's status and details (for one just created); `involvement`, the message's involvement row."""
+        row = (
+            record
+            or connection.execute(
+                self.sql(
+                    lambda t: select(t.child.c.status, t.child.c.details, t.child.c.details_as_of).where(
+                        t.child.c.contactpoint_id == bindparam("id")
+                    )
+                ),
+                {"id": contactpoint_id},
+            ).one()
+        )
         if row.status != "live":
             problem = "the child's record is archived: the directory holds children up to the 18th birthday"
             if refuse:
@@ -176,8 +215,8 @@ class DirectoryFeed:
             raise DirectoryConflict("CP-ARCHIVED", problem, where="contactpointId", hint="choose a live record")
         sender = message.header.sender.organisation_id
         as_of = message.header.created_at
-        self._bind_identifiers(connection, contactpoint_id, message.child, sender)
-        self._store_details(connection, contactpoint_id, message.child, as_of)
+        self._bind_identifiers(connection, contactpoint_id, message.child, sender, owners)
+        self._store_details(connection, contactpoint_id, message.child, as_of, row)
         if isinstance(message, ChildIdentityUpdate):
             if message.died_on is not None:
                 connection.execute(
@@ -186,40 +225,48 @@ class DirectoryFeed:
                     .values(died_on=message.died_on)
                 )
         elif isinstance(message, InvolvementStarted):
-            self._start_involvement(connection, contactpoint_id, message)
+            self._start_involvement(connection, contactpoint_id, message, involvement)
         elif isinstance(message, InvolvementEnded):
-            self._end_involvement(connection, contactpoint_id, message, refuse=refuse)
+            self._end_involvement(connection, contactpoint_id, message, involvement, refuse=refuse)
         else:
             self._caf_indicator(connection, contactpoint_id, message)
 
-    def _bind_identifiers(self, connection: Connection, contactpoint_id: str, child: Child, sender: str) -> None:
-        ident = self.tables.identifier
-        for scheme, scope, value in identifier_keys(child, sender):
-            owner = connection.execute(
-                select(ident.c.contactpoint_id).where(
-                    ident.c.scheme == scheme, ident.c.scope == scope, ident.c.value == value
-                )
-            ).first()
+    def _bind_identifiers(
+        self,
+        connection: Connection,
+        contactpoint_id: str,
+        child: Child,
+        sender: str,
+        owners: dict[tuple[str, str, str], str] | None,
+    ) -> None:
+        keys = identifier_keys(child, sender)
+        if owners is None:
+            owners = identifier_owners(connection, self.tables, keys)
+        new = []
+        for key in keys:
+            owner = owners.get(key)
             if owner is None:
-                connection.execute(
-                    insert(ident).values(scheme=scheme, scope=scope, value=value, contactpoint_id=contactpoint_id)
-                )
-            elif owner.contactpoint_id != contactpoint_id:
+                scheme, scope, value = key
+                new.append({"scheme": scheme, "scope": scope, "value": value, "contactpoint_id": contactpoint_id})
+            elif owner != contactpoint_id:
                 # Matching never gets here for the feed; a data manager's resolution can.
+                scheme, _, value = key
                 raise DirectoryConflict(
                     "CP-IDENTIFIER-CONFLICT",
-                    f"the message's {scheme} identifier {value} belongs to record {owner.contactpoint_id}",
+                    f"the message's {scheme} identifier {value} belongs to record {owner}",
                     where=f"child.identifiers.{scheme}",
-                    hint=f"merge the message into {owner.contactpoint_id} instead",
+                    hint=f"merge the message into {owner} instead",
                 )
+        if new:
+            connection.execute(self.sql(lambda t: insert(t.identifier)), new)
 
-    def _store_details(self, connection: Connection, contactpoint_id: str, child: Child, as_of: dt.datetime) -> None:
-        table = self.tables.child
-        row = connection.execute(
-            select(table.c.details, table.c.details_as_of).where(table.c.contactpoint_id == contactpoint_id)
-        ).one()
+    def _store_details(
+        self, connection: Connection, contactpoint_id: str, child: Child, as_of: dt.datetime, row: Any
+    ) -> None:
+        """The child's details from a message, unless the record has newer ones; `row` is the record's."""
         if row.details and as_of < _aware(row.details_as_of):
             return  # the record already has newer details
+        previous_names = bool(row.details)  # a record that never had details has no names yet
         previous = Child.model_validate(row.details) if row.details else None
         former: list[PersonName] = []
         for name in [*(previous.former_names if previous else []), *child.former_names]:
@@ -236,26 +283,50 @@ class DirectoryFeed:
                 "former_names": former,
             }
         )
+        born = child.date_of_birth or child.expected_date_of_birth
         connection.execute(
-            update(table)
-            .where(table.c.contactpoint_id == contactpoint_id)
-            .values(
-                details=_json(stored),
-                details_as_of=as_of,
-                date_of_birth=child.date_of_birth or child.expected_date_of_birth,
-                postcode_key=child_postcode(child),
-            )
+            self.sql(
+                lambda t: (
+                    update(t.child)
+                    .where(t.child.c.contactpoint_id == bindparam("id"))
+                    .values(
+                        details=bindparam("details"),
+                        details_as_of=bindparam("as_of"),
+                        date_of_birth=bindparam("born"),
+                        postcode_key=bindparam("postcode"),
+                    )
+                )
+            ),
+            {
+                "id": contactpoint_id,
+                "details": _json(stored),
+                "as_of": as_of,
+                "born": born,
+                "postcode": child_postcode(child),
+            },
         )
-        names = self.tables.name
-        connection.execute(delete(names).where(names.c.contactpoint_id == contactpoint_id))
+        previous_born = (previous.date_of_birth or previous.expected_date_of_birth) if previous else None
+        if (
+            previous is not None
+            and previous.name == stored.name
+            and previous.former_names == stored.former_names
+            and previous_born == born
+        ):
+            return  # the names the record is found by are the same
+        if previous_names:
+            connection.execute(
+                self.sql(lambda t: delete(t.name).where(t.name.c.contactpoint_id == bindparam("id"))),
+                {"id": contactpoint_id},
+            )
         connection.execute(
-            insert(names),
+            self.sql(lambda t: insert(t.name)),
             [
                 {
                     "contactpoint_id": contactpoint_id,
                     "family_key": name_key(name.family_name),
                     "given_key": name_key(name.given_names),
                     "current": name == stored.name,
+                    "date_of_birth": born,
                 }
                 for name in [stored.name, *stored.former_names]
             ],
@@ -280,23 +351,26 @@ class DirectoryFeed:
             )
 
     def _involvement_row(self, connection: Connection, sender: str, involvement_id: str) -> Any:
-        inv = self.tables.involvement
         return connection.execute(
-            select(inv).where(inv.c.sender == sender, inv.c.involvement_id == involvement_id)
+            self.sql(
+                lambda t: select(t.involvement).where(
+                    t.involvement.c.sender == bindparam("sender"),
+                    t.involvement.c.involvement_id == bindparam("involvement_id"),
+                )
+            ),
+            {"sender": sender, "involvement_id": involvement_id},
         ).first()
 
-    def _pinned(self, connection: Connection, message: FeedMessage) -> str | None:
-        """The record an involvement already on file names: as good as an identifier."""
-        if isinstance(message, InvolvementStarted):
-            involvement_id = message.involvement.involvement_id
-        elif isinstance(message, InvolvementEnded):
-            involvement_id = message.involvement_id
-        else:
+    def _involvement_on_file(self, connection: Connection, message: FeedMessage) -> Any:
+        """The row of the involvement the message is about, if the sender has sent it before."""
+        involvement_id = _involvement_id(message)
+        if involvement_id is None:
             return None
-        row = self._involvement_row(connection, message.header.sender.organisation_id, involvement_id)
-        return None if row is None else str(row.contactpoint_id)
+        return self._involvement_row(connection, message.header.sender.organisation_id, involvement_id)
 
-    def _start_involvement(self, connection: Connection, contactpoint_id: str, message: InvolvementStarted) -> None:
+    def _start_involvement(
+        self, connection: Connection, contactpoint_id: str, message: InvolvementStarted, on_file: Any = _UNREAD
+    ) -> None:
         inv = self.tables.involvement
         sender = message.header.sender.organisation_id
         involvement = message.involvement
@@ -309,18 +383,27 @@ class DirectoryFeed:
             "as_of": message.header.created_at,
             "details": _json(involvement),
         }
-        row = self._involvement_row(connection, sender, involvement.involvement_id)
+        row = self._involvement_row(connection, sender, involvement.involvement_id) if on_file is _UNREAD else on_file
         if row is None:
-            connection.execute(insert(inv).values(sender=sender, involvement_id=involvement.involvement_id, **values))
+            connection.execute(
+                self.sql(lambda t: insert(t.involvement)),
+                {"sender": sender, "involvement_id": involvement.involvement_id, **values},
+            )
         elif message.header.created_at >= _aware(row.as_of):
             connection.execute(update(inv).where(inv.c.row_id == row.row_id).values(**values))
 
     def _end_involvement(
-        self, connection: Connection, contactpoint_id: str, message: InvolvementEnded, *, refuse: bool
+        self,
+        connection: Connection,
+        contactpoint_id: str,
+        message: InvolvementEnded,
+        on_file: Any = _UNREAD,
+        *,
+        refuse: bool,
     ) -> None:
         inv = self.tables.involvement
         sender = message.header.sender.organisation_id
-        row = self._involvement_row(connection, sender, message.involvement_id)
+        row = self._involvement_row(connection, sender, message.involvement_id) if on_file is _UNREAD else on_file
         if row is None:
             problem = f"involvement {message.involvement_id} of {sender} is not in the directory, so it cannot end"
             if refuse:
@@ -375,26 +458,39 @@ class DirectoryFeed:
 
     def _held_earlier(self, connection: Connection, message: FeedMessage) -> tuple[str, ...] | None:
         """If an earlier message about the same child from the same sender is held, this one waits behind it."""
-        queue = self.tables.match_queue
         sender = message.header.sender.organisation_id
         ids = message.child.identifiers
-        same = []
-        if ids.local_id:
-            same.append(queue.c.local_id == ids.local_id)
-        if ids.nhs_number:
-            same.append(queue.c.nhs_number == ids.nhs_number)
         involvement_id = _involvement_id(message)
-        if involvement_id:
-            same.append(queue.c.involvement_id == involvement_id)
-        if not same:
+        if not (ids.local_id or ids.nhs_number or involvement_id):
             return None
-        condition = same[0]
-        for other in same[1:]:
-            condition = condition | other
         row = connection.execute(
-            select(queue.c.candidates)
-            .where(queue.c.status == "held", queue.c.sender == sender, condition)
-            .order_by(queue.c.entry_id)
+            self.sql(
+                lambda t: (
+                    select(t.match_queue.c.candidates)
+                    .where(
+                        # A literal, so the held-only indexes serve it.
+                        t.match_queue.c.status == literal_column("'held'"),
+                        or_(
+                            *(
+                                and_(t.match_queue.c.sender == bindparam("sender"), column == bindparam(column.name))
+                                for column in (
+                                    t.match_queue.c.local_id,
+                                    t.match_queue.c.nhs_number,
+                                    t.match_queue.c.involvement_id,
+                                )
+                            )
+                        ),
+                    )
+                    .order_by(t.match_queue.c.entry_id)
+                    .limit(1)
+                )
+            ),
+            {
+                "sender": sender,
+                "local_id": ids.local_id,
+                "nhs_number": ids.nhs_number,
+                "involvement_id": involvement_id,
+            },
         ).first()
         return None if row is None else tuple(row.candidates)
 
@@ -422,6 +518,10 @@ class DirectoryFeed:
         if not isinstance(message, FEED_TYPES):
             raise TypeError(f"the queue holds a {message.message_type.value}, not a feed message")
         return message
+
+
+#: A record just created: live, with no details yet.
+_NEW_RECORD = SimpleNamespace(status="live", details={}, details_as_of=dt.datetime(1900, 1, 1, tzinfo=dt.UTC))
 
 
 def _involvement_id(message: FeedMessage) -> str | None:

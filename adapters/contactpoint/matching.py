@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Iterable
 
 import attrs
-from sqlalchemy import select, text
+from sqlalchemy import and_, bindparam, or_, select, text
 from sqlalchemy.engine import Connection
 
 from ics_interop.model import Child
@@ -32,7 +32,15 @@ from ics_interop.model.codes import Gender
 
 from .tables import DirectoryTables
 
-__all__ = ["ChildMatch", "identifier_keys", "match_child", "name_key", "postcode_key", "serialise_matching"]
+__all__ = [
+    "ChildMatch",
+    "identifier_keys",
+    "identifier_owners",
+    "match_child",
+    "name_key",
+    "postcode_key",
+    "serialise_matching",
+]
 
 
 def name_key(value: str) -> str:
@@ -76,6 +84,8 @@ class ChildMatch:
     contactpoint_id: str | None = None
     held: str | None = None  # why the message is held for a data manager
     candidates: tuple[str, ...] = ()
+    #: The record each of the message's identifiers already belongs to (read while matching).
+    owners: dict[tuple[str, str, str], str] = attrs.field(factory=dict)
 
 
 def serialise_matching(connection: Connection, child: Child) -> None:
@@ -93,9 +103,10 @@ def serialise_matching(connection: Connection, child: Child) -> None:
 
 def _names(connection: Connection, tables: DirectoryTables, contactpoint_id: str) -> list[tuple[str, str]]:
     rows = connection.execute(
-        select(tables.name.c.family_key, tables.name.c.given_key).where(
-            tables.name.c.contactpoint_id == contactpoint_id
-        )
+        tables.sql(
+            lambda t: select(t.name.c.family_key, t.name.c.given_key).where(t.name.c.contactpoint_id == bindparam("id"))
+        ),
+        {"id": contactpoint_id},
     ).all()
     return [(row.family_key, row.given_key) for row in rows]
 
@@ -109,9 +120,13 @@ def _child_names(child: Child) -> list[tuple[str, str]]:
 
 
 def _identifiers_of(connection: Connection, tables: DirectoryTables, contactpoint_id: str) -> set[tuple[str, str, str]]:
-    ident = tables.identifier
     rows = connection.execute(
-        select(ident.c.scheme, ident.c.scope, ident.c.value).where(ident.c.contactpoint_id == contactpoint_id)
+        tables.sql(
+            lambda t: select(t.identifier.c.scheme, t.identifier.c.scope, t.identifier.c.value).where(
+                t.identifier.c.contactpoint_id == bindparam("id")
+            )
+        ),
+        {"id": contactpoint_id},
     ).all()
     return {(row.scheme, row.scope, row.value) for row in rows}
 
@@ -150,20 +165,47 @@ def match_child(
         if found is not None:
             hits.add(sent_id)
             sent_id_known = True
-    ident = tables.identifier
-    for scheme, scope, value in keys:
-        row = connection.execute(
-            select(ident.c.contactpoint_id).where(
-                ident.c.scheme == scheme, ident.c.scope == scope, ident.c.value == value
-            )
-        ).first()
-        if row is not None:
-            hits.add(row.contactpoint_id)
+    owners = identifier_owners(connection, tables, keys)
+    hits.update(owners.values())
     if len(hits) > 1:
         return ChildMatch(held="the child's identifiers point at more than one record", candidates=tuple(sorted(hits)))
     if hits:
-        return _confirm(connection, tables, child, keys, hits.pop(), sent_id, sent_id_known)
-    return _by_details(connection, tables, child, keys)
+        return attrs.evolve(
+            _confirm(connection, tables, child, keys, hits.pop(), sent_id, sent_id_known), owners=owners
+        )
+    return attrs.evolve(_by_details(connection, tables, child, keys), owners=owners)
+
+
+def identifier_owners(
+    connection: Connection, tables: DirectoryTables, keys: list[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], str]:
+    """The record each of `keys` (at most three: NHS number, UPN, local ID) belongs to, in one statement."""
+    if not keys:
+        return {}
+    if len(keys) > 3:
+        raise ValueError("a child has at most three identifier keys")
+    params: dict[str, str | None] = {}
+    for i in range(3):
+        scheme, scope, value = keys[i] if i < len(keys) else (None, None, None)
+        params |= {f"scheme{i}": scheme, f"scope{i}": scope, f"value{i}": value}
+    rows = connection.execute(
+        tables.sql(
+            lambda t: select(t.identifier).where(
+                or_(
+                    *(
+                        and_(
+                            t.identifier.c.scheme == bindparam(f"scheme{i}"),
+                            t.identifier.c.scope == bindparam(f"scope{i}"),
+                            t.identifier.c.value == bindparam(f"value{i}"),
+                        )
+                        for i in range(3)
+                    )
+                )
+            )
+        ),
+        params,
+    )
+    return {(row.scheme, row.scope, row.value): row.contactpoint_id for row in rows}
 
 
 def _confirm(
@@ -182,7 +224,10 @@ def _confirm(
         )
     if _contradicts(_identifiers_of(connection, tables, record), keys, ("nhs",)):
         return ChildMatch(held="the record the identifiers name has a different NHS number", candidates=(record,))
-    row = connection.execute(select(tables.child.c.date_of_birth).where(tables.child.c.contactpoint_id == record)).one()
+    row = connection.execute(
+        tables.sql(lambda t: select(t.child.c.date_of_birth).where(t.child.c.contactpoint_id == bindparam("id"))),
+        {"id": record},
+    ).one()
     born = child.date_of_birth or child.expected_date_of_birth
     families = {family for family, _ in _names(connection, tables, record)}
     if row.date_of_birth != born and not families & {family for family, _ in _child_names(child)}:
@@ -195,23 +240,54 @@ def _confirm(
 def _by_details(
     connection: Connection, tables: DirectoryTables, child: Child, keys: list[tuple[str, str, str]]
 ) -> ChildMatch:
-    """No identifier is known: match on name, date of birth and postcode, or hold."""
+    """No identifier is known: match on name, date of birth and postcode, or hold.
+
+    The records in play are found through the names index by date of birth first (far more
+    selective than a family name), and what is needed of them (every name, the identifiers,
+    postcode and gender) is read in one statement each, however many there are.
+    """
     born = child.date_of_birth or child.expected_date_of_birth
     names = _child_names(child)
     families = sorted({family for family, _ in names})
     firsts = {_first(given) for _, given in names}
-    rows = connection.execute(
-        select(tables.child.c.contactpoint_id, tables.child.c.postcode_key, tables.child.c.details)
-        .join(tables.name, tables.name.c.contactpoint_id == tables.child.c.contactpoint_id)
-        .where(tables.name.c.family_key.in_(families), tables.child.c.date_of_birth == born)
-        .distinct()
+    name = tables.name
+    found = sorted(
+        {
+            row.contactpoint_id
+            for row in connection.execute(
+                select(name.c.contactpoint_id).where(
+                    name.c.date_of_birth == born, name.c.family_key.in_(bindparam("families", expanding=True))
+                ),
+                {"families": families},
+            )
+        }
+    )
+    if not found:
+        return ChildMatch()
+    given_of: dict[str, set[str]] = {}
+    for named in connection.execute(
+        select(name.c.contactpoint_id, name.c.given_key).where(name.c.contactpoint_id.in_(found))
+    ):
+        given_of.setdefault(named.contactpoint_id, set()).add(_first(named.given_key))
+    ident = tables.identifier
+    held_ids: dict[str, set[tuple[str, str, str]]] = {}
+    for held in connection.execute(
+        select(ident.c.contactpoint_id, ident.c.scheme, ident.c.scope, ident.c.value).where(
+            ident.c.contactpoint_id.in_(found)
+        )
+    ):
+        held_ids.setdefault(held.contactpoint_id, set()).add((held.scheme, held.scope, held.value))
+    records = connection.execute(
+        select(tables.child.c.contactpoint_id, tables.child.c.postcode_key, tables.child.c.details).where(
+            tables.child.c.contactpoint_id.in_(found), tables.child.c.date_of_birth == born
+        )
     ).all()
     likely = []
-    for row in rows:
-        if not firsts & {_first(given) for _, given in _names(connection, tables, row.contactpoint_id)}:
+    for row in records:
+        if not firsts & given_of.get(row.contactpoint_id, set()):
             continue  # a brother or sister born the same day
         # An identifier of the same kind with another value says it is another child.
-        if _contradicts(_identifiers_of(connection, tables, row.contactpoint_id), keys, ("nhs", "local")):
+        if _contradicts(held_ids.get(row.contactpoint_id, set()), keys, ("nhs", "local")):
             continue
         likely.append(row)
     if not likely:

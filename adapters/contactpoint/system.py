@@ -92,6 +92,8 @@ class ContactPointDirectory:
         self.search_limit = search_limit
         self.tables = DirectoryTables()
         self.store = Store(db_url, self.tables.metadata)
+        if ("cp_child_name", "date_of_birth") in self.store.added_columns:
+            self._fill_name_birth_dates()
         self.feed = DirectoryFeed(self.tables, clock)
         self.audit = AuditLog(self.tables)
         self.receiver = Receiver(
@@ -104,6 +106,13 @@ class ContactPointDirectory:
         #: The directory sends nothing but acknowledgements, which go back on the same delivery (seed §5.2).
         self.outbox = None
         self._routes: dict[str, Transport] = {}
+
+    def _fill_name_birth_dates(self) -> None:
+        """A store from before names carried the child's birth date: copy it from each record."""
+        name, child = self.tables.name, self.tables.child
+        born = select(child.c.date_of_birth).where(child.c.contactpoint_id == name.c.contactpoint_id)
+        with self.store.transaction() as connection:
+            connection.execute(update(name).values(date_of_birth=born.scalar_subquery()))
 
     # --- the shared conventions of the reference systems -----------------------------------------
 

@@ -5,6 +5,13 @@ searches and matches on. Identifiers live in their own table with a uniqueness c
 so one NHS number, UPN or sender's local ID can never name two records, even when two
 messages about the same new child are applied at the same moment. The audit log keeps the
 IDs of the records accessed as plain data, not foreign keys: it outlives purged records.
+
+Every lookup the feed, matching, searches and views make has an index, so none of them reads
+a table that grows with the children held (tests/test_query_plans.py checks the plans on both
+engines): a record's names, identifiers and involvements by its ContactPoint ID; names by date
+of birth and family name (matching, and a search with a date of birth: a birth date is far
+more selective than a family name), and by family and given names; the match queue's held
+entries by what later messages about the same child are recognised by.
 """
 
 from __future__ import annotations
@@ -21,10 +28,11 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 from ..messaging import MessagingTables
-from ..storage import Document
+from ..storage import Document, Statements
 
 __all__ = ["DirectoryTables"]
 
@@ -62,7 +70,11 @@ class DirectoryTables:
             Column("family_key", String(120), nullable=False),
             Column("given_key", String(120), nullable=False),
             Column("current", Boolean, nullable=False),
-            Index("cp_child_name_family", "family_key"),
+            # The child's, repeated here so matching and searches find names by birth date and family at once.
+            Column("date_of_birth", Date, nullable=True),
+            Index("cp_child_name_family", "family_key", "given_key"),
+            Index("cp_child_name_born", "date_of_birth", "family_key", "given_key"),
+            Index("cp_child_name_record", "contactpoint_id"),
         )
         # scheme: nhs | upn | local; scope: '' or, for a local ID, the sender's organisation.
         self.identifier = Table(
@@ -72,6 +84,7 @@ class DirectoryTables:
             Column("scope", String(64), primary_key=True),
             Column("value", String(64), primary_key=True),
             Column("contactpoint_id", String(12), ForeignKey(_CHILD_FK), nullable=False),
+            Index("cp_child_identifier_record", "contactpoint_id"),
         )
         self.involvement = Table(
             "cp_involvement",
@@ -88,6 +101,8 @@ class DirectoryTables:
             Column("details", Document, nullable=False),  # the Involvement, as the standard's JSON
             UniqueConstraint("sender", "involvement_id", name="cp_involvement_sender_key"),
             Index("cp_involvement_id", "involvement_id"),  # who else holds an involvement ID (CP-INV-OWNER)
+            Index("cp_involvement_record", "contactpoint_id", "start_date"),
+            Index("cp_involvement_ended", "end_date"),  # maintenance: involvements a year past their end
         )
         # One indicator per child per eCAF system: a later update from the same one replaces it.
         self.caf_indicator = Table(
@@ -122,6 +137,20 @@ class DirectoryTables:
             Column("resolution_reason", String(1000), nullable=True),
             Column("contactpoint_id", String(12), nullable=True),
             Index("cp_match_queue_status", "status"),
+            # A message waits behind a held one about the same child: found by any of these, among held entries only.
+            *(
+                Index(
+                    f"cp_match_queue_held_{name}",
+                    *columns,
+                    sqlite_where=text("status = 'held'"),
+                    postgresql_where=text("status = 'held'"),
+                )
+                for name, columns in (
+                    ("local", ("sender", "local_id")),
+                    ("nhs", ("sender", "nhs_number")),
+                    ("involvement", ("sender", "involvement_id")),
+                )
+            ),
         )
         self.practitioner = Table(
             "cp_practitioner",
@@ -148,6 +177,7 @@ class DirectoryTables:
             Column("query", Document, nullable=False),
             Column("detail", String(1000), nullable=False),
             Index("cp_audit_at", "at"),
+            Index("cp_audit_practitioner", "practitioner_id"),
         )
         self.audit_alert = Table(
             "cp_audit_alert",
@@ -160,3 +190,5 @@ class DirectoryTables:
             Column("contactpoint_id", String(12), nullable=False),
             Column("reason", String(1000), nullable=False),
         )
+        #: The statements of the feed, matching, searches and views, each built once.
+        self.sql = Statements(self)

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ics_interop import Finding, Message, MessageType, Severity, SystemRef, from_json, from_xml, validate_bytes
-from ics_interop.messages import Acknowledgement, MigrationBatch
+from ics_interop import Finding, Message, MessageType, Severity, SystemRef
+from ics_interop.messages import MigrationBatch
+from ics_interop.validate import CheckedMessage
 
-from ..auth.principal import Principal
 from ..messaging import Clock, MessagingTables, Receiver
 from ..storage import Store
 from .migration import Migrations, is_episode_finding
@@ -39,27 +39,21 @@ class EcafReceiver(Receiver):
         super().__init__(store, tables, identity, handlers, clock)
         self.migrations = migrations
 
-    def receive_message_bytes(self, body: bytes, client: Principal) -> Acknowledgement:
-        """Validate, de-duplicate and apply a message; a migration batch's episode errors refuse only the episode."""
-        report = validate_bytes(body)
-        if report.unusable is None and report.records == 1:
-            errors = [f for f in report.findings if f.severity is Severity.ERROR]
-            if not errors or all(is_episode_finding(f) for f in errors):
-                message = from_xml(body) if report.format == "xml" else from_json(body)
-                if not errors or isinstance(message, MigrationBatch):
-                    # The episodes' own errors are restated, per episode, by the migration's warnings.
-                    warnings = [f for f in report.findings if f.severity is Severity.WARNING]
-                    return self.receive_message(message, client, warnings=warnings)
-        return super().receive_message_bytes(body, client)
+    def accept(self, checked: CheckedMessage) -> tuple[Message | None, list[Finding]]:
+        """As the shared receiver; but a migration batch whose only errors are its episodes' is accepted."""
+        errors = checked.errors
+        if errors and isinstance(checked.message, MigrationBatch) and all(is_episode_finding(f) for f in errors):
+            # The episodes' own errors are restated, per episode, by the migration's warnings.
+            return checked.message, [f for f in checked.findings if f.severity is Severity.WARNING]
+        return super().accept(checked)
 
-    def receive_message(
-        self, message: Message, client: Principal, *, warnings: list[Finding] | None = None
-    ) -> Acknowledgement:
-        """Apply a validated message exactly once; for a migration batch, say in the acknowledgement what is refused."""
-        if not isinstance(message, MigrationBatch):
-            return super().receive_message(message, client, warnings=warnings)
-        refusals = self.migrations.refusals_as_warnings(message)
-        try:
-            return super().receive_message(message, client, warnings=[*(warnings or []), *refusals])
-        finally:
+    def prepare(self, message: Message) -> list[Finding]:
+        """For a migration batch: what its import will refuse, as warnings for the acknowledgement."""
+        if isinstance(message, MigrationBatch):
+            return self.migrations.refusals_as_warnings(message)
+        return []
+
+    def finished(self, message: Message) -> None:
+        """Forget what was promised for a migration batch."""
+        if isinstance(message, MigrationBatch):
             self.migrations.forget(message.header.message_id)

@@ -5,9 +5,13 @@ Every system that receives messages answers `POST /messages` with the message in
 the same form: HTTP 200 when accepted, 422 when rejected (the acknowledgement says which
 rules failed; resending the same message will not help), 403 when rejected because the
 authenticated client may not send it (the acknowledgement names the SEC rule), 415 for a
-body that is neither form. A system adds its own routes (search, reports, casework) beside it
-with `create_app`'s application; each route is a plain function, so FastAPI runs it in a
-worker thread and a slow one never holds up the others.
+body that is neither form. With `?batch=true` the same route takes a batch (an XML
+`MessageBatch`, a JSON array or JSON Lines): it is answered 200 with one acknowledgement per
+message, in order (a `MessageBatch` of acknowledgements, or a JSON array), each accepted or
+rejected on its own. Without it a batch is one delivery that is not one message, rejected whole.
+A system adds its own routes (search, reports, casework) beside it with `create_app`'s
+application; each route is a plain function, so FastAPI runs it in a worker thread and a slow
+one never holds up the others.
 """
 
 from __future__ import annotations
@@ -41,21 +45,49 @@ log = logging.getLogger("ics_interop.adapters.http")
 MESSAGE_MEDIA_TYPES = ("application/xml", "application/json")
 
 #: What `/messages` calls: the body, its content type and the request's principal (None when the
-#: service runs without authentication, which only tests of the receiver itself do); it returns the
-#: acknowledgement's bytes, its content type and the HTTP status.
-MessageEndpoint = Callable[[bytes, str, Any], tuple[bytes, str, int]]
+#: service runs without authentication, which only tests of the receiver itself do), and a fourth
+#: argument `True` when the body is a batch (`?batch=true`); it returns the acknowledgement's bytes
+#: (or, for a batch, the acknowledgements'), their content type and the HTTP status.
+MessageEndpoint = Callable[..., tuple[bytes, str, int]]
 
 _MESSAGE_BODY: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "batch",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "boolean", "default": False},
+            "description": "The body is a batch of messages (or one, as a batch of one): answered with one "
+            "Acknowledgement per message, in order. Without it a batch is rejected whole (INPUT-001).",
+        }
+    ],
     "requestBody": {
         "required": True,
-        "description": "One message of the standard, as XML (the schema's root elements) or JSON.",
+        "description": "One message of the standard, as XML (the schema's root elements) or JSON; with "
+        "?batch=true, a batch of them: an XML MessageBatch, a JSON array or JSON Lines (one message a line), all "
+        "from the one sender the token names. A batch is applied in chunks, each message validated, "
+        "de-duplicated and acknowledged on its own.",
         "content": {
-            "application/xml": {"schema": {"type": "string", "description": "A message element of ics-interop.xsd"}},
-            "application/json": {"schema": {"type": "object", "description": "A message; see the JSON Schemas"}},
+            "application/xml": {
+                "schema": {"type": "string", "description": "A message element of ics-interop.xsd, or a MessageBatch"}
+            },
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "object", "description": "A message; see the JSON Schemas"},
+                        {"type": "array", "items": {"type": "object"}, "description": "A batch of messages"},
+                    ]
+                }
+            },
         },
     },
     "responses": {
-        "200": {"description": "Accepted (or already accepted: a redelivery). The body is the Acknowledgement."},
+        "200": {
+            "description": "Accepted (or already accepted: a redelivery). The body is the Acknowledgement. For a "
+            "batch (?batch=true): 200 whenever the batch could be read, the body one Acknowledgement per message "
+            "in the batch's order (a MessageBatch of them, or a JSON array), each saying whether its message was "
+            "accepted; resending the batch changes nothing already applied."
+        },
         "403": {
             "description": "Rejected because the authenticated client may not send it: the Acknowledgement names "
             "the rule (SEC-001 a sender other than the client, SEC-002 a message type outside the token's scopes). "
@@ -110,7 +142,7 @@ def create_app(
 
         @app.post(
             "/messages",
-            summary="Deliver one message; the response is its acknowledgement",
+            summary="Deliver one message (or a batch); the response is its acknowledgement (one per message)",
             openapi_extra=_MESSAGE_BODY,
             dependencies=[system_dependency(message_scopes(message_types))] if authenticate is not None else [],
         )
@@ -129,7 +161,9 @@ def create_app(
             if mismatch is not None:
                 return mismatch
             principal = getattr(request.state, "principal", None)
-            reply, reply_type, status = await anyio.to_thread.run_sync(receive, body, content_type, principal)
+            batch = request.query_params.get("batch", "").lower() in ("true", "1")
+            arguments = (body, content_type, principal, True) if batch else (body, content_type, principal)
+            reply, reply_type, status = await anyio.to_thread.run_sync(receive, *arguments)
             return Response(reply, status_code=status, media_type=reply_type)
 
     return app

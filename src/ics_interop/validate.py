@@ -42,9 +42,12 @@ from .schemas_path import schemas_root
 from .shape import format_path
 
 __all__ = [
+    "CheckedMessage",
     "FileReport",
     "Progress",
+    "check_messages",
     "read_messages",
+    "read_messages_from_bytes",
     "validate_bytes",
     "validate_message",
     "validate_path",
@@ -179,24 +182,35 @@ def _schema_findings(element: etree._Element, index: int | None) -> tuple[type[M
     return cls, findings
 
 
-def _content_findings(element: etree._Element, cls: type[Message], index: int | None) -> list[Finding]:
+def _content_checked(
+    element: etree._Element, cls: type[Message], index: int | None
+) -> tuple[list[Finding], Message | None]:
     """Decode a schema-valid message element and check the business rules, with XML lines."""
     try:
         message = element_to_message(element, schema_valid=True)  # only ever called after the XSD passed
     except DecodeError as exc:
-        return [attrs.evolve(f, record=index) for f in exc.findings]
+        return [attrs.evolve(f, record=index) for f in exc.findings], None
     findings = []
     for finding in run_rules(message, record=index):
         located = locate_element(element, cls, _split_path(finding.path))
         findings.append(attrs.evolve(finding, line=line_of(located) if located is not None else None))
-    return findings
+    return findings, message
+
+
+def _content_findings(element: etree._Element, cls: type[Message], index: int | None) -> list[Finding]:
+    return _content_checked(element, cls, index)[0]
+
+
+def _checked_record(element: etree._Element, index: int | None) -> tuple[list[Finding], Message | None]:
+    """Schema, decoding and rules of one message element: the findings, and the message when it could be decoded."""
+    cls, findings = _schema_findings(element, index)
+    if cls is None or findings:
+        return findings, None
+    return _content_checked(element, cls, index)
 
 
 def _check_record(element: etree._Element, index: int | None) -> list[Finding]:
-    cls, findings = _schema_findings(element, index)
-    if cls is None or findings:
-        return findings
-    return _content_findings(element, cls, index)
+    return _checked_record(element, index)[0]
 
 
 @cache
@@ -308,9 +322,13 @@ def _record_tags() -> list[str]:
     return [_NS + BATCH_ELEMENT, *(_NS + t.value for t in MESSAGE_CLASSES)]
 
 
-def _iter_xml(
-    stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None, workers: int
-) -> None:
+def _xml_records(
+    stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None
+) -> Iterator[tuple[int | None, etree._Element]]:
+    """The message elements of an XML document (one message, or each member of a batch), with their index.
+
+    Each is dropped from the tree once the caller has taken the next: memory stays flat.
+    """
     root_tag = check_document_start(stream.read)
     stream.seek(0)
     report.batch = root_tag == _NS + BATCH_ELEMENT
@@ -337,7 +355,6 @@ def _iter_xml(
     root: etree._Element | None = None
     batch = False
     record_start = 0
-    pool: _WorkerPool | None = None
     try:
         for event, element in events:
             if event == "start":
@@ -351,19 +368,13 @@ def _iter_xml(
             # record's schema check reports it.
             if not ((batch and element.getparent() is root) or (not batch and element is root)):
                 continue
-            index = report.records if batch else None
             if reader.count - record_start > MAX_MESSAGE_BYTES:
                 raise UnusableInputError(
                     f"message {report.records} is larger than the limit of {MAX_MESSAGE_BYTES} bytes",
                     hint="split the message, or validate it on its own with a larger limit",
                     line=line_of(element),
                 )
-            if batch and pool is None and workers > 1:
-                pool = _WorkerPool(workers, report)
-            if pool is None:
-                report.findings.extend(_check_record(element, index))
-            else:
-                pool.add(element, index)
+            yield (report.records if batch else None), element
             report.records += 1
             if batch:
                 element.clear()
@@ -371,13 +382,27 @@ def _iter_xml(
                     del root[0]
             if progress is not None:
                 progress(reader.count, total, report.records)
-        if pool is not None:
-            pool.finish()  # results are taken in the order the chunks were handed out: record order
-            pool = None
     except etree.XMLSyntaxError as exc:
         raise UnusableInputError(
             f"not well-formed XML: {exc.msg}", hint="fix the XML syntax at the line given", line=exc.lineno
         ) from None
+
+
+def _iter_xml(
+    stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None, workers: int
+) -> None:
+    pool: _WorkerPool | None = None
+    try:
+        for index, element in _xml_records(stream, report, progress, total):
+            if report.batch and pool is None and workers > 1:
+                pool = _WorkerPool(workers, report)
+            if pool is None:
+                report.findings.extend(_check_record(element, index))
+            else:
+                pool.add(element, index)
+        if pool is not None:
+            pool.finish()  # results are taken in the order the chunks were handed out: record order
+            pool = None
     finally:
         if pool is not None:
             pool.abandon()
@@ -421,6 +446,11 @@ def _json_message(error: ValidationError) -> str:
 
 
 def _check_json_record(data: Any, index: int | None) -> list[Finding]:
+    return _checked_json_record(data, index)[0]
+
+
+def _checked_json_record(data: Any, index: int | None) -> tuple[list[Finding], Message | None]:
+    """Schema, decoding and rules of one JSON message: the findings, and the message when it could be decoded."""
     try:
         cls = message_class_for_data(data)
     except UnusableInputError as exc:
@@ -428,7 +458,7 @@ def _check_json_record(data: Any, index: int | None) -> list[Finding]:
             Finding(
                 "JSON-message-type", Severity.ERROR, exc.message, path="header.messageType", hint=exc.hint, record=index
             )
-        ]
+        ], None
     found = [leaf for err in _json_validator(cls.message_type.value).iter_errors(data) for leaf in _leaf_errors(err)]
     errors = sorted(found, key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
@@ -442,12 +472,12 @@ def _check_json_record(data: Any, index: int | None) -> list[Finding]:
                 record=index,
             )
             for err in errors
-        ]
+        ], None
     try:
         message = from_json_data(data)
     except DecodeError as exc:
-        return [attrs.evolve(f, record=index) for f in exc.findings]
-    return list(run_rules(message, record=index))
+        return [attrs.evolve(f, record=index) for f in exc.findings], None
+    return list(run_rules(message, record=index)), message
 
 
 _JSON_HINTS = {
@@ -482,7 +512,13 @@ def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]:
         yield number, line
 
 
-def _iter_json(stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None) -> None:
+def _json_records(
+    stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None
+) -> Iterator[tuple[int | None, Any, int | None]]:
+    """The messages of a JSON document (one, an array, or JSON Lines) as data, with index and line.
+
+    A JSON Lines line that is not JSON is yielded as its finding (a `Finding` in place of the data).
+    """
     first = stream.read(MAX_MESSAGE_BYTES + 1)
     stripped = first.removeprefix(b"\xef\xbb\xbf").lstrip()
     if stripped.startswith(b"[") or (stripped.startswith(b"{") and b"\n{" not in stripped.rstrip()):
@@ -495,11 +531,11 @@ def _iter_json(stream: IO[bytes], report: FileReport, progress: Progress | None,
         report.batch = isinstance(data, list)
         if isinstance(data, list):
             for i, item in enumerate(data):
-                report.findings.extend(_check_json_record(item, i))
+                yield i, item, None
                 report.records += 1
         else:
             message_class_for_data(data)  # a document that is not a message is unusable, as from_json says
-            report.findings.extend(_check_json_record(data, None))
+            yield None, data, None
             report.records += 1
         if progress is not None:
             progress(len(first), total, report.records)
@@ -517,23 +553,27 @@ def _iter_json(stream: IO[bytes], report: FileReport, progress: Progress | None,
         except HostileInputError:
             raise  # too deep to read safely: the whole file is refused, as an XML batch would be
         except UnusableInputError as exc:
-            report.findings.append(
-                Finding(
-                    "JSON-syntax",
-                    Severity.ERROR,
-                    f"line {number} is not valid JSON: {exc.message}",
-                    line=number,
-                    hint="each line of a JSON Lines batch must be one complete message, in strict JSON",
-                    record=report.records,
-                )
+            item = Finding(
+                "JSON-syntax",
+                Severity.ERROR,
+                f"line {number} is not valid JSON: {exc.message}",
+                line=number,
+                hint="each line of a JSON Lines batch must be one complete message, in strict JSON",
+                record=report.records,
             )
-            report.records += 1
-            continue
-        found = _check_json_record(item, report.records)
-        report.findings.extend(attrs.evolve(f, line=number) for f in found)
+        yield report.records, item, number
         report.records += 1
         if progress is not None:
             progress(done, total, report.records)
+
+
+def _iter_json(stream: IO[bytes], report: FileReport, progress: Progress | None, total: int | None) -> None:
+    for index, item, line in _json_records(stream, report, progress, total):
+        if isinstance(item, Finding):
+            report.findings.append(item)
+            continue
+        found = _check_json_record(item, index)
+        report.findings.extend(found if line is None else (attrs.evolve(f, line=line) for f in found))
 
 
 # --- entry points --------------------------------------------------------------------------------
@@ -607,13 +647,149 @@ def validate_bytes(data: bytes, *, source: str = "<bytes>", workers: int = 1) ->
     return _validate_stream(io.BytesIO(data), FileReport(source=source), None, len(data), workers)
 
 
+@attrs.frozen
+class CheckedMessage:
+    """One message of a document, checked (schema, decoding, rules), as a receiver needs it.
+
+    `message` is the decoded message whenever it could be decoded, even with rule errors (a
+    receiver may accept some of them); `reply_to` is the message ID and sender as far as they
+    could be read, to address the acknowledgement of a message that could not be decoded.
+    """
+
+    index: int | None
+    findings: list[Finding]
+    message: Message | None
+    reply_to: tuple[str, Any] | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The error findings."""
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+
+def _decoded_anyway(decode: Callable[[], Message]) -> Message | None:
+    try:
+        return decode()
+    except (IcsInteropError, ValueError):
+        return None
+
+
+def _element_reply_to(element: etree._Element) -> tuple[str, Any] | None:
+    from .messages import SystemRef
+
+    header = element.find(_NS + "Header")
+    if header is None:
+        return None
+    message_id = header.findtext(_NS + "MessageId") or ""
+    sender = header.find(_NS + "Sender")
+    if sender is None:
+        return None
+    try:
+        ref = SystemRef.model_validate(
+            {"system": sender.findtext(_NS + "System"), "organisationId": sender.findtext(_NS + "OrganisationId")}
+        )
+    except ValueError:
+        return None
+    return message_id.strip(), ref
+
+
+def _data_reply_to(data: Any) -> tuple[str, Any] | None:
+    from .messages import SystemRef
+
+    header = data.get("header") if isinstance(data, dict) else None
+    if not isinstance(header, dict):
+        return None
+    try:
+        return str(header.get("messageId", "")), SystemRef.model_validate(header.get("sender"))
+    except ValueError:
+        return None
+
+
+def _well_formed(data: bytes) -> None:
+    """Read a whole XML document once, building nothing: `UnusableInputError` if it is not well-formed."""
+    import io
+
+    try:
+        for _, element in etree.iterparse(
+            io.BytesIO(data),
+            events=("end",),
+            tag=_record_tags(),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+        ):
+            element.clear()
+    except etree.XMLSyntaxError as exc:
+        raise UnusableInputError(
+            f"not well-formed XML: {exc.msg}", hint="fix the XML syntax at the line given", line=exc.lineno
+        ) from None
+
+
+def check_messages(data: bytes, report: FileReport | None = None) -> Iterator[CheckedMessage]:
+    """Check each message of a document held in memory (one message, or a batch), handing each out as it is checked.
+
+    Memory stays flat over a batch: each message is handed out and dropped before the next is
+    read. A batch is first read whole once to see that it is well-formed, so a broken document
+    hands out nothing. `report` (a fresh one if None) is filled in as the document is read: its
+    format, whether it is a batch, the records so far. Raises `UnusableInputError` (or
+    `HostileInputError`) for a document that cannot be used at all.
+    """
+    import io
+
+    report = report if report is not None else FileReport(source="<bytes>")
+    report.format = _sniff(data[:4096])
+    stream = io.BytesIO(data)
+    if report.format == "xml":
+        records = _xml_records(stream, report, None, len(data))
+        first = next(records, None)
+        if first is None:
+            return
+        if report.batch:
+            _well_formed(data)
+        for index, element in _chain_first(first, records):
+            findings, message = _checked_record(element, index)
+            reply_to = None
+            if message is None:
+                message = _decoded_anyway(lambda e=element: element_to_message(e))  # type: ignore[misc]
+                reply_to = _element_reply_to(element)
+            yield CheckedMessage(index, findings, message, reply_to)
+        return
+    for index, item, line in _json_records(stream, report, None, len(data)):
+        if isinstance(item, Finding):
+            yield CheckedMessage(index, [item], None)
+            continue
+        found, message = _checked_json_record(item, index)
+        findings = found if line is None else [attrs.evolve(f, line=line) for f in found]
+        reply_to = None
+        if message is None:
+            message = _decoded_anyway(lambda d=item: from_json_data(d))  # type: ignore[misc]
+            reply_to = _data_reply_to(item)
+        yield CheckedMessage(index, findings, message, reply_to)
+
+
+def _chain_first(
+    first: tuple[int | None, etree._Element], rest: Iterator[tuple[int | None, etree._Element]]
+) -> Iterator[tuple[int | None, etree._Element]]:
+    yield first
+    yield from rest
+
+
 def read_messages(path: str | Path) -> tuple[list[Message], bool]:
     """Decode every message of a file, and say whether the file is a batch.
 
     Raises on the first message that is not valid. The file is read whole (up to the
     single-document limit); use `validate_path` to check large batches in bounded memory.
     """
-    data = Path(path).read_bytes()
+    return _read_messages(Path(path).read_bytes())
+
+
+def read_messages_from_bytes(data: bytes) -> list[Message]:
+    """Decode every message of a document held in memory (one message or a batch); raises on the first invalid one."""
+    return _read_messages(data)[0]
+
+
+def _read_messages(data: bytes) -> tuple[list[Message], bool]:
     if _sniff(data[:4096]) == "xml":
         from .codecs.safe_xml import parse_xml
 

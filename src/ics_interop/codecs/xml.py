@@ -162,7 +162,7 @@ def _decoding_table(
     }
 
 
-def _out_of_place(child: etree._Element, cls: type[IcsModel], path: list[str | int], twice: bool) -> DecodeError:
+def _out_of_place(child: etree._Element, cls: type[IcsModel], path: str, twice: bool) -> DecodeError:
     name = _split(child.tag)[1]
     order = ", ".join(field_by_xml(cls))
     what = f"element {name!r} appears more than once" if twice else f"element {name!r} is out of order"
@@ -173,7 +173,7 @@ def _out_of_place(child: etree._Element, cls: type[IcsModel], path: list[str | i
                 "XML-ELEMENT-ORDER",
                 Severity.ERROR,
                 f"{what} in {cls.__name__}",
-                path=format_path(path),
+                path=path,
                 line=line_of(child),
                 hint=f"give each element once (lists excepted), in the schema's order: {order}",
             )
@@ -181,7 +181,7 @@ def _out_of_place(child: etree._Element, cls: type[IcsModel], path: list[str | i
     )
 
 
-def _unknown_element(child: etree._Element, cls: type[IcsModel], path: list[str | int]) -> DecodeError:
+def _unknown_element(child: etree._Element, cls: type[IcsModel], path: str) -> DecodeError:
     namespace, local = _split(child.tag)
     allowed = ", ".join(field_by_xml(cls))
     return DecodeError(
@@ -191,7 +191,7 @@ def _unknown_element(child: etree._Element, cls: type[IcsModel], path: list[str 
                 "XML-UNKNOWN-ELEMENT",
                 Severity.ERROR,
                 f"element {local!r} (namespace {namespace or 'none'}) is not allowed in {cls.__name__}",
-                path=format_path(path),
+                path=path,
                 line=line_of(child),
                 hint=f"remove it; {cls.__name__} allows: {allowed} in namespace {NAMESPACE}",
             )
@@ -199,29 +199,35 @@ def _unknown_element(child: etree._Element, cls: type[IcsModel], path: list[str 
     )
 
 
-def _decode(element: etree._Element, cls: type[IcsModel], path: list[str | int]) -> dict[str, Any]:
+def _decode(
+    element: etree._Element, cls: type[IcsModel], root: etree._Element, root_cls: type[IcsModel]
+) -> dict[str, Any]:
+    """The element's content as a dict of JSON names, for pydantic; as strict as the schema's sequence.
+
+    The walk keeps no path: where an error is found, its path is worked out from the element
+    (`path_of`), so a valid message, the usual case, pays nothing for it.
+    """
     table = _decoding_table(cls)
     out: dict[str, Any] = {}
     last = -1
+    get = table.get
     for child in element:
-        entry = table.get(child.tag)
+        entry = get(child.tag)
         if entry is None:
             if not isinstance(child.tag, str):  # a comment or processing instruction
                 continue
-            raise _unknown_element(child, cls, path)
+            raise _unknown_element(child, cls, path_of(root, element, root_cls))
         json, model, is_list, convert, place = entry
         # The XSD's sequence: each element in its place, once unless it is a list's item.
         if place < last or (place == last and not is_list):
-            raise _out_of_place(child, cls, path, twice=place == last)
+            raise _out_of_place(child, cls, path_of(root, element, root_cls), twice=place == last)
         last = place
         if model is None:
             value: Any = child.text or ""
             if convert is not None:
                 value = convert(value)
-        elif is_list:
-            value = _decode(child, model, [*path, json, len(out.get(json, ()))])
         else:
-            value = _decode(child, model, [*path, json])
+            value = _decode(child, model, root, root_cls)
         if not is_list:
             out[json] = value
         elif json in out:
@@ -379,7 +385,7 @@ def element_to_message(element: etree._Element, *, schema_valid: bool = False) -
         stray = _stray_content(element, cls)
         if stray is not None:
             raise stray
-    data = _decode(element, cls, [])
+    data = _decode(element, cls, element, cls)
     try:
         return cls.model_validate(data)
     except ValidationError as exc:

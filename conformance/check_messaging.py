@@ -16,7 +16,7 @@ from ics_interop import Message, to_json, to_xml, validate_bytes
 from ics_interop.messages import Acknowledgement, CafIndicatorUpdate
 
 from .context import CheckContext, CheckFailed
-from .generation import Delivery, invalid_messages, la_code_of, valid_messages
+from .generation import breakage_kinds, la_code_of, valid_kinds
 from .protocol import DirectoryUnderTest, EcafUnderTest, IcsUnderTest, NotFound, SearchCriteria
 from .registry import check
 from .scenarios import Cast
@@ -145,15 +145,14 @@ def message_probe(ctx: CheckContext) -> Probe:
 def accepts_valid(ctx: CheckContext) -> None:
     _no_feed_source(ctx)
     identity = ctx.receiving().identity()
-    strategy = valid_messages(ctx.profile, identity, la_code_of(identity, ctx.options))
+    kinds = valid_kinds(ctx.profile, identity, la_code_of(identity, ctx.options))
 
-    def test(delivery: Delivery) -> None:
-        messages, wire = delivery
+    def test(messages: list[Message], wire: str) -> None:
         for message in messages:
             ctx.accepted(message, wire)
 
     with ctx.verifying("MSG-R01"):
-        ctx.for_all(strategy, test)
+        ctx.for_every_kind(kinds, test)
 
 
 @check(
@@ -165,10 +164,10 @@ def accepts_valid(ctx: CheckContext) -> None:
 def rejects_invalid(ctx: CheckContext) -> None:
     _no_feed_source(ctx)
     identity = ctx.receiving().identity()
-    strategy = invalid_messages(ctx.profile, identity, la_code_of(identity, ctx.options))
+    kinds = breakage_kinds(ctx.profile, identity, la_code_of(identity, ctx.options))
 
-    def test(broken: tuple[str, Message, str]) -> None:
-        rule, message, wire = broken
+    def test(broken: tuple[str, Message], wire: str) -> None:
+        rule, message = broken
         ack = ctx.acknowledgement(ctx.deliver(message, wire))
         if ack.status.value != "rejected":
             raise CheckFailed(f"a {message.message_type.value} breaking {rule} was accepted")
@@ -178,7 +177,7 @@ def rejects_invalid(ctx: CheckContext) -> None:
             )
 
     with ctx.verifying("MSG-R02"):
-        ctx.for_all(strategy, test)
+        ctx.for_every_kind(kinds, test)
 
 
 @check(

@@ -1,13 +1,15 @@
 """Deliberately broken systems: the suite's proof that it has teeth.
 
-Each is a reference adapter with one thing broken the way a real vendor might break it, and
-names the requirement IDs that breaking it breaks. The suite's own tests run every profile's
+Each is a reference system with one thing broken the way a real vendor might break it, and
+names the requirement IDs that breaking it breaks (and the dimension of the method it is caught
+through: a time edge, a path, a role, a wire form, a field, a sequence). The suite's own tests run every profile's
 suite against each, and it must fail exactly those requirements and nothing else. A vendor
 can read them as a list of what the suite catches.
 
-They break things from outside the reference systems, as a vendor's middleware or a
-careless adapter would: rewriting what goes out, what comes in, or what is shown. They are
-examples: never deploy one.
+The first ones here break things from outside the reference systems, as a vendor's middleware
+or a careless adapter would: rewriting what goes out, what comes in, or what is shown. Those in
+`broken_directory`, `broken_services` are broken inside the system (`served`), so the same fault
+is met through the adapter and over HTTP. They are examples: never deploy one.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ics_interop.messages import (
 from ics_interop.model import CafEpisode, Child, ConsentRecord, IcsReferral, Practitioner
 from ics_interop.model.codes import CafClosureReason, ConsentDecision, ConsentGiver, SystemKind
 
+from . import broken_directory as bd
 from ._adapters import Authenticator, Principal, TokenVerifier, acknowledgement_for
 from .protocol import (
     AccessDenied,
@@ -69,6 +72,12 @@ class BrokenSystem:
     what: str
     build: Callable[[], Any] | None = None
     gate: Callable[[Authenticator], Authenticator] | None = None
+    #: The SHOULD requirements it breaks (a warning, not a failure).
+    warns: tuple[str, ...] = ()
+    #: Whether the fault is inside the system itself, so it can be served over HTTP as it is run as an adapter.
+    served: bool = False
+    #: The dimensions of the method (docs/guides/method.md) the breakage is found through.
+    dimensions: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -585,6 +594,202 @@ def open_without_a_token(real: Authenticator) -> Authenticator:
     return authenticate
 
 
+def _served(adapter: type[Any], system: type[Any]) -> Callable[[], Any]:
+    """An adapter of the reference kind `adapter` whose system is the broken `system`."""
+    return type(f"{system.__name__}Adapter", (adapter,), {"system_type": system})
+
+
+def _in_directory(
+    name: str, breaks: tuple[str, ...], what: str, system: type[Any], *dimensions: str, warns: tuple[str, ...] = ()
+) -> BrokenSystem:
+    return BrokenSystem(
+        name, "contactpoint", breaks, what, _served(ReferenceDirectory, system), warns=warns, served=True,
+        dimensions=dimensions,
+    )  # fmt: skip
+
+
+#: Broken inside the system: the same fault through the adapter and over HTTP.
+SERVED: tuple[BrokenSystem, ...] = (
+    _in_directory(
+        "involvement-hidden-on-its-anniversary",
+        ("CP-R06",),
+        "an ended involvement disappears the day before the anniversary of its end",
+        bd.InvolvementHiddenOnItsAnniversary,
+        "time",
+    ),
+    _in_directory(
+        "end-date-not-shown",
+        ("CP-R06",),
+        "an ended involvement is shown as if it were current",
+        bd.EndDateNotShown,
+        "fields",
+    ),
+    _in_directory(
+        "maintenance-as-of-yesterday",
+        ("CP-R15", "CP-R16"),
+        "maintenance runs as of the day before: an 18th birthday or a death's anniversary is a day late",
+        bd.MaintenanceAsOfYesterday,
+        "time",
+    ),
+    _in_directory(
+        "death-ignored-at-18",
+        ("CP-R16",),
+        "a child who died is archived at 18 even within the year after death",
+        bd.DeathIgnoredAtEighteen,
+        "time",
+        "sequences",
+    ),
+    _in_directory(
+        "archived-found-by-name",
+        ("CP-R15",),
+        "a search by name finds archived records",
+        bd.ArchivedFoundByName,
+        "paths",
+    ),
+    _in_directory(
+        "sensitive-shown-in-view",
+        ("CP-R09",),
+        "a record viewed by ID shows other organisations' sensitive services",
+        bd.SensitiveShownInView,
+        "paths",
+    ),
+    _in_directory(
+        "sensitive-shown-to-data-managers",
+        ("CP-R09",),
+        "data managers see every sensitive service",
+        bd.SensitiveShownToDataManagers,
+        "roles",
+    ),
+    _in_directory(
+        "sensitive-shown-to-child-protection",
+        ("CP-R09",),
+        "child protection of any organisation see sensitive services",
+        bd.SensitiveShownToChildProtection,
+        "roles",
+    ),
+    _in_directory(
+        "shielded-location-in-name-search",
+        ("CP-R10",),
+        "a search by name shows a shielded child's address",
+        bd.ShieldedLocationInNameSearch,
+        "paths",
+    ),
+    _in_directory(
+        "shielded-parent-address-shown",
+        ("CP-R10",),
+        "a shielded child's parents' addresses are shown",
+        bd.ShieldedParentAddressShown,
+        "fields",
+    ),
+    _in_directory(
+        "shielded-organisation-shown",
+        ("CP-R10",),
+        "the organisations working with a shielded child are named",
+        bd.ShieldedOrganisationShown,
+        "fields",
+    ),
+    _in_directory(
+        "loose-postcode-search",
+        ("CP-R11",),
+        "a postcode in lower case or without its space finds a shielded child",
+        bd.LoosePostcodeSearch,
+        "paths",
+        "wire",
+    ),
+    _in_directory(
+        "data-managers-override-shielding",
+        ("CP-R12",),
+        "data managers may override shielding",
+        bd.DataManagersOverrideShielding,
+        "roles",
+    ),
+    _in_directory(
+        "override-without-reason",
+        ("CP-R12",),
+        "shielding is overridden with a blank reason",
+        bd.OverrideWithoutReason,
+        "fields",
+    ),
+    _in_directory(
+        "refused-access-not-audited",
+        ("CP-R13",),
+        "a refused search or view leaves no audit entry",
+        bd.RefusedAccessNotAudited,
+        "paths",
+    ),
+    _in_directory(
+        "search-audit-without-records",
+        ("CP-R13",),
+        "a search is audited without the records it showed",
+        bd.SearchAuditWithoutRecords,
+        "fields",
+    ),
+    _in_directory(
+        "blank-reason-accepted",
+        ("CP-R14",),
+        "a reason of spaces counts as a reason",
+        bd.BlankReasonAccepted,
+        "fields",
+    ),
+    _in_directory(
+        "view-needs-no-reason",
+        ("CP-R14",),
+        "a record viewed by its ID needs no reason",
+        bd.ViewNeedsNoReason,
+        "paths",
+    ),
+    _in_directory(
+        "lead-kept-after-no-caf",
+        ("CP-R07",),
+        "the lead professional stays on the record after 'no CAF exists'",
+        bd.LeadKeptAfterNoCaf,
+        "sequences",
+    ),
+    _in_directory(
+        "second-parent-dropped",
+        ("CP-R04",),
+        "only the first parent or carer is shown",
+        bd.SecondParentDropped,
+        "fields",
+    ),
+    _in_directory(
+        "address-lines-dropped",
+        ("CP-R04",),
+        "only the first line of the address is shown",
+        bd.AddressLinesDropped,
+        "fields",
+    ),
+    _in_directory(
+        "redelivery-by-bytes",
+        ("MSG-R05",),
+        "a message resent in the other wire form is taken for a different message",
+        bd.RedeliveryByBytes,
+        "wire",
+    ),
+    _in_directory(
+        "contactpoint-id-check-digit-ignored",
+        ("MSG-R02",),
+        "a ContactPoint ID with a wrong check digit is dropped instead of rejected (ID-004)",
+        bd.ContactPointIdCheckDigitIgnored,
+        "fields",
+    ),
+    _in_directory(
+        "older-details-win",
+        (),
+        "a child's details are applied in the order they arrive, however old",
+        bd.OlderDetailsWin,
+        "sequences",
+        warns=("CP-R20",),
+    ),
+    _in_directory(
+        "guesses-by-name-and-birth",
+        ("CP-R21",),
+        "a child sent without identifiers is merged into a namesake born the same day, wherever they live",
+        bd.GuessesByNameAndBirth,
+        "fields",
+    ),
+)
+
 BROKEN: Mapping[str, BrokenSystem] = {
     b.name: b
     for b in (
@@ -770,5 +975,6 @@ BROKEN: Mapping[str, BrokenSystem] = {
             "a caller without a token is let in as a worker of the authority",
             gate=open_without_a_token,
         ),
+        *SERVED,
     )
 }

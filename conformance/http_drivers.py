@@ -227,11 +227,12 @@ class DirectoryOverHttp(HttpSystem):
 
     @staticmethod
     def _reasons(reason: str | None = None, override_reason: str | None = None) -> dict[str, str]:
+        # A header's value has no leading or trailing space (RFC 9110 §5.5): a blank reason goes empty.
         headers = {}
         if reason is not None:
-            headers["X-Access-Reason"] = reason
+            headers["X-Access-Reason"] = reason.strip()
         if override_reason is not None:
-            headers["X-Override-Shielding"] = override_reason
+            headers["X-Override-Shielding"] = override_reason.strip()
         return headers
 
     def register_user(self, user_id: str, role: str, organisation_id: str, *, by: str) -> None:

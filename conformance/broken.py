@@ -39,6 +39,7 @@ from ics_interop.model import CafEpisode, Child, ConsentRecord, IcsReferral, Pra
 from ics_interop.model.codes import CafClosureReason, ConsentDecision, ConsentGiver, SystemKind
 
 from . import broken_directory as bd
+from . import broken_services as bs
 from ._adapters import Authenticator, Principal, TokenVerifier, acknowledgement_for
 from .protocol import (
     AccessDenied,
@@ -477,6 +478,32 @@ class RetriesUnderNewId(ReferenceFeedSource):
         super().flush_outbox(_rewriting(sink, renumber))
 
 
+class FeedEndDatedWhenSent(ReferenceFeedSource):
+    """Dates the end of an involvement the day the message goes out, not the day the service stopped."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def redate(message: Message) -> Message:
+            if isinstance(message, InvolvementEnded):
+                return message.model_copy(update={"end_date": message.header.created_at.date()})
+            return message
+
+        super().flush_outbox(_rewriting(sink, redate))
+
+
+class FeedLeavesOutUpn(ReferenceFeedSource):
+    """Sends the NHS number only: the UPN the school holds stays behind."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def strip(message: Message) -> Message:
+            child: Child | None = getattr(message, "child", None)
+            if child is None or child.identifiers.upn is None or child.identifiers.nhs_number is None:
+                return message
+            identifiers = child.identifiers.model_copy(update={"upn": None})
+            return message.model_copy(update={"child": child.model_copy(update={"identifiers": identifiers})})
+
+        super().flush_outbox(_rewriting(sink, strip))
+
+
 #: Every broken implementation, by name.
 # --- the binding's security ------------------------------------------------------------------------------
 
@@ -790,6 +817,81 @@ SERVED: tuple[BrokenSystem, ...] = (
     ),
 )
 
+
+def _in_service(
+    name: str, profile: str, breaks: tuple[str, ...], what: str, system: type[Any], *dimensions: str
+) -> BrokenSystem:
+    adapter = ReferenceEcaf if profile == "ecaf" else ReferenceIcs
+    return BrokenSystem(name, profile, breaks, what, _served(adapter, system), served=True, dimensions=dimensions)
+
+
+SERVED += (
+    _in_service(
+        "report-counts-the-day-opened",
+        "ecaf",
+        ("ECAF-R14",),
+        "'open more than 365 days' lists episodes open exactly 365 days",
+        bs.ReportCountsTheDayOpened,
+        "time",
+    ),
+    _in_service(
+        "organisation-withdrawal-ignored",
+        "ecaf",
+        ("ECAF-R05",),
+        "consent withdrawn for an organisation changes no one's access",
+        bs.OrganisationWithdrawalIgnored,
+        "roles",
+    ),
+    _in_service(
+        "consent-covers-colleagues",
+        "ecaf",
+        ("ECAF-R04",),
+        "consent for a TAC member lets their colleagues read the CAF",
+        bs.ConsentCoversColleagues,
+        "roles",
+    ),
+    _in_service(
+        "reviews-dropped-on-transfer-in",
+        "ecaf",
+        ("ECAF-R16",),
+        "an episode transferred in is held without its reviews",
+        bs.ReviewsDroppedOnTransferIn,
+        "fields",
+    ),
+    _in_service(
+        "actions-dropped-on-transfer-out",
+        "ecaf",
+        ("ECAF-R17",),
+        "an episode transferred out goes without its agreed actions",
+        bs.ActionsDroppedOnTransferOut,
+        "fields",
+    ),
+    _in_service(
+        "wrong-checksum-accepted",
+        "ecaf",
+        ("MSG-R02",),
+        "a migration batch's checksum is recomputed instead of checked (MIG-003)",
+        bs.WrongChecksumAccepted,
+        "fields",
+    ),
+    _in_service(
+        "unreadable-json-answered-in-xml",
+        "ics",
+        ("MSG-R07",),
+        "a JSON delivery it cannot read is answered in XML",
+        bs.UnreadableJsonAnsweredInXml,
+        "wire",
+    ),
+    _in_service(
+        "chronology-skips-closure",
+        "ics",
+        ("ICS-R12",),
+        "closing a case adds nothing to the chronology shown",
+        bs.ChronologySkipsClosure,
+        "sequences",
+    ),
+)
+
 BROKEN: Mapping[str, BrokenSystem] = {
     b.name: b
     for b in (
@@ -974,6 +1076,23 @@ BROKEN: Mapping[str, BrokenSystem] = {
             ("SEC-R01",),
             "a caller without a token is let in as a worker of the authority",
             gate=open_without_a_token,
+        ),
+        BrokenSystem(
+            "feed-end-dated-when-sent",
+            "feed-source",
+            ("FEED-R03",),
+            "an involvement's end is dated the day it is sent, not the day it ended",
+            FeedEndDatedWhenSent,
+            dimensions=("time",),
+        ),
+        BrokenSystem(
+            "feed-leaves-out-upn",
+            "feed-source",
+            (),
+            "the UPN the system holds is not sent",
+            FeedLeavesOutUpn,
+            warns=("FEED-R04",),
+            dimensions=("fields",),
         ),
         *SERVED,
     )

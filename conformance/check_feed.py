@@ -109,7 +109,8 @@ def involvement_ends(ctx: CheckContext) -> None:
     start = cast.today - dt.timedelta(days=10)
     feed.start_involvement(child, worker=cast.youth_worker, case_details="Support at school", started_on=start)
     started = [m for m in ctx.sent(_about(child, InvolvementStarted)) if isinstance(m, InvolvementStarted)]
-    feed.end_involvement(child, ended_on=cast.today)
+    ended_on = cast.today - dt.timedelta(days=2)  # recorded two days after the service stopped
+    feed.end_involvement(child, ended_on=ended_on)
     with ctx.verifying("FEED-R03"):
         ended = [m for m in ctx.sent(_about(child, InvolvementEnded)) if isinstance(m, InvolvementEnded)]
         ctx.expect(ended, "no InvolvementEnded reached ContactPoint")
@@ -119,7 +120,7 @@ def involvement_ends(ctx: CheckContext) -> None:
             ended[0].involvement_id == first.involvement_id, "the involvement ended under another ID than it started"
         )
         ctx.expect(ended[0].start_date == first.start_date, "the end gives another start date than was first sent")
-        ctx.expect(ended[0].end_date == cast.today, f"the end date sent is {ended[0].end_date}")
+        ctx.expect(ended[0].end_date == ended_on, f"the end date sent is {ended[0].end_date}, not {ended_on}")
 
 
 def _trigger_a_send(ctx: CheckContext, cast: Cast) -> None:

@@ -7,6 +7,8 @@ system sends them, and sends it what they would.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ics_interop import to_xml
 from ics_interop.messages import (
     CaseRecordTransfer,
@@ -68,10 +70,10 @@ class Ics:
 
         return self.ctx.sent(about, wait=wait)
 
-    def referral(self, case_id: str, reason: str) -> IcsReferral:
+    def referral(self, case_id: str, reason: str, on: dt.date | None = None) -> IcsReferral:
         referral = IcsReferral(
             referral_id=self.cast.serial("REF"),
-            referral_date=self.cast.today,
+            referral_date=on or self.cast.today,
             source=ReferralSource.SCHOOLS,
             reason=reason,
         )
@@ -95,8 +97,9 @@ class Ics:
             raise CheckFailed(f"the referral from the CAF is held {len(found)} times, not once")
         return child, found[0], episode.episode_id
 
-    def close(self, case_id: str) -> None:
-        self.sut.close_case(case_id, IcsClosure(closure_date=self.cast.today, reason=CinClosureReason.RC8))
+    def close(self, case_id: str, on: dt.date | None = None) -> None:
+        closure = IcsClosure(closure_date=on or self.cast.today, reason=CinClosureReason.RC8)
+        self.sut.close_case(case_id, closure)
 
 
 @check(
@@ -146,10 +149,12 @@ def closure_ends_involvement(ctx: CheckContext) -> None:
     case_id = s.sut.open_case(child)
     s.referral(case_id, "Young carer")
     started = [m for m in s.to_contactpoint(child, InvolvementStarted) if isinstance(m, InvolvementStarted)]
-    s.close(case_id)
+    closed_on = s.cast.today  # the adapter Protocol opens a case today, so it closes today at the earliest
+    s.close(case_id, on=closed_on)
     with ctx.verifying("ICS-R03"):
         ended = [m for m in s.to_contactpoint(child, InvolvementEnded) if isinstance(m, InvolvementEnded)]
         ctx.expect(ended, "closing the case sent ContactPoint no InvolvementEnded")
+        ctx.expect(ended[0].end_date == closed_on, f"the involvement ends on {ended[0].end_date}, not {closed_on}")
         if started:
             first = started[0].involvement
             ctx.expect(ended[0].involvement_id == first.involvement_id, "the involvement ended under another ID")

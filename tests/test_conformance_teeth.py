@@ -8,15 +8,19 @@ both wire forms, whatever the seed, so a system that mishandles one kind is caug
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import find, settings
 from hypothesis import strategies as st
+from ics_interop.conformance import RunOptions, RunResult, State, parse_target, run_suite
 from ics_interop.conformance.capture import Capture
 from ics_interop.conformance.context import CheckContext
 from ics_interop.conformance.generation import breakage_kinds, valid_kinds
 from ics_interop.conformance.reference_adapters import REFERENCE_CONTACTPOINT, REFERENCE_ECAF, REFERENCE_ICS
+from ics_interop.conformance.scenarios import Cast
 
+from ics_interop import Message, to_xml
 from ics_interop.messages import SystemRef
 
 
@@ -60,3 +64,36 @@ def test_each_profile_knows_kinds_of_valid_and_broken_messages_and_each_names_it
         rule, message = find(strategy, lambda _: True, settings=settings(database=None, max_examples=5))
         assert rule, name
         assert message.header.recipient.system == identity.system or rule == "ENV-001" or "addressed" in name
+
+
+def test_the_method_page_lists_every_automated_requirement_and_is_current() -> None:
+    from ics_interop.conformance.method import with_table
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "guides" / "method.md"
+    text = page.read_text("utf-8")
+    assert with_table(text) == text, "docs/guides/method.md is out of date: regenerate it with method.with_table"
+
+
+def _folder(tmp_path: Path, messages: list[Message]) -> RunResult:
+    for i, message in enumerate(messages):
+        (tmp_path / f"{i:02d}.xml").write_bytes(to_xml(message))
+    return run_suite("feed-source", parse_target(str(tmp_path)), options=RunOptions(seed=1))
+
+
+def test_a_folder_whose_involvement_ends_under_another_id_fails(tmp_path: Path) -> None:
+    cast = Cast()
+    child = cast.child()
+    involvement = cast.involvement()
+    end = cast.involvement_ended(child, involvement.model_copy(update={"involvement_id": "INV-REKEYED-1"}), cast.today)
+    result = _folder(tmp_path, [cast.involvement_started(child, involvement), end])
+    assert result.result("FEED-R03").state is State.FAIL
+    assert "never started" in result.result("FEED-R03").reason
+
+
+def test_a_folder_that_cannot_show_a_case_note_says_so_instead_of_passing(tmp_path: Path) -> None:
+    cast = Cast()
+    child = cast.child()
+    result = _folder(tmp_path, [cast.involvement_started(child, cast.involvement())])
+    requirement = result.result("FEED-R02")
+    assert requirement.state is State.SKIPPED
+    assert "cannot be checked from files" in requirement.reason

@@ -890,6 +890,46 @@ SERVED += (
         bs.ChronologySkipsClosure,
         "sequences",
     ),
+    _in_service(
+        "case-shows-neighbours-referrals",
+        "ics",
+        ("ICS-R12",),
+        "a case record shows another case's referral",
+        bs.CaseShowsNeighboursReferrals,
+        "paths",
+    ),
+    _in_service(
+        "local-caf-says-no-caf",
+        "ics",
+        ("ECAF-R01",),
+        "the local eCAF module tells ContactPoint 'no CAF' when a CAF is logged",
+        bs.LocalCafSaysNoCaf,
+        "fields",
+    ),
+    _in_service(
+        "one-migration-batch-only",
+        "ics",
+        ("ICS-R09",),
+        "a second migration batch is refused as if it had been exported",
+        bs.OneMigrationBatchOnly,
+        "sequences",
+    ),
+    _in_service(
+        "lead-with-another-members-details",
+        "ecaf",
+        ("ECAF-R02",),
+        "ContactPoint is told who leads with another practitioner's contact details",
+        bs.LeadWithAnotherMembersDetails,
+        "fields",
+    ),
+    _in_service(
+        "transfer-again-refused",
+        "ecaf",
+        ("ECAF-R16",),
+        "an episode transferred in again, in a new message, is refused",
+        bs.TransferAgainRefused,
+        "sequences",
+    ),
 )
 
 BROKEN: Mapping[str, BrokenSystem] = {

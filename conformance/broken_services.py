@@ -11,7 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ics_interop import to_xml
-from ics_interop.messages import EpisodeTransfer, MigrationBatch, episodes_checksum
+from ics_interop.messages import (
+    CafIndicatorUpdate,
+    EpisodeTransfer,
+    MigrationBatch,
+    episodes_checksum,
+)
 from ics_interop.model import CafEpisode, CaseRecord, ConsentRecord, Practitioner
 from ics_interop.model.codes import ConsentDecision
 
@@ -20,11 +25,16 @@ from .broken_plumbing import ReceiverFilter, RewritingTransport, decode, encode_
 
 __all__ = [
     "ActionsDroppedOnTransferOut",
+    "CaseShowsNeighboursReferrals",
     "ChronologySkipsClosure",
     "ConsentCoversColleagues",
+    "LeadWithAnotherMembersDetails",
+    "LocalCafSaysNoCaf",
+    "OneMigrationBatchOnly",
     "OrganisationWithdrawalIgnored",
     "ReportCountsTheDayOpened",
     "ReviewsDroppedOnTransferIn",
+    "TransferAgainRefused",
     "UnreadableJsonAnsweredInXml",
     "WrongChecksumAccepted",
 ]
@@ -160,3 +170,96 @@ class ChronologySkipsClosure(IcsSystem):
         record = super().case_record(case_id)
         kept = [e for e in record.chronology if not e.event.startswith("Case closed")]
         return record.model_copy(update={"chronology": kept})
+
+
+class CaseShowsNeighboursReferrals(IcsSystem):
+    """Lists the referrals of a case by the child's family name: a brother's or sister's case's show too."""
+
+    def case_record(self, case_id: str) -> CaseRecord:
+        record = super().case_record(case_id)
+        family = record.child.name.family_name
+        siblings = (super(CaseShowsNeighboursReferrals, self).case_record(c.case_id) for c in self.cases())
+        others = [
+            r
+            for other in siblings
+            if other.case_id != case_id and other.child.name.family_name == family
+            for r in other.referrals
+        ]
+        return record.model_copy(update={"referrals": [*record.referrals, *others]})
+
+
+class LocalCafSaysNoCaf(IcsSystem):
+    """The local eCAF module's feed to ContactPoint sends the flag the wrong way round: a CAF logged says 'no CAF'."""
+
+    def connect(self, route: str, transport: Any) -> None:
+        def flip(message: Any) -> Any:
+            if isinstance(message, CafIndicatorUpdate) and message.caf_exists:
+                return message.model_copy(update={"caf_exists": False, "lead_professional": None})
+            return message
+
+        super().connect(route, RewritingTransport(transport, flip))
+
+
+class OneMigrationBatchOnly(IcsSystem):
+    """Refuses a second migration batch: 'a batch was exported already' is checked for any batch, not this one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        exported: list[str] = []
+        module = self.local_ecaf
+        export = module.export_migration_batch
+
+        def export_once(batch_id: str, episode_ids: Any = None) -> Any:
+            if exported:
+                from ._adapters import ChangeRefused
+
+                raise ChangeRefused("ICS-021", f"batch {exported[0]} was exported already", where="batchId")
+            result = export(batch_id, episode_ids)
+            exported.append(batch_id)
+            return result
+
+        module.export_migration_batch = export_once  # type: ignore[method-assign]
+
+
+class LeadWithAnotherMembersDetails(NationalEcaf):
+    """Tells ContactPoint who leads, with the contact details of the practitioner who completed the CAF."""
+
+    def connect(self, route: str, transport: Any) -> None:
+        def mix(message: Any) -> Any:
+            lead = getattr(message, "lead_professional", None)
+            if not isinstance(message, CafIndicatorUpdate) or lead is None:
+                return message
+            mixed = lead.model_copy(update={"contact": message.completed_by.contact})
+            return message.model_copy(update={"lead_professional": mixed})
+
+        super().connect(route, RewritingTransport(transport, mix))
+
+
+class TransferAgainRefused(NationalEcaf):
+    """Refuses an episode transferred in a second time (in a new message), as if it were another episode."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        first: dict[str, str] = {}
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            message = decode(body)
+            if isinstance(message, EpisodeTransfer):
+                episode_id = message.episode.episode_id
+                known = first.setdefault(episode_id, message.header.message_id)
+                if known != message.header.message_id:
+                    from ics_interop import Finding, Severity, to_json
+
+                    from ._adapters import acknowledgement_for
+
+                    finding = Finding("XFER-002", Severity.ERROR, f"episode {episode_id} is held here already")
+                    header = message.header
+                    ack = acknowledgement_for(
+                        header.message_id, header.recipient, header.sender, [finding], header.created_at
+                    )
+                    if "json" in content_type:
+                        return to_json(ack), "application/json", 422
+                    return to_xml(ack), "application/xml", 422
+            return receive(body, content_type, client)
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]

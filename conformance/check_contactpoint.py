@@ -16,9 +16,17 @@ from ics_interop import to_json, to_xml
 from ics_interop.messages import CaseRecordTransfer, MessageType
 from ics_interop.model import Address, ContactDetails, PersonName, Team
 from ics_interop.model.codes import SensitiveBasis, SensitiveService
+from ics_interop.model.identifiers import nhs_number_check_digit
 
 from .context import CheckContext, CheckFailed
-from .protocol import AccessDenied, DirectoryUnderTest, DirectoryView, NotFound, SearchCriteria
+from .protocol import (
+    AccessDenied,
+    DirectoryUnderTest,
+    DirectoryView,
+    MatchQueueUnderTest,
+    NotFound,
+    SearchCriteria,
+)
 from .registry import check
 from .scenarios import FEEDER_A, FEEDER_B, SUITE_ICS, Cast, header
 
@@ -166,10 +174,34 @@ def identity_details(ctx: CheckContext) -> None:
         for parent in child.parents_carers:
             name = f"{parent.name.given_names} {parent.name.family_name}"
             ctx.expect(name in view.parent_carer_names, f"the parent or carer {name} is not shown")
-        renamed = child.model_copy(
-            update={"name": PersonName(given_names="Hannah", family_name=d.cast.family_name("New"))}
+        by_id = d.sut.search(SearchCriteria(identifier=view.contactpoint_id), user_id=d.user, reason=REASON)
+        ctx.expect(
+            [r.contactpoint_id for r in by_id] == [view.contactpoint_id],
+            f"a search by the child's ContactPoint ID found {[r.contactpoint_id for r in by_id][:5]}",
+        )
+        # Rename the child whose record has the lower ID: the other child keeps every name it had.
+        other = d.cast.child(given="Chloe", family=d.cast.family_name("Other"))
+        d.feed(d.cast.identity_update(other))
+        other_id = d.one(other.identifiers.nhs_number).contactpoint_id
+        first, second = sorted([(view.contactpoint_id, child), (other_id, other)], key=lambda pair: pair[0])
+        renamed = first[1].model_copy(
+            update={"name": PersonName(given_names=first[1].name.given_names, family_name=d.cast.family_name("New"))}
         )
         d.feed(d.cast.identity_update(renamed))
+        kept = d.sut.search(
+            SearchCriteria(family_name=second[1].name.family_name, date_of_birth=second[1].date_of_birth),
+            user_id=d.user,
+            reason=REASON,
+        )
+        ctx.expect(
+            second[0] in [r.contactpoint_id for r in kept],
+            "renaming one child lost another child's name: a search by it no longer finds the other child",
+        )
+        if first[1] is not child:
+            renamed = child.model_copy(
+                update={"name": PersonName(given_names="Hannah", family_name=d.cast.family_name("New"))}
+            )
+            d.feed(d.cast.identity_update(renamed))
         view = d.one(child.identifiers.nhs_number)
         ctx.expect(view.family_name == renamed.name.family_name, "the new name sent is not shown")
         ctx.expect(
@@ -252,9 +284,16 @@ def ended_involvement_one_year(ctx: CheckContext) -> None:
 )
 def caf_indicator(ctx: CheckContext) -> None:
     d = Directory(ctx)
-    child = d.cast.child()
+    pair = [d.cast.child(), d.cast.child(given="Chloe")]
+    d.feed(*(d.cast.identity_update(c) for c in pair))
+    # The CAF goes to the child whose record has the higher ID: the other's record must not show it.
+    ranked = sorted(pair, key=lambda c: d.one(c.identifiers.nhs_number).contactpoint_id)
+    without, child = ranked
     d.feed(d.cast.caf_indicator(child, lead=d.cast.youth_worker))
     with ctx.verifying("CP-R07"):
+        bystander = d.one(without.identifiers.nhs_number)
+        ctx.expect(not bystander.caf_indicator, "another child's record shows the CAF indicator")
+        ctx.expect(bystander.lead_professional_id is None, "another child's record shows the lead professional")
         view = d.one(child.identifiers.nhs_number)
         ctx.expect(view.caf_indicator, "the record does not show that a CAF exists")
         ctx.expect(view.caf_completed_by == d.cast.mentor.practitioner_id, f"completed by {view.caf_completed_by!r}")
@@ -768,29 +807,101 @@ def schedule_1_only(ctx: CheckContext) -> None:
 
 @check(
     "cp.no-guessed-merge",
-    "A child that cannot be matched with confidence is not merged by guess into a record with the same name",
+    "A child that cannot be matched with confidence is held for a data manager, never merged by guess",
     requirements=["CP-R21"],
     profiles=CP,
 )
 def no_guessed_merge(ctx: CheckContext) -> None:
     d = Directory(ctx)
-    known = d.cast.child()
-    first = d.cast.involvement()
-    d.feed(d.cast.identity_update(known), d.cast.involvement_started(known, first))
-    postcode = known.address.postcode if known.address else None
-    namesake = d.cast.child(identifiers=False).model_copy(
-        update={"name": known.name, "date_of_birth": known.date_of_birth, "gender": known.gender}
+    known = d.cast.child(upn=True)
+    other = d.cast.child(upn=True, given="Chloe")
+    d.feed(
+        d.cast.identity_update(known),
+        d.cast.involvement_started(known, d.cast.involvement()),
+        d.cast.identity_update(other),
     )
-    other = d.cast.involvement()
-    ctx.deliver(d.cast.involvement_started(namesake, other, sender=FEEDER_B))
+    record = d.one(known.identifiers.nhs_number)
+    second = d.one(other.identifiers.nhs_number)
+    assert known.address is not None
+    nhs = str(known.identifiers.nhs_number)
+    lower, higher = _nhs_either_side(nhs)
+    # Messages about children the directory cannot tell apart with confidence: each must be held.
+    ambiguous = {
+        "a namesake born the same day, with no identifier and another address": d.cast.child(
+            identifiers=False
+        ).model_copy(update={"name": known.name, "date_of_birth": known.date_of_birth, "gender": known.gender}),
+        "the child's NHS number with another name and date of birth": d.cast.child(
+            nhs_number=nhs, family=d.cast.family_name("Else"), born=d.cast.born_years_ago(6)
+        ),
+        "the child's NHS number with the other child's UPN": known.model_copy(
+            update={"identifiers": known.identifiers.model_copy(update={"upn": other.identifiers.upn})}
+        ),
+        "the child's UPN with a lower NHS number": known.model_copy(
+            update={"identifiers": known.identifiers.model_copy(update={"nhs_number": lower})}
+        ),
+        "the child's UPN with a higher NHS number": known.model_copy(
+            update={"identifiers": known.identifiers.model_copy(update={"nhs_number": higher})}
+        ),
+    }
+    sent = {}
+    for what, child in ambiguous.items():
+        involvement = d.cast.involvement()
+        message = d.cast.involvement_started(child, involvement, sender=FEEDER_B)
+        ctx.deliver(message)
+        sent[what] = (message.header.message_id, involvement.involvement_id)
+    # A brother born the same day, at the same address, is another child: a record of his own.
+    brother = d.cast.child(identifiers=False, given="Harry").model_copy(
+        update={"name": PersonName(given_names="Harry", family_name=known.name.family_name),
+                "date_of_birth": known.date_of_birth, "address": known.address}
+    )  # fmt: skip
+    brothers = d.cast.involvement()
+    d.feed(d.cast.involvement_started(brother, brothers, sender=FEEDER_B))
     with ctx.verifying("CP-R21"):
-        record = d.one(known.identifiers.nhs_number)
+        for cpid, name in ((record.contactpoint_id, "the child's"), (second.contactpoint_id, "the other child's")):
+            shown = d.view(cpid)
+            ids = {i.involvement_id for i in shown.involvements}
+            for what, (_mid, involvement_id) in sent.items():
+                ctx.expect(involvement_id not in ids, f"a message about {what} was merged into {name} record")
+            ctx.expect(brothers.involvement_id not in ids, f"a brother born the same day was merged into {name} record")
         ctx.expect(
-            all(i.involvement_id != other.involvement_id for i in record.involvements),
-            "a child sent without identifiers, with the same name and date of birth but another address, was merged "
-            "into the record of the child with the NHS number",
+            d.view(record.contactpoint_id).family_name == known.name.family_name,
+            "a message not matched with confidence changed the child's name",
         )
         ctx.expect(
-            record.postcode == postcode,
-            f"the record's address was changed by a message about a child it was not matched to ({record.postcode})",
+            d.view(record.contactpoint_id).postcode == known.address.postcode,
+            "a message not matched with confidence changed the child's address",
         )
+        found = d.sut.search(
+            SearchCriteria(family_name=known.name.family_name, given_names="Harry", date_of_birth=known.date_of_birth),
+            user_id=d.user,
+            reason=REASON,
+        )
+        ctx.expect(
+            any(brothers.involvement_id in {i.involvement_id for i in r.involvements} for r in found),
+            "a brother born the same day at the same address was not given a record of his own",
+        )
+        if isinstance(d.sut, MatchQueueUnderTest):
+            held = {h.message_id: h for h in d.sut.held_messages(by=d.manager)}
+            for what, (message_id, _inv) in sent.items():
+                ctx.expect(message_id in held, f"a message about {what} is not held for a data manager")
+                ctx.expect(held[message_id].reason, f"the message about {what} is held without a reason")
+                ctx.expect(
+                    record.contactpoint_id in held[message_id].candidates,
+                    f"the message about {what} is held without the record it might be about",
+                )
+        else:
+            ctx.evidence("the adapter offers no match queue (MatchQueueUnderTest): held messages were not read")
+
+
+def _nhs_either_side(nhs: str) -> tuple[str, str]:
+    """Valid NHS numbers below and above `nhs`."""
+    found: list[str] = []
+    for step in (-1, 1):
+        base = int(nhs[:9])
+        while True:
+            base += step
+            check = nhs_number_check_digit(f"{base:09d}")
+            if check is not None and base > 0:
+                found.append(f"{base:09d}{check}")
+                break
+    return found[0], found[1]

@@ -146,7 +146,7 @@ def caf_logged(ctx: CheckContext) -> None:
 
 @check(
     "ecaf.lead-tells-contactpoint",
-    "Appointing a lead professional tells ContactPoint who leads",
+    "Appointing a lead professional tells ContactPoint who leads, with their details; a new lead too",
     requirements=["ECAF-R02"],
     profiles=ECAF,
 )
@@ -154,16 +154,22 @@ def lead_tells_contactpoint(ctx: CheckContext) -> None:
     e = Ecaf(ctx)
     child = e.cast.child()
     episode = e.log(child=child)
+    e.sut.add_tac_member(episode.episode_id, e.cast.mentor, by=e.cast.mentor)
     e.sut.add_tac_member(episode.episode_id, e.cast.youth_worker, by=e.cast.mentor)
-    e.sut.appoint_lead_professional(episode.episode_id, e.cast.youth_worker.practitioner_id, by=e.cast.mentor)
+    leads = (e.cast.youth_worker, e.cast.mentor)  # a lead, then another: each must reach ContactPoint
     with ctx.verifying("ECAF-R02"):
-        told = [
-            m
-            for m in e.told_contactpoint(child, at_least=2)
-            if m.lead_professional is not None
-            and m.lead_professional.practitioner_id == e.cast.youth_worker.practitioner_id
-        ]
-        ctx.expect(told, "ContactPoint was not told who the lead professional is")
+        for n, lead in enumerate(leads, 2):
+            e.sut.appoint_lead_professional(episode.episode_id, lead.practitioner_id, by=e.cast.mentor)
+            told = [
+                m.lead_professional
+                for m in e.told_contactpoint(child, at_least=n)
+                if m.lead_professional is not None and m.lead_professional.practitioner_id == lead.practitioner_id
+            ]
+            ctx.expect(told, f"ContactPoint was not told that {lead.practitioner_id} is the lead professional")
+            ctx.expect(
+                told[-1].contact == lead.contact,
+                f"ContactPoint was told {lead.practitioner_id} leads, with another practitioner's contact details",
+            )
 
 
 @check(
@@ -329,13 +335,23 @@ def _referred(e: Ecaf, ctx: CheckContext) -> tuple[CafEpisode, SocialCareReferra
 
 @check(
     "ecaf.social-care-response",
-    "Social care's response: the social worker joins the TAC, and the decision is recorded on the episode",
+    "Social care's response: the social worker joins the TAC, and the decision is recorded on its own episode",
     requirements=["ECAF-R09", "ECAF-R10"],
     profiles=ECAF,
 )
 def social_care_response(ctx: CheckContext) -> None:
     e = Ecaf(ctx)
     kept, referral = _referred(e, ctx)
+    closing, second = _referred(e, ctx)
+    # Answered in the other order than they were made: each answer must find its own referral.
+    response = e.cast.referral_response(
+        closing.episode_id,
+        second.referral_id,
+        e.sut.identity(),
+        decision=StepUpDecision.CLOSE_ALTERNATIVE_ASSESSMENT,
+        correlation_id=second.header.message_id,
+    )
+    ctx.accepted(response)
     response = e.cast.referral_response(
         kept.episode_id,
         referral.referral_id,
@@ -354,15 +370,6 @@ def social_care_response(ctx: CheckContext) -> None:
             held.responsibility is CafResponsibility.SOCIAL_CARE,
             "the episode is not marked as social care's responsibility",
         )
-        closing, second = _referred(e, ctx)
-        response = e.cast.referral_response(
-            closing.episode_id,
-            second.referral_id,
-            e.sut.identity(),
-            decision=StepUpDecision.CLOSE_ALTERNATIVE_ASSESSMENT,
-            correlation_id=second.header.message_id,
-        )
-        ctx.accepted(response)
         closed = e.read(closing.episode_id)
         ctx.expect(closed.status is CafStatus.CLOSED, "the episode was not closed as decided")
         ctx.expect(
@@ -503,7 +510,16 @@ def transfer_in(ctx: CheckContext) -> None:
             ctx.expect(
                 getattr(held, part) == getattr(episode, part), f"the episode held differs from the one sent: {part}"
             )
-        ctx.expect(e.told_contactpoint(child), "ContactPoint was not told the transferred CAF exists")
+        told = len(e.told_contactpoint(child))
+        ctx.expect(told, "ContactPoint was not told the transferred CAF exists")
+        # The same episode sent again (a new message, the same content) is taken calmly: nothing changes.
+        again = e.cast.episode_transfer(episode, e.sut.identity())
+        ctx.accepted(again)
+        ctx.expect(e.read(episode.episode_id) == held, "the same episode transferred again changed the episode held")
+        ctx.expect(
+            len(e.told_contactpoint(child, at_least=told + 1, wait=1.0)) == told,
+            "the same episode transferred again told ContactPoint again",
+        )
 
 
 @check(
@@ -586,8 +602,13 @@ def migration(ctx: CheckContext) -> None:
             pass
         told = len(e.told_contactpoint(good_child))
         again = batch.model_copy(update={"header": e.cast.migration_batch([good], e.sut.identity()).header})
+        first_rules = sorted(f.rule_id for f in ack.findings)
         ack = ctx.acknowledgement(ctx.deliver(again))
         ctx.expect(ack.status.value == "accepted", "importing the same batch again was rejected")
+        ctx.expect(
+            sorted(f.rule_id for f in ack.findings) == first_rules,
+            f"importing the same batch again was answered {[f.rule_id for f in ack.findings]}, first {first_rules}",
+        )
         ctx.expect(e.read(good.episode_id) == imported, "importing the same batch again changed the episode")
         ctx.expect(
             len(e.told_contactpoint(good_child, at_least=told + 1, wait=1.0)) == told,

@@ -151,7 +151,7 @@ def _digest(message: Message) -> str:
 
 @check(
     "msg.retry-same-id",
-    "A delivery that failed is retried, under the same message ID, with the same content",
+    "A delivery that failed is retried, under the same message ID, with the same content, until it is accepted",
     requirements=["MSG-R13"],
     profiles=("ecaf", "ics", "feed-source"),
     kinds=("http", "adapter"),
@@ -197,5 +197,13 @@ def retry_same_id(ctx: CheckContext) -> None:
                 _digest(first.message) == _digest(retried[0].message),
                 "the retried message differs from the first attempt",
             )
+            # Once the retry is acknowledged, the message is delivered: it is not sent again.
+            if isinstance(ctx.sut, Sending) and ctx.kind == "adapter":
+                ctx.sut.flush_outbox(ctx.capture.receive)
+            else:
+                time.sleep(1.0)
+            mid = retried[0].message_id
+            delivered = [c for c in ctx.capture.messages()[seen:] if not c.refused_as_down and c.message_id == mid]
+            ctx.expect(len(delivered) == 1, f"the message {mid} was sent {len(delivered)} times after it was accepted")
     finally:
         ctx.capture.refuse_next = 0  # the receiver is up again, whatever happened

@@ -50,6 +50,7 @@ from .protocol import (
     Client,
     DirectoryInvolvementView,
     DirectoryView,
+    HeldMessage,
     MessageSink,
     NotFound,
     Refused,
@@ -317,6 +318,18 @@ class DirectoryOverHttp(HttpSystem):
                 reason=str(a.get("reason", "")),
             )
             for a in found
+        ]
+
+    def held_messages(self, *, by: str) -> list[HeldMessage]:
+        """GET /match-queue."""
+        found = self._call("GET", "/match-queue", token=self.user_token(by))
+        return [
+            HeldMessage(
+                message_id=str(e.get("messageId", "")),
+                reason=str(e.get("reason", "")),
+                candidates=tuple(str(c.get("contactpointId", "")) for c in e.get("candidates") or []),
+            )
+            for e in found
         ]
 
 

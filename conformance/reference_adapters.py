@@ -80,6 +80,7 @@ from .protocol import (
     CafReferralView,
     Client,
     DirectoryView,
+    HeldMessage,
     MessageSink,
     NotFound,
     Refused,
@@ -287,6 +288,10 @@ class ReferenceDirectory:
     def audit_alerts(self, *, by: str) -> list[AlertEntry]:
         alerts = _call(lambda: self.system.audit_alerts(by=by))
         return [AlertEntry(a.practitioner_id, a.contactpoint_id, a.reason) for a in alerts]
+
+    def held_messages(self, *, by: str) -> list[HeldMessage]:
+        queue = _call(lambda: self.system.match_queue(by=by))
+        return [HeldMessage(e.message_id, e.reason, tuple(c.contactpoint_id for c in e.candidates)) for e in queue]
 
     def close(self) -> None:
         self.system.dispose()

@@ -28,6 +28,7 @@ from ics_interop import Message, from_json, from_xml, to_json, to_xml
 from ics_interop.messages import (
     CafIndicatorUpdate,
     CaseRecordTransfer,
+    ChildIdentityUpdate,
     InitialAssessmentPrepopulation,
     InvolvementEnded,
     InvolvementStarted,
@@ -504,6 +505,127 @@ class FeedLeavesOutUpn(ReferenceFeedSource):
         super().flush_outbox(_rewriting(sink, strip))
 
 
+class FeedDateOfBirthShifted(ReferenceFeedSource):
+    """Sends the child's date of birth a day early (a date read as local midnight and written as UTC)."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def shift(message: Message) -> Message:
+            child: Child | None = getattr(message, "child", None)
+            if child is None or child.date_of_birth is None:
+                return message
+            born = child.date_of_birth - dt.timedelta(days=1)
+            return message.model_copy(update={"child": child.model_copy(update={"date_of_birth": born})})
+
+        super().flush_outbox(_rewriting(sink, shift))
+
+
+class FeedNoteInRole(ReferenceFeedSource):
+    """Puts the practitioner's note about why the service is involved in the 'role' ContactPoint shows."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.notes: dict[str, str] = {}
+
+    def start_involvement(self, child: Child, *, worker: Practitioner, case_details: str, started_on: dt.date) -> None:
+        self.notes[self._key(child)] = case_details
+        super().start_involvement(child, worker=worker, case_details=case_details, started_on=started_on)
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def leak(message: Message) -> Message:
+            if not isinstance(message, InvolvementStarted) or message.involvement.practitioner is None:
+                return message
+            note = self.notes.get(self._key(message.child))
+            if not note:
+                return message
+            worker = message.involvement.practitioner.model_copy(update={"role": note[:100]})
+            involvement = message.involvement.model_copy(update={"practitioner": worker})
+            return message.model_copy(update={"involvement": involvement})
+
+        super().flush_outbox(_rewriting(sink, leak))
+
+
+class IcsBackwardsInvolvement(ReferenceIcs):
+    """Sends social care's involvement with an end date the day before it started (an off-by-one in the feed)."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def backwards(message: Message) -> Message:
+            if isinstance(message, InvolvementStarted):
+                start = message.involvement.start_date
+                involvement = message.involvement.model_copy(update={"end_date": start - dt.timedelta(days=1)})
+                return message.model_copy(update={"involvement": involvement})
+            return message
+
+        super().flush_outbox(_rewriting(sink, backwards))
+
+
+class IcsReusesMessageIds(ReferenceIcs):
+    """Sends the end of an involvement under the message ID of its start."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.starts: dict[str, str] = {}
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def reuse(message: Message) -> Message:
+            if isinstance(message, InvolvementStarted):
+                self.starts[message.involvement.involvement_id] = message.header.message_id
+            if isinstance(message, InvolvementEnded) and message.involvement_id in self.starts:
+                header = message.header.model_copy(update={"message_id": self.starts[message.involvement_id]})
+                return message.model_copy(update={"header": header})
+            return message
+
+        super().flush_outbox(_rewriting(sink, reuse))
+
+
+class CaseNotesInRecord(ReferenceDirectory):
+    """Shows the feeder's notes field on the record (kept 'for the data manager'): the screen has a notes box."""
+
+    def view(
+        self, contactpoint_id: str, *, user_id: str, reason: str | None, override_reason: str | None = None
+    ) -> DirectoryView:
+        shown = super().view(contactpoint_id, user_id=user_id, reason=reason, override_reason=override_reason)
+        return attrs.evolve(shown, raw={**shown.raw, "caseNotes": "see the feeder's record"})
+
+
+class EchoesToFeeders(ReferenceDirectory):
+    """Sends each feeder the child's record as the directory now holds it, 'to keep them in step'."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending: list[Message] = []
+
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        reply = super().deliver(body, content_type, client)
+        message = _decode(body)
+        if isinstance(message, ChildIdentityUpdate):
+            header = message.header.model_copy(
+                update={
+                    "message_id": str(uuid.uuid4()),
+                    "sender": self.identity(),
+                    "recipient": message.header.sender,
+                }
+            )
+            self.pending.append(message.model_copy(update={"header": header}))
+        return reply
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        while self.pending:
+            message = self.pending.pop(0)
+            sink(to_xml(message), "application/xml")
+
+
+def forgets_the_client(real: Authenticator) -> Authenticator:
+    """Authenticates a user, but drops the client the user's token came through (the audit cannot name it)."""
+
+    def authenticate(headers: Mapping[str, str]) -> Any:
+        principal = real(headers)
+        if isinstance(principal, Principal) and principal.system is None:
+            return attrs.evolve(principal, client_id="")
+        return principal
+
+    return authenticate
+
+
 #: Every broken implementation, by name.
 # --- the binding's security ------------------------------------------------------------------------------
 
@@ -932,6 +1054,57 @@ SERVED += (
     ),
 )
 
+SERVED += (
+    _in_directory("rejects-json-identity-updates", ("MSG-R01", "MSG-R02"), "a child's details in JSON are refused",
+                  bd.RejectsJsonIdentityUpdates, "wire"),
+    _in_directory("takes-the-first-of-many", ("MSG-R03",), "a JSON array of messages is applied in part",
+                  bd.TakesTheFirstOfMany, "wire"),
+    _in_directory("reused-id-applied", ("MSG-R06",), "a message reusing an ID for other content is applied",
+                  bd.ReusedIdApplied, "sequences"),
+    _in_directory("rejected-involvement-kept", ("MSG-R09",), "an involvement rejected for its dates is kept",
+                  bd.RejectedInvolvementKept, "fields"),
+    _in_directory("accepts-case-types", ("CP-R01",), "a case record transfer or a referral is answered as accepted",
+                  bd.AcceptsCaseTypes, "paths"),
+    _in_directory("drops-notes-elements", ("CP-R02",), "a CaseNotes element or member is dropped, the rest accepted",
+                  bd.DropsNotesElements, "wire"),
+    _in_directory("team-contact-not-shown", ("CP-R05",), "a team to contact is not shown",
+                  bd.TeamContactNotShown, "fields"),
+    _in_service("refused-reads-not-audited", "ecaf", ("ECAF-R06",), "refused reads are missing from the access audit",
+                bs.RefusedReadsNotAudited, "paths"),
+    _in_service("stores-without-consent", "ecaf", ("ECAF-R07",), "consent to store is assumed when none was given",
+                bs.StoresWithoutConsent, "fields"),
+    _in_service("referral-assumes-consent", "ecaf", ("ECAF-R08",), "a referral records consent for social care itself",
+                bs.ReferralAssumesConsent, "roles"),
+    _in_service("duty-team-joins-instead", "ecaf", ("ECAF-R09",), "the duty team joins the TAC, not the social worker",
+                bs.DutyTeamJoinsInstead, "fields"),
+    _in_directory("second-feeder-not-matched", ("CP-R18", "CP-R21"), "a second feeder's message is not matched",
+                  bd.SecondFeederNotMatched, "paths"),
+    _in_service("offer-carries-the-wrong-consent", "ecaf", ("ECAF-R11", "MSG-R10"),
+                "CAF content goes to the ICS carrying another consent than the one that allows it",
+                bs.OfferCarriesTheWrongConsent, "fields"),
+    _in_service("step-down-needs-not-kept", "ecaf", ("ECAF-R12",), "the needs handed back are not recorded",
+                bs.StepDownNeedsNotKept, "fields"),
+    _in_service("closure-reason-not-kept", "ecaf", ("ECAF-R15",), "every closure is recorded as 'other'",
+                bs.ClosureReasonNotKept, "fields"),
+    _in_service("migration-all-or-nothing", "ecaf", ("ECAF-R18",), "one episode without consent rejects the batch",
+                bs.MigrationAllOrNothing, "sequences"),
+    _in_service("conclusions-not-stored", "ecaf", ("ECAF-R19",), "an assessment is stored without its conclusions",
+                bs.ConclusionsNotStored, "fields"),
+    _in_service("ended-under-new-id", "ics", ("ICS-R03",), "social care's involvement ends under another ID",
+                bs.EndedUnderNewId, "fields"),
+    _in_service("answer-to-another-ecaf", "ics", ("ICS-R04",), "a referral is answered to another eCAF",
+                bs.AnswerToAnotherEcaf, "paths"),
+    _in_service("accepts-without-member", "ics", ("ICS-R04", "ICS-R05"),
+                "a referral is accepted with the duty manager standing in for the member who joins",
+                bs.AcceptsWithoutMember, "roles"),
+    _in_service("steps-down-open-case", "ics", ("ICS-R07",), "stepping down closes an open case instead of refusing",
+                bs.StepsDownOpenCase, "sequences"),
+    _in_service("transfers-local-episode-again", "ics", ("ICS-R08",), "a local episode that left is transferred again",
+                bs.TransfersLocalEpisodeAgain, "sequences"),
+    _in_service("transferred-case-duplicated", "ics", ("ICS-R11",), "a case record sent again opens a second case",
+                bs.TransferredCaseDuplicated, "sequences"),
+)  # fmt: skip
+
 BROKEN: Mapping[str, BrokenSystem] = {
     b.name: b
     for b in (
@@ -1132,6 +1305,62 @@ BROKEN: Mapping[str, BrokenSystem] = {
             "the UPN the system holds is not sent",
             FeedLeavesOutUpn,
             warns=("FEED-R04",),
+            dimensions=("fields",),
+        ),
+        BrokenSystem(
+            "feed-date-of-birth-shifted",
+            "feed-source",
+            ("FEED-R01",),
+            "the child's date of birth is sent a day early",
+            FeedDateOfBirthShifted,
+            dimensions=("fields",),
+        ),
+        BrokenSystem(
+            "feed-note-in-role",
+            "feed-source",
+            ("FEED-R02",),
+            "the practitioner's note reaches ContactPoint as their role",
+            FeedNoteInRole,
+            dimensions=("fields",),
+        ),
+        BrokenSystem(
+            "ics-backwards-involvement",
+            "ics",
+            ("MSG-R10",),
+            "social care's involvement is sent with an end before its start",
+            IcsBackwardsInvolvement,
+            dimensions=("fields",),
+        ),
+        BrokenSystem(
+            "ics-reuses-message-ids",
+            "ics",
+            ("MSG-R12",),
+            "the end of an involvement goes under its start's message ID",
+            IcsReusesMessageIds,
+            dimensions=("sequences",),
+        ),
+        BrokenSystem(
+            "case-notes-in-record",
+            "contactpoint",
+            ("CP-R08",),
+            "the record shown has a notes field",
+            CaseNotesInRecord,
+            dimensions=("fields",),
+        ),
+        BrokenSystem(
+            "echoes-to-feeders",
+            "contactpoint",
+            ("CP-R03", "MSG-R10", "MSG-R11"),
+            "the directory sends feeders the child's record back",
+            EchoesToFeeders,
+            dimensions=("paths",),
+        ),
+        BrokenSystem(
+            "forgets-the-client",
+            "contactpoint",
+            ("SEC-R07",),
+            "a user's accesses are audited without the client their token came through",
+            gate=forgets_the_client,
             dimensions=("fields",),
         ),
         *SERVED,

@@ -6,8 +6,12 @@ through the Python adapter and over HTTP. `broken` lists them with the requireme
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import json
+import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -15,9 +19,9 @@ import attrs
 from sqlalchemy import select, update
 
 from ics_interop import Finding, Severity, to_json, to_xml
-from ics_interop.messages import ChildIdentityUpdate
+from ics_interop.messages import ChildIdentityUpdate, InvolvementStarted
 from ics_interop.model import Child
-from ics_interop.model.identifiers import is_valid_contactpoint_id
+from ics_interop.model.identifiers import is_valid_contactpoint_id, nhs_number_check_digit
 
 from ._adapters import (
     ContactPointDirectory,
@@ -30,12 +34,14 @@ from ._adapters import (
 from .broken_plumbing import ReceiverFilter, decode, encode_like
 
 __all__ = [
+    "AcceptsCaseTypes",
     "AddressLinesDropped",
     "ArchivedFoundByName",
     "BlankReasonAccepted",
     "ContactPointIdCheckDigitIgnored",
     "DataManagersOverrideShielding",
     "DeathIgnoredAtEighteen",
+    "DropsNotesElements",
     "EndDateNotShown",
     "GuessesByNameAndBirth",
     "InvolvementHiddenOnItsAnniversary",
@@ -46,7 +52,11 @@ __all__ = [
     "OverrideWithoutReason",
     "RedeliveryByBytes",
     "RefusedAccessNotAudited",
+    "RejectedInvolvementKept",
+    "RejectsJsonIdentityUpdates",
+    "ReusedIdApplied",
     "SearchAuditWithoutRecords",
+    "SecondFeederNotMatched",
     "SecondParentDropped",
     "SensitiveShownInView",
     "SensitiveShownToChildProtection",
@@ -54,6 +64,8 @@ __all__ = [
     "ShieldedLocationInNameSearch",
     "ShieldedOrganisationShown",
     "ShieldedParentAddressShown",
+    "TakesTheFirstOfMany",
+    "TeamContactNotShown",
     "ViewNeedsNoReason",
 ]
 
@@ -530,3 +542,185 @@ class GuessesByNameAndBirth(ContactPointDirectory):
             return message.model_copy(update={"child": child.model_copy(update={"identifiers": identifiers})})
 
         _fixing(self, fix)
+
+
+# --- messages in: what a lenient receiver lets through -----------------------------------------------------
+
+
+def _rejected_here(message: Any, content_type: str, rule: str, text: str) -> tuple[bytes, str, int]:
+    return _acknowledged(message, content_type, [Finding(rule, Severity.ERROR, text)], 422)
+
+
+class RejectsJsonIdentityUpdates(ContactPointDirectory):
+    """Its JSON reader was written for involvements only: a child's details sent as JSON are rejected."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            message = decode(body)
+            if isinstance(message, ChildIdentityUpdate) and "json" in content_type:
+                return _rejected_here(message, content_type, "INPUT-001", "this directory reads JSON involvements only")
+            return receive(body, content_type, client)
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+class TakesTheFirstOfMany(ContactPointDirectory):
+    """Given a JSON array of messages, applies the first and ignores the rest, instead of refusing the delivery."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            if body.lstrip().startswith(b"["):
+                try:
+                    first = json.loads(body)[0]
+                except (ValueError, IndexError, KeyError):
+                    return receive(body, content_type, client)
+                return receive(json.dumps(first).encode(), content_type, client)
+            return receive(body, content_type, client)
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+class ReusedIdApplied(ContactPointDirectory):
+    """Gives a message that reuses an ID for other content an ID of its own, and applies it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        seen: dict[str, str] = {}
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            message = decode(body)
+            if message is not None:
+                digest = hashlib.sha256(to_json(message)).hexdigest()
+                known = seen.setdefault(message.header.message_id, digest)
+                if known != digest:
+                    original = message.header.message_id
+                    header = message.header.model_copy(update={"message_id": str(uuid.uuid4())})
+                    reply, kind, status = receive(
+                        encode_like(message.model_copy(update={"header": header}), body), content_type, client
+                    )
+                    ack = decode(reply)
+                    if ack is None:
+                        return reply, kind, status
+                    answered = ack.model_copy(  # the sender is answered under the ID it sent
+                        update={
+                            "acknowledged_message_id": original,
+                            "header": ack.header.model_copy(update={"correlation_id": original}),
+                        }
+                    )
+                    return encode_like(answered, reply), kind, status
+            return receive(body, content_type, client)
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+class RejectedInvolvementKept(ContactPointDirectory):
+    """Rejects an involvement whose dates are wrong (DATE-001), but keeps it, without its end, 'to be safe'."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            answer = receive(body, content_type, client)
+            message = decode(body)
+            ack = decode(answer[0])
+            rules = [f.rule_id for f in getattr(ack, "findings", [])]
+            if isinstance(message, InvolvementStarted) and rules == ["DATE-001"]:
+                kept = message.model_copy(
+                    update={
+                        "header": message.header.model_copy(update={"message_id": str(uuid.uuid4())}),
+                        "involvement": message.involvement.model_copy(update={"end_date": None}),
+                    }
+                )
+                receive(to_xml(kept), "application/xml", client)
+            return answer
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+class AcceptsCaseTypes(ContactPointDirectory):
+    """Answers any message type it does not handle as accepted (and drops it), so feeders see no errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        handled = set(self.receiver.handlers)
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            message = decode(body)
+            if message is not None and message.message_type not in handled:
+                return _acknowledged(message, content_type, [], 200)
+            return receive(body, content_type, client)
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+class DropsNotesElements(ContactPointDirectory):
+    """Cleans deliveries of notes it does not know (any element or member named like 'notes') and accepts the rest."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            text = body.decode("utf-8", "replace")
+            if body.lstrip().startswith(b"<"):
+                text = re.sub(r"<(\w*[Nn]otes)>.*?</\1>", "", text, flags=re.DOTALL)
+            else:
+                with contextlib.suppress(ValueError):
+                    text = json.dumps(_without_notes(json.loads(text)))
+            return receive(text.encode("utf-8"), content_type, client)
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+def _without_notes(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_notes(v) for k, v in data.items() if "notes" not in k.lower()}
+    if isinstance(data, list):
+        return [_without_notes(v) for v in data]
+    return data
+
+
+class TeamContactNotShown(_ShownDirectory):
+    """Shows an involvement's practitioner, but not the team when a team is whom to contact."""
+
+    def shown(self, record: Any, kwargs: dict[str, Any]) -> Any:
+        return record.model_copy(
+            update={"involvements": [i.model_copy(update={"team": None}) for i in record.involvements]}
+        )
+
+
+class SecondFeederNotMatched(ContactPointDirectory):
+    """Keys a school's UPN-bearing messages on the NHS number the school's MIS generated, so a second feeder's
+    message about a known child never meets the record the first feeder made."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        first: dict[str, str] = {}
+
+        def fix(message: Any) -> Any:
+            child: Any = getattr(message, "child", None)
+            nhs = child.identifiers.nhs_number if child is not None else None
+            if nhs is None:
+                return message
+            sender = message.header.sender.organisation_id
+            if first.setdefault(nhs, sender) == sender or child.identifiers.upn is None:
+                return message
+            if not isinstance(message, InvolvementStarted):
+                return message
+            local = _another_nhs_number(nhs)
+            identifiers = child.identifiers.model_copy(update={"nhs_number": local})
+            return message.model_copy(update={"child": child.model_copy(update={"identifiers": identifiers})})
+
+        _fixing(self, fix)
+
+
+def _another_nhs_number(nhs: str) -> str:
+    base = int(nhs[:9])
+    while True:
+        base = (base + 7919) % 10**9
+        check = nhs_number_check_digit(f"{base:09d}")
+        if check is not None:
+            return f"{base:09d}{check}"

@@ -6,21 +6,30 @@ fault through the Python adapter and over HTTP. `broken` lists them with the req
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from ics_interop import to_xml
+from sqlalchemy import update
+
+from ics_interop import Finding, Severity, to_json, to_xml
 from ics_interop.messages import (
     CafIndicatorUpdate,
+    CaseRecordTransfer,
     EpisodeTransfer,
+    InitialAssessmentPrepopulation,
+    InvolvementEnded,
     MigrationBatch,
+    SocialCareReferralResponse,
+    StepDown,
+    StepUpDecision,
     episodes_checksum,
 )
-from ics_interop.model import CafEpisode, CaseRecord, ConsentRecord, Practitioner
-from ics_interop.model.codes import ConsentDecision
+from ics_interop.model import CafEpisode, CaseRecord, ConsentRecord, IcsClosure, Practitioner
+from ics_interop.model.codes import CafClosureReason, CinClosureReason, ConsentDecision, ConsentGiver
 
-from ._adapters import Forbidden, IcsSystem, NationalEcaf
+from ._adapters import Forbidden, IcsSystem, NationalEcaf, acknowledgement_for
 from .broken_plumbing import ReceiverFilter, RewritingTransport, decode, encode_like
 
 __all__ = [
@@ -30,6 +39,7 @@ __all__ = [
     "ConsentCoversColleagues",
     "LeadWithAnotherMembersDetails",
     "LocalCafSaysNoCaf",
+    "OfferCarriesTheWrongConsent",
     "OneMigrationBatchOnly",
     "OrganisationWithdrawalIgnored",
     "ReportCountsTheDayOpened",
@@ -263,3 +273,232 @@ class TransferAgainRefused(NationalEcaf):
             return receive(body, content_type, client)
 
         self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+# --- more National eCAFs -------------------------------------------------------------------------------
+
+
+class RefusedReadsNotAudited(NationalEcaf):
+    """Shows managers the access audit of the reads that succeeded only."""
+
+    def access_log(self, episode_id: str | None = None, *, by: Practitioner) -> Any:
+        return [
+            r for r in super().access_log(episode_id, by=by) if "refused" not in r.action and "denied" not in r.action
+        ]
+
+
+class StoresWithoutConsent(NationalEcaf):
+    """Records consent to store on the child's behalf when none was given ('implied by the referral')."""
+
+    def log_episode(self, *, consents: Any, **kwargs: Any) -> CafEpisode:
+        ledger = list(consents)
+        if not any(c.store_and_share and c.decision is ConsentDecision.GIVEN for c in ledger):
+            ledger = [c.model_copy(update={"store_and_share": True}) for c in ledger]
+        return super().log_episode(consents=ledger, **kwargs)
+
+
+class ReferralAssumesConsent(NationalEcaf):
+    """Records consent for the social care organisation itself when a practitioner refers without it."""
+
+    def refer_to_social_care(self, episode_id: str, referred_by: Practitioner, reason: str, to: Any) -> str:
+        assumed = ConsentRecord(
+            consent_id=f"ASSUMED-{episode_id}"[:64],
+            decision=ConsentDecision.GIVEN,
+            given_by=ConsentGiver.CHILD,
+            organisation_id=to.organisation_id,
+            recorded_on=dt.datetime.now(dt.UTC).date(),
+            store_and_share=True,
+        )
+        with contextlib.suppress(Exception):  # already on the ledger
+            super().record_consent(episode_id, assumed, by=referred_by)
+        return super().refer_to_social_care(episode_id, referred_by, reason, to)
+
+
+class DutyTeamJoinsInstead(NationalEcaf):
+    """Puts social care's duty team in the TAC when a referral is accepted, not the social worker named."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def fix(message: Any) -> Any:
+            if not isinstance(message, SocialCareReferralResponse) or message.joining_member is None:
+                return message
+            worker = message.joining_member.practitioner
+            duty = worker.model_copy(update={"practitioner_id": f"{worker.organisation.organisation_id}-DUTY"[:64]})
+            member = message.joining_member.model_copy(update={"practitioner": duty})
+            return message.model_copy(update={"joining_member": member})
+
+        _receiving(self, fix)
+
+
+class StepDownNeedsNotKept(NationalEcaf):
+    """Re-opens a stepped-down episode, but keeps a pointer to the ICS instead of the needs handed back."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def fix(message: Any) -> Any:
+            if not isinstance(message, StepDown):
+                return message
+            return message.model_copy(update={"outstanding_needs": ["See the ICS case record"]})
+
+        _receiving(self, fix)
+
+
+class ClosureReasonNotKept(NationalEcaf):
+    """Closes every episode closed by a practitioner as 'other', whatever reason was chosen."""
+
+    def close_episode(self, episode_id: str, reason: Any, *, by: Practitioner, closed_on: Any = None) -> CafEpisode:
+        return super().close_episode(episode_id, CafClosureReason.OTHER, by=by, closed_on=closed_on)
+
+
+class MigrationAllOrNothing(NationalEcaf):
+    """Rejects a whole migration batch when one episode in it lacks consent to store."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            message = decode(body)
+            if isinstance(message, MigrationBatch) and any(
+                not any(c.store_and_share for c in e.consents) for e in message.episodes
+            ):
+                finding = Finding("CAF-006", Severity.ERROR, "an episode of the batch has no consent to store")
+                header = message.header
+                ack = acknowledgement_for(
+                    header.message_id, header.recipient, header.sender, [finding], header.created_at
+                )
+                if "json" in content_type:
+                    return to_json(ack), "application/json", 422
+                return to_xml(ack), "application/xml", 422
+            return receive(body, content_type, client)
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+class ConclusionsNotStored(NationalEcaf):
+    """Stores a logged assessment without its conclusions (the field is on a later screen)."""
+
+    def log_episode(self, *, assessment: Any, **kwargs: Any) -> CafEpisode:
+        return super().log_episode(assessment=assessment.model_copy(update={"conclusions": None}), **kwargs)
+
+
+# --- more ICS systems ----------------------------------------------------------------------------------
+
+
+class EndedUnderNewId(IcsSystem):
+    """Ends social care's involvement under an ID of its own, not the one it started under."""
+
+    def connect(self, route: str, transport: Any) -> None:
+        def rekey(message: Any) -> Any:
+            if isinstance(message, InvolvementEnded):
+                return message.model_copy(update={"involvement_id": f"{message.involvement_id[:56]}-END"})
+            return message
+
+        super().connect(route, RewritingTransport(transport, rekey))
+
+
+class AnswerToAnotherEcaf(IcsSystem):
+    """Answers a referral from a CAF to the authority's own local eCAF, not to the eCAF that sent it."""
+
+    def connect(self, route: str, transport: Any) -> None:
+        def redirect(message: Any) -> Any:
+            if not isinstance(message, SocialCareReferralResponse):
+                return message
+            recipient = message.header.recipient.model_copy(update={"organisation_id": "LA206"})
+            return message.model_copy(update={"header": message.header.model_copy(update={"recipient": recipient})})
+
+        super().connect(route, RewritingTransport(transport, redirect))
+
+
+class AcceptsWithoutMember(IcsSystem):
+    """Accepts a referral with nobody named by sending the duty team's manager as the member who joins."""
+
+    def respond_to_caf_referral(
+        self, ics_referral_id: str, *, decision: Any, joining: Any, representative: bool = False, **more: Any
+    ) -> Any:
+        if joining is None and decision is not StepUpDecision.NOT_ACCEPTED:
+            joining = Practitioner.model_validate(
+                {
+                    "practitionerId": "LA206-DUTY-MANAGER",
+                    "name": {"givenNames": "Duty", "familyName": "Manager"},
+                    "role": "Duty manager",
+                    "organisation": {
+                        "organisationId": self.identity.organisation_id,
+                        "name": "Children's social care",
+                        "agencyType": "social-care",
+                    },
+                    "contact": {"telephone": "020 7527 7400"},
+                }
+            )
+            representative = True
+        return super().respond_to_caf_referral(
+            ics_referral_id, decision=decision, joining=joining, representative=representative, **more
+        )
+
+
+class StepsDownOpenCase(IcsSystem):
+    """Closes an open case itself when a social worker steps it down, instead of refusing."""
+
+    def step_down(self, case_id: str, *args: Any, **kwargs: Any) -> Any:
+        record = super().case_record(case_id)
+        if record.closure is None:
+            super().close_case(
+                case_id, IcsClosure(closure_date=dt.datetime.now(dt.UTC).date(), reason=CinClosureReason.RC8)
+            )
+        return super().step_down(case_id, *args, **kwargs)
+
+
+class TransfersLocalEpisodeAgain(IcsSystem):
+    """Lets a local episode be transferred again after it has left ('in case the first did not arrive')."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        module = self.local_ecaf
+        transfer = module.transfer_episode
+
+        def again(episode_id: str, **kwargs: Any) -> Any:
+            table = module.ctx.tables.local_episodes
+            with module.store.transaction() as connection:
+                connection.execute(update(table).where(table.c.episode_id == episode_id).values(state="held"))
+            return transfer(episode_id, **kwargs)
+
+        module.transfer_episode = again  # type: ignore[method-assign]
+
+
+class TransferredCaseDuplicated(IcsSystem):
+    """Opens a new case for every case record transferred in, even one it holds already."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        seen: set[str] = set()
+
+        def fix(message: Any) -> Any:
+            if not isinstance(message, CaseRecordTransfer):
+                return message
+            case_id = message.case_record.case_id
+            if case_id not in seen:
+                seen.add(case_id)
+                return message
+            record = message.case_record.model_copy(update={"case_id": f"{case_id[:50]}-{len(seen)}"})
+            seen.add(record.case_id)
+            return message.model_copy(update={"case_record": record})
+
+        _receiving(self, fix)
+
+
+class OfferCarriesTheWrongConsent(NationalEcaf):
+    """Writes the consent an offer of CAF content carries for the authority, not for its social care service."""
+
+    def connect(self, route: str, transport: Any) -> None:
+        def swap(message: Any) -> Any:
+            if not isinstance(message, InitialAssessmentPrepopulation):
+                return message
+            authority = message.header.recipient.organisation_id.split("-")[0]  # 'LA204-CSC' written as 'LA204'
+            consents = [
+                c.model_copy(update={"organisation_id": authority}) if c.organisation_id else c
+                for c in message.consents
+            ]
+            return message.model_copy(update={"consents": consents})
+
+        super().connect(route, RewritingTransport(transport, swap))

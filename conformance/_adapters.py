@@ -3,7 +3,8 @@
 At run time they are `ics_interop.adapters.*` (the package maps `adapters/` there). mypy checks
 the tree as it lies on disk, where the same files are the top-level `adapters` package, and
 cannot follow the mapping; so the type checker reads the one, the interpreter imports the other.
-Only `reference_adapters`, `broken` and `capture` (for the shared HTTP runner) use this room.
+Only `reference_adapters`, the broken systems (`broken*`) and `capture` (for the shared HTTP runner)
+use this room.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
         RecordNotFound,
         ShieldingChange,
     )
+    from adapters.contactpoint import access as directory_access
+    from adapters.contactpoint import matching as directory_matching
+    from adapters.contactpoint import records as directory_records
     from adapters.ecaf import ConsentRefused, EcafError, EcafRole, NationalEcaf, UnknownRecord, UserRegistration
     from adapters.errors import Forbidden, NotFound, ServiceError
     from adapters.http import Authenticator, running_server
@@ -44,6 +48,9 @@ else:
         RecordNotFound,
         ShieldingChange,
     )
+    from ics_interop.adapters.contactpoint import access as directory_access
+    from ics_interop.adapters.contactpoint import matching as directory_matching
+    from ics_interop.adapters.contactpoint import records as directory_records
     from ics_interop.adapters.ecaf import (
         ConsentRefused,
         EcafError,
@@ -89,6 +96,9 @@ __all__ = [
     "UnknownRecord",
     "UserRegistration",
     "acknowledgement_for",
+    "directory_access",
+    "directory_matching",
+    "directory_records",
     "load_private_key",
     "new_signing_key",
     "running_server",

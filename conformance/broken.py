@@ -1,13 +1,15 @@
 """Deliberately broken systems: the suite's proof that it has teeth.
 
-Each is a reference adapter with one thing broken the way a real vendor might break it, and
-names the requirement IDs that breaking it breaks. The suite's own tests run every profile's
+Each is a reference system with one thing broken the way a real vendor might break it, and
+names the requirement IDs that breaking it breaks (and the dimension of the method it is caught
+through: a time edge, a path, a role, a wire form, a field, a sequence). The suite's own tests run every profile's
 suite against each, and it must fail exactly those requirements and nothing else. A vendor
 can read them as a list of what the suite catches.
 
-They break things from outside the reference systems, as a vendor's middleware or a
-careless adapter would: rewriting what goes out, what comes in, or what is shown. They are
-examples: never deploy one.
+The first ones here break things from outside the reference systems, as a vendor's middleware
+or a careless adapter would: rewriting what goes out, what comes in, or what is shown. Those in
+`broken_directory`, `broken_services` are broken inside the system (`served`), so the same fault
+is met through the adapter and over HTTP. They are examples: never deploy one.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ics_interop import Message, from_json, from_xml, to_json, to_xml
 from ics_interop.messages import (
     CafIndicatorUpdate,
     CaseRecordTransfer,
+    ChildIdentityUpdate,
     InitialAssessmentPrepopulation,
     InvolvementEnded,
     InvolvementStarted,
@@ -36,6 +39,8 @@ from ics_interop.messages import (
 from ics_interop.model import CafEpisode, Child, ConsentRecord, IcsReferral, Practitioner
 from ics_interop.model.codes import CafClosureReason, ConsentDecision, ConsentGiver, SystemKind
 
+from . import broken_directory as bd
+from . import broken_services as bs
 from ._adapters import Authenticator, Principal, TokenVerifier, acknowledgement_for
 from .protocol import (
     AccessDenied,
@@ -69,6 +74,12 @@ class BrokenSystem:
     what: str
     build: Callable[[], Any] | None = None
     gate: Callable[[Authenticator], Authenticator] | None = None
+    #: The SHOULD requirements it breaks (a warning, not a failure).
+    warns: tuple[str, ...] = ()
+    #: Whether the fault is inside the system itself, so it can be served over HTTP as it is run as an adapter.
+    served: bool = False
+    #: The dimensions of the method (docs/guides/method.md) the breakage is found through.
+    dimensions: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -468,6 +479,153 @@ class RetriesUnderNewId(ReferenceFeedSource):
         super().flush_outbox(_rewriting(sink, renumber))
 
 
+class FeedEndDatedWhenSent(ReferenceFeedSource):
+    """Dates the end of an involvement the day the message goes out, not the day the service stopped."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def redate(message: Message) -> Message:
+            if isinstance(message, InvolvementEnded):
+                return message.model_copy(update={"end_date": message.header.created_at.date()})
+            return message
+
+        super().flush_outbox(_rewriting(sink, redate))
+
+
+class FeedLeavesOutUpn(ReferenceFeedSource):
+    """Sends the NHS number only: the UPN the school holds stays behind."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def strip(message: Message) -> Message:
+            child: Child | None = getattr(message, "child", None)
+            if child is None or child.identifiers.upn is None or child.identifiers.nhs_number is None:
+                return message
+            identifiers = child.identifiers.model_copy(update={"upn": None})
+            return message.model_copy(update={"child": child.model_copy(update={"identifiers": identifiers})})
+
+        super().flush_outbox(_rewriting(sink, strip))
+
+
+class FeedDateOfBirthShifted(ReferenceFeedSource):
+    """Sends the child's date of birth a day early (a date read as local midnight and written as UTC)."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def shift(message: Message) -> Message:
+            child: Child | None = getattr(message, "child", None)
+            if child is None or child.date_of_birth is None:
+                return message
+            born = child.date_of_birth - dt.timedelta(days=1)
+            return message.model_copy(update={"child": child.model_copy(update={"date_of_birth": born})})
+
+        super().flush_outbox(_rewriting(sink, shift))
+
+
+class FeedNoteInRole(ReferenceFeedSource):
+    """Puts the practitioner's note about why the service is involved in the 'role' ContactPoint shows."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.notes: dict[str, str] = {}
+
+    def start_involvement(self, child: Child, *, worker: Practitioner, case_details: str, started_on: dt.date) -> None:
+        self.notes[self._key(child)] = case_details
+        super().start_involvement(child, worker=worker, case_details=case_details, started_on=started_on)
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def leak(message: Message) -> Message:
+            if not isinstance(message, InvolvementStarted) or message.involvement.practitioner is None:
+                return message
+            note = self.notes.get(self._key(message.child))
+            if not note:
+                return message
+            worker = message.involvement.practitioner.model_copy(update={"role": note[:100]})
+            involvement = message.involvement.model_copy(update={"practitioner": worker})
+            return message.model_copy(update={"involvement": involvement})
+
+        super().flush_outbox(_rewriting(sink, leak))
+
+
+class IcsBackwardsInvolvement(ReferenceIcs):
+    """Sends social care's involvement with an end date the day before it started (an off-by-one in the feed)."""
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def backwards(message: Message) -> Message:
+            if isinstance(message, InvolvementStarted):
+                start = message.involvement.start_date
+                involvement = message.involvement.model_copy(update={"end_date": start - dt.timedelta(days=1)})
+                return message.model_copy(update={"involvement": involvement})
+            return message
+
+        super().flush_outbox(_rewriting(sink, backwards))
+
+
+class IcsReusesMessageIds(ReferenceIcs):
+    """Sends the end of an involvement under the message ID of its start."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.starts: dict[str, str] = {}
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        def reuse(message: Message) -> Message:
+            if isinstance(message, InvolvementStarted):
+                self.starts[message.involvement.involvement_id] = message.header.message_id
+            if isinstance(message, InvolvementEnded) and message.involvement_id in self.starts:
+                header = message.header.model_copy(update={"message_id": self.starts[message.involvement_id]})
+                return message.model_copy(update={"header": header})
+            return message
+
+        super().flush_outbox(_rewriting(sink, reuse))
+
+
+class CaseNotesInRecord(ReferenceDirectory):
+    """Shows the feeder's notes field on the record (kept 'for the data manager'): the screen has a notes box."""
+
+    def view(
+        self, contactpoint_id: str, *, user_id: str, reason: str | None, override_reason: str | None = None
+    ) -> DirectoryView:
+        shown = super().view(contactpoint_id, user_id=user_id, reason=reason, override_reason=override_reason)
+        return attrs.evolve(shown, raw={**shown.raw, "caseNotes": "see the feeder's record"})
+
+
+class EchoesToFeeders(ReferenceDirectory):
+    """Sends each feeder the child's record as the directory now holds it, 'to keep them in step'."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending: list[Message] = []
+
+    def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
+        reply = super().deliver(body, content_type, client)
+        message = _decode(body)
+        if isinstance(message, ChildIdentityUpdate):
+            header = message.header.model_copy(
+                update={
+                    "message_id": str(uuid.uuid4()),
+                    "sender": self.identity(),
+                    "recipient": message.header.sender,
+                }
+            )
+            self.pending.append(message.model_copy(update={"header": header}))
+        return reply
+
+    def flush_outbox(self, sink: MessageSink) -> None:
+        while self.pending:
+            message = self.pending.pop(0)
+            sink(to_xml(message), "application/xml")
+
+
+def forgets_the_client(real: Authenticator) -> Authenticator:
+    """Authenticates a user, but drops the client the user's token came through (the audit cannot name it)."""
+
+    def authenticate(headers: Mapping[str, str]) -> Any:
+        principal = real(headers)
+        if isinstance(principal, Principal) and principal.system is None:
+            return attrs.evolve(principal, client_id="")
+        return principal
+
+    return authenticate
+
+
 #: Every broken implementation, by name.
 # --- the binding's security ------------------------------------------------------------------------------
 
@@ -584,6 +742,368 @@ def open_without_a_token(real: Authenticator) -> Authenticator:
 
     return authenticate
 
+
+def _served(adapter: type[Any], system: type[Any]) -> Callable[[], Any]:
+    """An adapter of the reference kind `adapter` whose system is the broken `system`."""
+    return type(f"{system.__name__}Adapter", (adapter,), {"system_type": system})
+
+
+def _in_directory(
+    name: str, breaks: tuple[str, ...], what: str, system: type[Any], *dimensions: str, warns: tuple[str, ...] = ()
+) -> BrokenSystem:
+    return BrokenSystem(
+        name, "contactpoint", breaks, what, _served(ReferenceDirectory, system), warns=warns, served=True,
+        dimensions=dimensions,
+    )  # fmt: skip
+
+
+#: Broken inside the system: the same fault through the adapter and over HTTP.
+SERVED: tuple[BrokenSystem, ...] = (
+    _in_directory(
+        "involvement-hidden-on-its-anniversary",
+        ("CP-R06",),
+        "an ended involvement disappears the day before the anniversary of its end",
+        bd.InvolvementHiddenOnItsAnniversary,
+        "time",
+    ),
+    _in_directory(
+        "end-date-not-shown",
+        ("CP-R06",),
+        "an ended involvement is shown as if it were current",
+        bd.EndDateNotShown,
+        "fields",
+    ),
+    _in_directory(
+        "maintenance-as-of-yesterday",
+        ("CP-R15", "CP-R16"),
+        "maintenance runs as of the day before: an 18th birthday or a death's anniversary is a day late",
+        bd.MaintenanceAsOfYesterday,
+        "time",
+    ),
+    _in_directory(
+        "death-ignored-at-18",
+        ("CP-R16",),
+        "a child who died is archived at 18 even within the year after death",
+        bd.DeathIgnoredAtEighteen,
+        "time",
+        "sequences",
+    ),
+    _in_directory(
+        "archived-found-by-name",
+        ("CP-R15",),
+        "a search by name finds archived records",
+        bd.ArchivedFoundByName,
+        "paths",
+    ),
+    _in_directory(
+        "sensitive-shown-in-view",
+        ("CP-R09",),
+        "a record viewed by ID shows other organisations' sensitive services",
+        bd.SensitiveShownInView,
+        "paths",
+    ),
+    _in_directory(
+        "sensitive-shown-to-data-managers",
+        ("CP-R09",),
+        "data managers see every sensitive service",
+        bd.SensitiveShownToDataManagers,
+        "roles",
+    ),
+    _in_directory(
+        "sensitive-shown-to-child-protection",
+        ("CP-R09",),
+        "child protection of any organisation see sensitive services",
+        bd.SensitiveShownToChildProtection,
+        "roles",
+    ),
+    _in_directory(
+        "shielded-location-in-name-search",
+        ("CP-R10",),
+        "a search by name shows a shielded child's address",
+        bd.ShieldedLocationInNameSearch,
+        "paths",
+    ),
+    _in_directory(
+        "shielded-parent-address-shown",
+        ("CP-R10",),
+        "a shielded child's parents' addresses are shown",
+        bd.ShieldedParentAddressShown,
+        "fields",
+    ),
+    _in_directory(
+        "shielded-organisation-shown",
+        ("CP-R10",),
+        "the organisations working with a shielded child are named",
+        bd.ShieldedOrganisationShown,
+        "fields",
+    ),
+    _in_directory(
+        "loose-postcode-search",
+        ("CP-R11",),
+        "a postcode in lower case or without its space finds a shielded child",
+        bd.LoosePostcodeSearch,
+        "paths",
+        "wire",
+    ),
+    _in_directory(
+        "data-managers-override-shielding",
+        ("CP-R12",),
+        "data managers may override shielding",
+        bd.DataManagersOverrideShielding,
+        "roles",
+    ),
+    _in_directory(
+        "override-without-reason",
+        ("CP-R12",),
+        "shielding is overridden with a blank reason",
+        bd.OverrideWithoutReason,
+        "fields",
+    ),
+    _in_directory(
+        "refused-access-not-audited",
+        ("CP-R13",),
+        "a refused search or view leaves no audit entry",
+        bd.RefusedAccessNotAudited,
+        "paths",
+    ),
+    _in_directory(
+        "search-audit-without-records",
+        ("CP-R13",),
+        "a search is audited without the records it showed",
+        bd.SearchAuditWithoutRecords,
+        "fields",
+    ),
+    _in_directory(
+        "blank-reason-accepted",
+        ("CP-R14",),
+        "a reason of spaces counts as a reason",
+        bd.BlankReasonAccepted,
+        "fields",
+    ),
+    _in_directory(
+        "view-needs-no-reason",
+        ("CP-R14",),
+        "a record viewed by its ID needs no reason",
+        bd.ViewNeedsNoReason,
+        "paths",
+    ),
+    _in_directory(
+        "lead-kept-after-no-caf",
+        ("CP-R07",),
+        "the lead professional stays on the record after 'no CAF exists'",
+        bd.LeadKeptAfterNoCaf,
+        "sequences",
+    ),
+    _in_directory(
+        "second-parent-dropped",
+        ("CP-R04",),
+        "only the first parent or carer is shown",
+        bd.SecondParentDropped,
+        "fields",
+    ),
+    _in_directory(
+        "address-lines-dropped",
+        ("CP-R04",),
+        "only the first line of the address is shown",
+        bd.AddressLinesDropped,
+        "fields",
+    ),
+    _in_directory(
+        "redelivery-by-bytes",
+        ("MSG-R05",),
+        "a message resent in the other wire form is taken for a different message",
+        bd.RedeliveryByBytes,
+        "wire",
+    ),
+    _in_directory(
+        "contactpoint-id-check-digit-ignored",
+        ("MSG-R02",),
+        "a ContactPoint ID with a wrong check digit is dropped instead of rejected (ID-004)",
+        bd.ContactPointIdCheckDigitIgnored,
+        "fields",
+    ),
+    _in_directory(
+        "older-details-win",
+        (),
+        "a child's details are applied in the order they arrive, however old",
+        bd.OlderDetailsWin,
+        "sequences",
+        warns=("CP-R20",),
+    ),
+    _in_directory(
+        "guesses-by-name-and-birth",
+        ("CP-R21",),
+        "a child sent without identifiers is merged into a namesake born the same day, wherever they live",
+        bd.GuessesByNameAndBirth,
+        "fields",
+    ),
+)
+
+
+def _in_service(
+    name: str, profile: str, breaks: tuple[str, ...], what: str, system: type[Any], *dimensions: str
+) -> BrokenSystem:
+    adapter = ReferenceEcaf if profile == "ecaf" else ReferenceIcs
+    return BrokenSystem(name, profile, breaks, what, _served(adapter, system), served=True, dimensions=dimensions)
+
+
+SERVED += (
+    _in_service(
+        "report-counts-the-day-opened",
+        "ecaf",
+        ("ECAF-R14",),
+        "'open more than 365 days' lists episodes open exactly 365 days",
+        bs.ReportCountsTheDayOpened,
+        "time",
+    ),
+    _in_service(
+        "organisation-withdrawal-ignored",
+        "ecaf",
+        ("ECAF-R05",),
+        "consent withdrawn for an organisation changes no one's access",
+        bs.OrganisationWithdrawalIgnored,
+        "roles",
+    ),
+    _in_service(
+        "consent-covers-colleagues",
+        "ecaf",
+        ("ECAF-R04",),
+        "consent for a TAC member lets their colleagues read the CAF",
+        bs.ConsentCoversColleagues,
+        "roles",
+    ),
+    _in_service(
+        "reviews-dropped-on-transfer-in",
+        "ecaf",
+        ("ECAF-R16",),
+        "an episode transferred in is held without its reviews",
+        bs.ReviewsDroppedOnTransferIn,
+        "fields",
+    ),
+    _in_service(
+        "actions-dropped-on-transfer-out",
+        "ecaf",
+        ("ECAF-R17",),
+        "an episode transferred out goes without its agreed actions",
+        bs.ActionsDroppedOnTransferOut,
+        "fields",
+    ),
+    _in_service(
+        "wrong-checksum-accepted",
+        "ecaf",
+        ("MSG-R02",),
+        "a migration batch's checksum is recomputed instead of checked (MIG-003)",
+        bs.WrongChecksumAccepted,
+        "fields",
+    ),
+    _in_service(
+        "unreadable-json-answered-in-xml",
+        "ics",
+        ("MSG-R07",),
+        "a JSON delivery it cannot read is answered in XML",
+        bs.UnreadableJsonAnsweredInXml,
+        "wire",
+    ),
+    _in_service(
+        "chronology-skips-closure",
+        "ics",
+        ("ICS-R12",),
+        "closing a case adds nothing to the chronology shown",
+        bs.ChronologySkipsClosure,
+        "sequences",
+    ),
+    _in_service(
+        "case-shows-neighbours-referrals",
+        "ics",
+        ("ICS-R12",),
+        "a case record shows another case's referral",
+        bs.CaseShowsNeighboursReferrals,
+        "paths",
+    ),
+    _in_service(
+        "local-caf-says-no-caf",
+        "ics",
+        ("ECAF-R01",),
+        "the local eCAF module tells ContactPoint 'no CAF' when a CAF is logged",
+        bs.LocalCafSaysNoCaf,
+        "fields",
+    ),
+    _in_service(
+        "one-migration-batch-only",
+        "ics",
+        ("ICS-R09",),
+        "a second migration batch is refused as if it had been exported",
+        bs.OneMigrationBatchOnly,
+        "sequences",
+    ),
+    _in_service(
+        "lead-with-another-members-details",
+        "ecaf",
+        ("ECAF-R02",),
+        "ContactPoint is told who leads with another practitioner's contact details",
+        bs.LeadWithAnotherMembersDetails,
+        "fields",
+    ),
+    _in_service(
+        "transfer-again-refused",
+        "ecaf",
+        ("ECAF-R16",),
+        "an episode transferred in again, in a new message, is refused",
+        bs.TransferAgainRefused,
+        "sequences",
+    ),
+)
+
+SERVED += (
+    _in_directory("rejects-json-identity-updates", ("MSG-R01", "MSG-R02"), "a child's details in JSON are refused",
+                  bd.RejectsJsonIdentityUpdates, "wire"),
+    _in_directory("takes-the-first-of-many", ("MSG-R03",), "a JSON array of messages is applied in part",
+                  bd.TakesTheFirstOfMany, "wire"),
+    _in_directory("reused-id-applied", ("MSG-R06",), "a message reusing an ID for other content is applied",
+                  bd.ReusedIdApplied, "sequences"),
+    _in_directory("rejected-involvement-kept", ("MSG-R09",), "an involvement rejected for its dates is kept",
+                  bd.RejectedInvolvementKept, "fields"),
+    _in_directory("accepts-case-types", ("CP-R01",), "a case record transfer or a referral is answered as accepted",
+                  bd.AcceptsCaseTypes, "paths"),
+    _in_directory("drops-notes-elements", ("CP-R02",), "a CaseNotes element or member is dropped, the rest accepted",
+                  bd.DropsNotesElements, "wire"),
+    _in_directory("team-contact-not-shown", ("CP-R05",), "a team to contact is not shown",
+                  bd.TeamContactNotShown, "fields"),
+    _in_service("refused-reads-not-audited", "ecaf", ("ECAF-R06",), "refused reads are missing from the access audit",
+                bs.RefusedReadsNotAudited, "paths"),
+    _in_service("stores-without-consent", "ecaf", ("ECAF-R07",), "consent to store is assumed when none was given",
+                bs.StoresWithoutConsent, "fields"),
+    _in_service("referral-assumes-consent", "ecaf", ("ECAF-R08",), "a referral records consent for social care itself",
+                bs.ReferralAssumesConsent, "roles"),
+    _in_service("duty-team-joins-instead", "ecaf", ("ECAF-R09",), "the duty team joins the TAC, not the social worker",
+                bs.DutyTeamJoinsInstead, "fields"),
+    _in_directory("second-feeder-not-matched", ("CP-R18", "CP-R21"), "a second feeder's message is not matched",
+                  bd.SecondFeederNotMatched, "paths"),
+    _in_service("offer-carries-the-wrong-consent", "ecaf", ("ECAF-R11", "MSG-R10"),
+                "CAF content goes to the ICS carrying another consent than the one that allows it",
+                bs.OfferCarriesTheWrongConsent, "fields"),
+    _in_service("step-down-needs-not-kept", "ecaf", ("ECAF-R12",), "the needs handed back are not recorded",
+                bs.StepDownNeedsNotKept, "fields"),
+    _in_service("closure-reason-not-kept", "ecaf", ("ECAF-R15",), "every closure is recorded as 'other'",
+                bs.ClosureReasonNotKept, "fields"),
+    _in_service("migration-all-or-nothing", "ecaf", ("ECAF-R18",), "one episode without consent rejects the batch",
+                bs.MigrationAllOrNothing, "sequences"),
+    _in_service("conclusions-not-stored", "ecaf", ("ECAF-R19",), "an assessment is stored without its conclusions",
+                bs.ConclusionsNotStored, "fields"),
+    _in_service("ended-under-new-id", "ics", ("ICS-R03",), "social care's involvement ends under another ID",
+                bs.EndedUnderNewId, "fields"),
+    _in_service("answer-to-another-ecaf", "ics", ("ICS-R04",), "a referral is answered to another eCAF",
+                bs.AnswerToAnotherEcaf, "paths"),
+    _in_service("accepts-without-member", "ics", ("ICS-R04", "ICS-R05"),
+                "a referral is accepted with the duty manager standing in for the member who joins",
+                bs.AcceptsWithoutMember, "roles"),
+    _in_service("steps-down-open-case", "ics", ("ICS-R07",), "stepping down closes an open case instead of refusing",
+                bs.StepsDownOpenCase, "sequences"),
+    _in_service("transfers-local-episode-again", "ics", ("ICS-R08",), "a local episode that left is transferred again",
+                bs.TransfersLocalEpisodeAgain, "sequences"),
+    _in_service("transferred-case-duplicated", "ics", ("ICS-R11",), "a case record sent again opens a second case",
+                bs.TransferredCaseDuplicated, "sequences"),
+)  # fmt: skip
 
 BROKEN: Mapping[str, BrokenSystem] = {
     b.name: b
@@ -770,5 +1290,79 @@ BROKEN: Mapping[str, BrokenSystem] = {
             "a caller without a token is let in as a worker of the authority",
             gate=open_without_a_token,
         ),
+        BrokenSystem(
+            "feed-end-dated-when-sent",
+            "feed-source",
+            ("FEED-R03",),
+            "an involvement's end is dated the day it is sent, not the day it ended",
+            FeedEndDatedWhenSent,
+            dimensions=("time",),
+        ),
+        BrokenSystem(
+            "feed-leaves-out-upn",
+            "feed-source",
+            (),
+            "the UPN the system holds is not sent",
+            FeedLeavesOutUpn,
+            warns=("FEED-R04",),
+            dimensions=("fields",),
+        ),
+        BrokenSystem(
+            "feed-date-of-birth-shifted",
+            "feed-source",
+            ("FEED-R01",),
+            "the child's date of birth is sent a day early",
+            FeedDateOfBirthShifted,
+            dimensions=("fields",),
+        ),
+        BrokenSystem(
+            "feed-note-in-role",
+            "feed-source",
+            ("FEED-R02",),
+            "the practitioner's note reaches ContactPoint as their role",
+            FeedNoteInRole,
+            dimensions=("fields",),
+        ),
+        BrokenSystem(
+            "ics-backwards-involvement",
+            "ics",
+            ("MSG-R10",),
+            "social care's involvement is sent with an end before its start",
+            IcsBackwardsInvolvement,
+            dimensions=("fields",),
+        ),
+        BrokenSystem(
+            "ics-reuses-message-ids",
+            "ics",
+            ("MSG-R12",),
+            "the end of an involvement goes under its start's message ID",
+            IcsReusesMessageIds,
+            dimensions=("sequences",),
+        ),
+        BrokenSystem(
+            "case-notes-in-record",
+            "contactpoint",
+            ("CP-R08",),
+            "the record shown has a notes field",
+            CaseNotesInRecord,
+            dimensions=("fields",),
+        ),
+        BrokenSystem(
+            "echoes-to-feeders",
+            "contactpoint",
+            ("CP-R03", "MSG-R10", "MSG-R11"),
+            "the directory sends feeders the child's record back",
+            EchoesToFeeders,
+            dimensions=("paths",),
+        ),
+        BrokenSystem(
+            "forgets-the-client",
+            "contactpoint",
+            ("SEC-R07",),
+            "a user's accesses are audited without the client their token came through",
+            gate=forgets_the_client,
+            dimensions=("fields",),
+        ),
+        *SERVED,
     )
 }

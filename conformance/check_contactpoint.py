@@ -10,14 +10,23 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+from collections.abc import Callable
 
 from ics_interop import to_json, to_xml
 from ics_interop.messages import CaseRecordTransfer, MessageType
-from ics_interop.model import PersonName, Team
+from ics_interop.model import Address, ContactDetails, PersonName, Team
 from ics_interop.model.codes import SensitiveBasis, SensitiveService
+from ics_interop.model.identifiers import nhs_number_check_digit
 
 from .context import CheckContext, CheckFailed
-from .protocol import AccessDenied, DirectoryUnderTest, DirectoryView, NotFound, SearchCriteria
+from .protocol import (
+    AccessDenied,
+    DirectoryUnderTest,
+    DirectoryView,
+    MatchQueueUnderTest,
+    NotFound,
+    SearchCriteria,
+)
 from .registry import check
 from .scenarios import FEEDER_A, FEEDER_B, SUITE_ICS, Cast, header
 
@@ -134,13 +143,23 @@ def one_way(ctx: CheckContext) -> None:
 
 @check(
     "cp.identity-details",
-    "The child's identifying details are shown as last sent, with former names",
+    "The child's identifying details are shown as last sent, field by field, with former names",
     requirements=["CP-R04"],
     profiles=CP,
 )
 def identity_details(ctx: CheckContext) -> None:
     d = Directory(ctx)
     child = d.cast.child()
+    father = child.parents_carers[0].model_copy(
+        update={"name": PersonName(given_names="Mark", family_name=d.cast.family_name("Dad"))}
+    )
+    assert child.address is not None
+    child = child.model_copy(
+        update={
+            "parents_carers": [*child.parents_carers, father],
+            "address": child.address.model_copy(update={"lines": ["Flat 2", f"{d.cast.token} House", "London"]}),
+        }
+    )
     d.feed(d.cast.identity_update(child))
     with ctx.verifying("CP-R04"):
         view = d.one(child.identifiers.nhs_number)
@@ -149,11 +168,40 @@ def identity_details(ctx: CheckContext) -> None:
         ctx.expect(view.date_of_birth == child.date_of_birth, f"date of birth {view.date_of_birth}")
         ctx.expect(view.gender == child.gender.value, f"gender {view.gender!r}")
         ctx.expect(view.postcode == (child.address.postcode if child.address else None), f"postcode {view.postcode!r}")
-        ctx.expect(any("Julie" in n for n in view.parent_carer_names), f"parents and carers {view.parent_carer_names}")
-        renamed = child.model_copy(
-            update={"name": PersonName(given_names="Hannah", family_name=d.cast.family_name("New"))}
+        shown = _shown(view)
+        for line in child.address.lines if child.address else []:
+            ctx.expect(line in shown, f"the address line {line!r} is not shown")
+        for parent in child.parents_carers:
+            name = f"{parent.name.given_names} {parent.name.family_name}"
+            ctx.expect(name in view.parent_carer_names, f"the parent or carer {name} is not shown")
+        by_id = d.sut.search(SearchCriteria(identifier=view.contactpoint_id), user_id=d.user, reason=REASON)
+        ctx.expect(
+            [r.contactpoint_id for r in by_id] == [view.contactpoint_id],
+            f"a search by the child's ContactPoint ID found {[r.contactpoint_id for r in by_id][:5]}",
+        )
+        # Rename the child whose record has the lower ID: the other child keeps every name it had.
+        other = d.cast.child(given="Chloe", family=d.cast.family_name("Other"))
+        d.feed(d.cast.identity_update(other))
+        other_id = d.one(other.identifiers.nhs_number).contactpoint_id
+        first, second = sorted([(view.contactpoint_id, child), (other_id, other)], key=lambda pair: pair[0])
+        renamed = first[1].model_copy(
+            update={"name": PersonName(given_names=first[1].name.given_names, family_name=d.cast.family_name("New"))}
         )
         d.feed(d.cast.identity_update(renamed))
+        kept = d.sut.search(
+            SearchCriteria(family_name=second[1].name.family_name, date_of_birth=second[1].date_of_birth),
+            user_id=d.user,
+            reason=REASON,
+        )
+        ctx.expect(
+            second[0] in [r.contactpoint_id for r in kept],
+            "renaming one child lost another child's name: a search by it no longer finds the other child",
+        )
+        if first[1] is not child:
+            renamed = child.model_copy(
+                update={"name": PersonName(given_names="Hannah", family_name=d.cast.family_name("New"))}
+            )
+            d.feed(d.cast.identity_update(renamed))
         view = d.one(child.identifiers.nhs_number)
         ctx.expect(view.family_name == renamed.name.family_name, "the new name sent is not shown")
         ctx.expect(
@@ -191,7 +239,7 @@ def involvement_contact(ctx: CheckContext) -> None:
 
 @check(
     "cp.ended-involvement-one-year",
-    "An ended involvement is shown for a year after its end, and not after",
+    "An ended involvement is shown for a year after its end, to the day, and not a day longer",
     requirements=["CP-R06"],
     profiles=CP,
 )
@@ -199,40 +247,53 @@ def ended_involvement_one_year(ctx: CheckContext) -> None:
     d = Directory(ctx)
     today = d.cast.today
     child = d.cast.child()
-    recent = d.cast.involvement(start=today - dt.timedelta(days=900))
-    old = d.cast.involvement(start=today - dt.timedelta(days=900))
-    d.feed(
-        d.cast.involvement_started(child, recent),
-        d.cast.involvement_started(child, old),
-        d.cast.involvement_ended(child, recent, today - dt.timedelta(days=300)),
-        d.cast.involvement_ended(child, old, today - dt.timedelta(days=400)),
-    )
+    year_ago = d.cast.born_years_ago(1)
+    ends = {
+        "ended today": (today, True),
+        "ended 300 days ago": (today - dt.timedelta(days=300), True),
+        "ended a year ago today": (year_ago, True),
+        "ended a year and a day ago": (year_ago - dt.timedelta(days=1), False),
+        "ended 400 days ago": (today - dt.timedelta(days=400), False),
+    }
+    involvements = {what: d.cast.involvement(start=today - dt.timedelta(days=900)) for what in ends}
+    d.feed(*(d.cast.involvement_started(child, inv) for inv in involvements.values()))
+    d.feed(*(d.cast.involvement_ended(child, involvements[what], end) for what, (end, _) in ends.items()))
     with ctx.verifying("CP-R06"):
+        cpid = d.one(child.identifiers.nhs_number).contactpoint_id
         for when in ("before maintenance", "after maintenance"):
-            shown = {i.involvement_id: i for i in d.one(child.identifiers.nhs_number).involvements}
-            ctx.expect(recent.involvement_id in shown, f"{when}: an involvement that ended 300 days ago is not shown")
-            ctx.expect(
-                shown[recent.involvement_id].end_date == today - dt.timedelta(days=300),
-                f"{when}: the ended involvement is shown without its end date",
-            )
-            ctx.expect(
-                old.involvement_id not in shown, f"{when}: an involvement that ended 400 days ago is still shown"
-            )
+            for path, view in (("found by NHS number", d.one(child.identifiers.nhs_number)), ("viewed", d.view(cpid))):
+                shown = {i.involvement_id: i for i in view.involvements}
+                for what, (end, visible) in ends.items():
+                    inv = involvements[what].involvement_id
+                    if visible:
+                        ctx.expect(inv in shown, f"{when}, {path}: an involvement that {what} is not shown")
+                        ctx.expect(
+                            shown[inv].end_date == end, f"{when}, {path}: an involvement that {what} shows no end date"
+                        )
+                    else:
+                        ctx.expect(inv not in shown, f"{when}, {path}: an involvement that {what} is still shown")
             if when == "before maintenance":
                 d.sut.run_maintenance(by=d.manager)
 
 
 @check(
     "cp.caf-indicator",
-    "The CAF indicator, its author and the lead professional are shown; 'no CAF' removes them",
+    "The CAF indicator, its author and the lead professional are shown as last sent; 'no CAF' removes them all",
     requirements=["CP-R07"],
     profiles=CP,
 )
 def caf_indicator(ctx: CheckContext) -> None:
     d = Directory(ctx)
-    child = d.cast.child()
+    pair = [d.cast.child(), d.cast.child(given="Chloe")]
+    d.feed(*(d.cast.identity_update(c) for c in pair))
+    # The CAF goes to the child whose record has the higher ID: the other's record must not show it.
+    ranked = sorted(pair, key=lambda c: d.one(c.identifiers.nhs_number).contactpoint_id)
+    without, child = ranked
     d.feed(d.cast.caf_indicator(child, lead=d.cast.youth_worker))
     with ctx.verifying("CP-R07"):
+        bystander = d.one(without.identifiers.nhs_number)
+        ctx.expect(not bystander.caf_indicator, "another child's record shows the CAF indicator")
+        ctx.expect(bystander.lead_professional_id is None, "another child's record shows the lead professional")
         view = d.one(child.identifiers.nhs_number)
         ctx.expect(view.caf_indicator, "the record does not show that a CAF exists")
         ctx.expect(view.caf_completed_by == d.cast.mentor.practitioner_id, f"completed by {view.caf_completed_by!r}")
@@ -240,14 +301,25 @@ def caf_indicator(ctx: CheckContext) -> None:
             view.lead_professional_id == d.cast.youth_worker.practitioner_id,
             f"lead professional shown as {view.lead_professional_id!r}",
         )
+        d.feed(d.cast.caf_indicator(child, lead=d.cast.nurse))
+        view = d.view(d.one(child.identifiers.nhs_number).contactpoint_id)
+        ctx.expect(
+            view.lead_professional_id == d.cast.nurse.practitioner_id,
+            f"after a new lead professional was sent, the record shows {view.lead_professional_id!r}",
+        )
         d.feed(d.cast.caf_indicator(child, exists=False))
-        view = d.one(child.identifiers.nhs_number)
-        ctx.expect(not view.caf_indicator, "the CAF indicator is still shown after 'no CAF exists'")
+        cpid = view.contactpoint_id
+        for path, shown in (("found", d.one(child.identifiers.nhs_number)), ("viewed", d.view(cpid))):
+            ctx.expect(not shown.caf_indicator, f"{path}: the CAF indicator is still shown after 'no CAF exists'")
+            ctx.expect(
+                shown.lead_professional_id is None,
+                f"{path}: the lead professional {shown.lead_professional_id} is still shown after 'no CAF exists'",
+            )
 
 
 @check(
     "cp.sensitive-services",
-    "A sensitive service is recorded only with its basis, and shown only to its own organisation",
+    "A sensitive service is recorded only with its basis, and shown only to its own organisation, on every path",
     requirements=["CP-R09"],
     profiles=CP,
 )
@@ -255,75 +327,150 @@ def sensitive_services(ctx: CheckContext) -> None:
     d = Directory(ctx)
     child = d.cast.child()
     clinic_user = d.register("practitioner", d.cast.clinic.organisation_id)
+    colleague = d.register("practitioner", d.cast.clinic.organisation_id)
+    strangers = {
+        "a practitioner of another organisation": d.user,
+        "a data manager": d.manager,
+        "a child-protection user of another organisation": d.register(
+            "child-protection", d.cast.social_care.organisation_id
+        ),
+    }
     sensitive = d.cast.involvement(sensitive=SensitiveService.SEXUAL_HEALTH, basis=SensitiveBasis.CONSENT)
     unlawful = d.cast.involvement(sensitive=SensitiveService.MENTAL_HEALTH)
     d.feed(d.cast.identity_update(child), d.cast.involvement_started(child, sensitive, sender=FEEDER_B))
+    nhs = child.identifiers.nhs_number
+    by_name = SearchCriteria(family_name=child.name.family_name, date_of_birth=child.date_of_birth)
+
+    def paths(user: str) -> list[tuple[str, DirectoryView]]:
+        found = d.one(nhs, user=user)
+        named = d.sut.search(by_name, user_id=user, reason=REASON)
+        return [("found by NHS number", found), ("viewed", d.view(found.contactpoint_id, user=user))] + [
+            ("found by name and date of birth", v) for v in named
+        ]
+
     with ctx.verifying("CP-R09"):
         ack = ctx.acknowledgement(ctx.deliver(d.cast.involvement_started(child, unlawful, sender=FEEDER_B)))
         ctx.expect(ack.status.value == "rejected", "a sensitive service with no basis was accepted")
         ctx.expect("INV-001" in [f.rule_id for f in ack.findings], "the rejection does not name INV-001")
-        own = {i.involvement_id for i in d.one(child.identifiers.nhs_number, user=clinic_user).involvements}
-        ctx.expect(sensitive.involvement_id in own, "the clinic's own user does not see the clinic's involvement")
-        other = d.one(child.identifiers.nhs_number)
-        ctx.expect(
-            all(i.involvement_id != sensitive.involvement_id for i in other.involvements),
-            "a user of another organisation sees a sensitive service's involvement",
-        )
-        ctx.expect(
-            "Sexual health" not in _shown(other), "a user of another organisation is shown the sensitive service"
-        )
+        for who, user in (("the clinic's own user", clinic_user), ("a colleague at the clinic", colleague)):
+            for path, view in paths(user):
+                own = {i.involvement_id for i in view.involvements}
+                ctx.expect(sensitive.involvement_id in own, f"{who} does not see the clinic's involvement ({path})")
+        for who, user in strangers.items():
+            for path, view in paths(user):
+                ctx.expect(
+                    all(i.involvement_id != sensitive.involvement_id for i in view.involvements),
+                    f"{who} sees a sensitive service's involvement ({path})",
+                )
+                ctx.expect("Sexual health" not in _shown(view), f"{who} is shown the sensitive service ({path})")
 
 
 def _shielded_child(d: Directory) -> tuple[str, str, str]:
-    """A child fed and shielded: (ContactPoint ID, NHS number, postcode); the family name is the cast's."""
+    """A child fed and shielded: (ContactPoint ID, NHS number, postcode); the family name is the cast's.
+
+    Every location field holds a word of its own (`location_words`): the address, a parent's
+    address, the organisation and the practitioner's office involved.
+    """
     child = d.cast.child()
-    d.feed(d.cast.identity_update(child), d.cast.involvement_started(child, d.cast.involvement()))
+    words = location_words(d.cast)
+    assert child.address is not None
+    address = child.address.model_copy(update={"lines": [f"4 {words[0]} House", "Calverley Street", "London"]})
+    parent = child.parents_carers[0]
+    parent_contact = (parent.contact or ContactDetails(telephone="020 7946 0999")).model_copy(
+        update={"address": Address(lines=[f"{words[1]} Cottage", "London"], postcode=d.cast.postcode())}
+    )
+    child = child.model_copy(
+        update={
+            "address": address,
+            "parents_carers": [parent.model_copy(update={"contact": parent_contact}), *child.parents_carers[1:]],
+        }
+    )
+    organisation = d.cast.youth_service.model_copy(update={"name": f"{words[2]} Youth Centre"})
+    worker = d.cast.youth_worker.model_copy(
+        update={
+            "organisation": organisation,
+            "contact": d.cast.youth_worker.contact.model_copy(
+                update={"address": Address(lines=[f"{words[3]} Road", "London"], postcode=d.cast.postcode())}
+            ),
+        }
+    )
+    d.feed(d.cast.identity_update(child), d.cast.involvement_started(child, d.cast.involvement(practitioner=worker)))
     view = d.one(child.identifiers.nhs_number)
     d.sut.set_shielding(view.contactpoint_id, True, by=d.manager, reason="fleeing domestic violence")
     postcode = child.address.postcode if child.address and child.address.postcode else ""
     return view.contactpoint_id, str(child.identifiers.nhs_number), postcode
 
 
+def location_words(cast: Cast) -> list[str]:
+    """The words planted in a shielded child's location fields (see `_shielded_child`)."""
+    return [f"Wren{cast.token.capitalize()}{n}" for n in ("Home", "Parent", "Org", "Office")]
+
+
 @check(
     "cp.shielding-hides-location",
-    "A shielded child's location is hidden from every view",
+    "A shielded child's location is hidden from every view: search by each criterion, view by ID",
     requirements=["CP-R10"],
     profiles=CP,
 )
 def shielding_hides_location(ctx: CheckContext) -> None:
     d = Directory(ctx)
     cpid, nhs, postcode = _shielded_child(d)
+    record = d.view(cpid)
+    words = location_words(d.cast)
+    protector = d.register("child-protection", d.cast.social_care.organisation_id)
     with ctx.verifying("CP-R10"):
-        for view in (d.view(cpid), d.one(nhs)):
-            ctx.expect(view.location_hidden, "the record does not say its location is hidden")
-            ctx.expect(view.postcode is None, f"the shielded child's postcode is shown: {view.postcode}")
-            ctx.expect(postcode not in _shown(view), "the shielded child's postcode appears in what is shown")
-            ctx.expect("Wren House" not in _shown(view), "the shielded child's address appears in what is shown")
+        by_name = d.sut.search(
+            SearchCriteria(family_name=record.family_name, date_of_birth=record.date_of_birth),
+            user_id=d.user,
+            reason=REASON,
+        )
+        by_given = d.sut.search(
+            SearchCriteria(family_name=record.family_name, given_names=record.given_names),
+            user_id=d.user,
+            reason=REASON,
+        )
+        paths = [("viewed by ID", d.view(cpid)), ("found by NHS number", d.one(nhs))]
+        paths += [("found by name and date of birth", v) for v in by_name]
+        paths += [("found by name", v) for v in by_given]
+        paths += [("viewed by a child-protection user without an override", d.view(cpid, user=protector))]
+        ctx.expect(len(paths) >= 5, "a search by the shielded child's name does not find it")
+        for path, view in paths:
+            ctx.expect(view.location_hidden, f"{path}: the record does not say its location is hidden")
+            ctx.expect(view.postcode is None, f"{path}: the shielded child's postcode is shown: {view.postcode}")
+            shown = _shown(view)
+            ctx.expect(postcode not in shown, f"{path}: the shielded child's postcode appears in what is shown")
+            fields = ("address", "parent's address", "organisation", "practitioner's address")
+            for field, word in zip(fields, words, strict=True):
+                ctx.expect(word not in shown, f"{path}: the shielded child's {field} appears in what is shown")
 
 
 @check(
     "cp.shielding-search",
-    "A search on a hidden field does not find a shielded child",
+    "A search on a hidden field does not find a shielded child, in any combination or form of the postcode",
     requirements=["CP-R11"],
     profiles=CP,
 )
 def shielding_search(ctx: CheckContext) -> None:
     d = Directory(ctx)
     cpid, _nhs, postcode = _shielded_child(d)
+    record = d.view(cpid)
     control = d.cast.child(family=d.cast.family_name("Control"))
     d.feed(d.cast.identity_update(control))
     family = control.name.family_name
-    control_postcode = control.address.postcode if control.address else None
+    control_postcode = str(control.address.postcode if control.address else "")
     with ctx.verifying("CP-R11"):
-        found = d.sut.search(
-            SearchCriteria(postcode=control_postcode, family_name=family), user_id=d.user, reason=REASON
-        )
-        ctx.expect(found, "a search by postcode does not find even an unshielded child: the check cannot tell")
-        shielded_family = d.cast.family_name()
-        for criteria in (
-            SearchCriteria(postcode=postcode, family_name=shielded_family),
-            SearchCriteria(postcode=postcode, family_name=family),
-        ):
+        for form in (control_postcode, control_postcode.lower().replace(" ", "")):
+            found = d.sut.search(SearchCriteria(postcode=form, family_name=family), user_id=d.user, reason=REASON)
+            ctx.expect(found, f"a search by postcode {form!r} does not find even an unshielded child")
+        searches = []
+        for form in (postcode, postcode.lower(), postcode.replace(" ", ""), postcode.lower().replace(" ", "")):
+            searches += [
+                SearchCriteria(postcode=form, family_name=record.family_name),
+                SearchCriteria(postcode=form, family_name=record.family_name, date_of_birth=record.date_of_birth),
+                SearchCriteria(postcode=form, family_name=record.family_name, given_names=record.given_names),
+            ]
+        searches.append(SearchCriteria(postcode=postcode, family_name=family))
+        for criteria in searches:
             found = d.sut.search(criteria, user_id=d.user, reason=REASON)
             ctx.expect(
                 all(r.contactpoint_id != cpid for r in found),
@@ -333,36 +480,56 @@ def shielding_search(ctx: CheckContext) -> None:
 
 @check(
     "cp.shielding-override",
-    "Child protection may override shielding, with an audit alert; other roles may not",
+    "Only child protection may override shielding, with a stated reason and an audit alert, by view or search",
     requirements=["CP-R12"],
     profiles=CP,
 )
 def shielding_override(ctx: CheckContext) -> None:
     d = Directory(ctx)
-    cpid, _nhs, postcode = _shielded_child(d)
+    cpid, nhs, postcode = _shielded_child(d)
     protector = d.register("child-protection", d.cast.social_care.organisation_id)
     reason = f"section 47 enquiry {d.cast.token}"
+    refused = {
+        "a practitioner": d.user,
+        "a data manager": d.manager,
+        "a practitioner of child protection's own organisation": d.register(
+            "practitioner", d.cast.social_care.organisation_id
+        ),
+    }
     with ctx.verifying("CP-R12"):
+        for who, user in refused.items():
+            try:
+                d.view(cpid, user=user, override=reason)
+                raise CheckFailed(f"{who} (not child protection) was allowed to override shielding")
+            except AccessDenied:
+                pass
         try:
-            d.view(cpid, override=reason)
-            raise CheckFailed("a practitioner (not child protection) was allowed to override shielding")
+            d.view(cpid, user=protector, override="   ")
+            raise CheckFailed("child protection overrode shielding without stating a reason")
         except AccessDenied:
             pass
         view = d.view(cpid, user=protector, override=reason)
         ctx.expect(view.postcode == postcode, "a child-protection override does not show the child's location")
-        alerts = d.sut.audit_alerts(by=d.manager)
+        found = d.find(nhs, user=protector, override=f"{reason} (search)")
         ctx.expect(
-            any(a.user_id == protector and a.contactpoint_id == cpid for a in alerts),
-            "the child-protection override raised no audit alert",
+            any(r.postcode == postcode for r in found), "a child-protection override on a search shows no location"
+        )
+        alerts = d.sut.audit_alerts(by=d.manager)
+        mine = {a.reason for a in alerts if a.user_id == protector and a.contactpoint_id == cpid}
+        ctx.expect(mine, "the child-protection override raised no audit alert")
+        ctx.expect(
+            mine >= {reason, f"{reason} (search)"},
+            f"the overrides by view and by search did not each raise an alert with its reason: {sorted(mine)}",
         )
         ctx.expect(
-            not any(a.user_id == d.user for a in alerts), "the refused override raised an alert as if it happened"
+            not any(a.user_id in refused.values() for a in alerts),
+            "a refused override raised an alert as if it happened",
         )
 
 
 @check(
     "cp.audit",
-    "Every search and view is audited, refused ones included",
+    "Every search and view is audited, with the records shown and the reason; refused ones too",
     requirements=["CP-R13"],
     profiles=CP,
 )
@@ -372,15 +539,37 @@ def audit(ctx: CheckContext) -> None:
     d.feed(d.cast.identity_update(child))
     view = d.one(child.identifiers.nhs_number)
     d.view(view.contactpoint_id)
+    d.sut.search(
+        SearchCriteria(family_name=child.name.family_name, date_of_birth=child.date_of_birth),
+        user_id=d.user,
+        reason=REASON,
+    )
+    stranger = f"NOBODY-{d.cast.token}"
+    attempts: dict[str, Callable[[], object]] = {
+        "a view with no reason": lambda: d.sut.view(view.contactpoint_id, user_id=d.user, reason=None),
+        "a search with no reason": lambda: d.sut.search(
+            SearchCriteria(identifier=child.identifiers.nhs_number), user_id=d.user, reason=None
+        ),
+        "a practitioner's override": lambda: d.view(view.contactpoint_id, override="curiosity"),
+    }
+    refusals = []
+    for what, attempt in attempts.items():
+        try:
+            attempt()
+        except AccessDenied:
+            refusals.append(what)
     with contextlib.suppress(AccessDenied):
-        d.sut.view(view.contactpoint_id, user_id=d.user, reason=None)
+        d.sut.view(view.contactpoint_id, user_id=stranger, reason=REASON)
     with ctx.verifying("CP-R13"):
-        entries = [e for e in d.sut.audit_entries(by=d.manager) if e.user_id == d.user]
-        ok = [e for e in entries if view.contactpoint_id in e.records and e.outcome in ("ok", "allowed", "permitted")]
-        ctx.expect(len(ok) >= 2, f"the search and the view of the record are not both audited ({len(ok)} entries)")
-        ctx.expect(any(e.reason == REASON for e in ok), "the audit does not keep the reason given")
-        refused = [e for e in entries if e not in ok]
-        ctx.expect(refused, "a view refused for want of a reason was not audited")
+        entries = d.sut.audit_entries(by=d.manager)
+        mine = [e for e in entries if e.user_id == d.user]
+        ok = [e for e in mine if view.contactpoint_id in e.records and e.outcome in ("ok", "allowed", "permitted")]
+        ctx.expect(len(ok) >= 3, f"the searches and the view of the record are not all audited ({len(ok)} entries)")
+        given = [e for e in ok if e.reason == REASON]
+        ctx.expect(len(given) >= 3, "the audit does not keep the reason given for each access")
+        refused = [e for e in mine if e not in ok]
+        ctx.expect(len(refused) >= len(refusals), f"{len(refusals)} refused accesses made {len(refused)} audit entries")
+        ctx.expect(any(e.user_id == stranger for e in entries), "an unregistered user's refused view was not audited")
 
 
 @check(
@@ -393,66 +582,102 @@ def access_refused(ctx: CheckContext) -> None:
     d = Directory(ctx)
     child = d.cast.child()
     d.feed(d.cast.identity_update(child))
+    cpid = d.one(child.identifiers.nhs_number).contactpoint_id
     criteria = SearchCriteria(identifier=child.identifiers.nhs_number)
     with ctx.verifying("CP-R14"):
         for user, reason, who in (
             (f"NOBODY-{d.cast.token}", REASON, "an unregistered user"),
             (d.user, None, "no reason"),
+            (d.user, "   ", "a blank reason"),
         ):
             try:
                 found = d.sut.search(criteria, user_id=user, reason=reason)
                 raise CheckFailed(f"a search with {who} was answered ({len(found)} records)")
             except AccessDenied:
                 pass
+            try:
+                d.sut.view(cpid, user_id=user, reason=reason)
+                raise CheckFailed(f"a view with {who} was answered")
+            except AccessDenied:
+                pass
 
 
 @check(
     "cp.archive-at-18",
-    "A record is archived at the 18th birthday and can no longer be found",
+    "A record is archived on the 18th birthday, not a day before, and can no longer be found by any path",
     requirements=["CP-R15"],
     profiles=CP,
 )
 def archive_at_18(ctx: CheckContext) -> None:
     d = Directory(ctx)
+    eighteen_today = d.cast.child(born=d.cast.born_years_ago(18))
     eighteen = d.cast.child(born=d.cast.born_years_ago(18, days=10))
+    tomorrow = d.cast.child(born=d.cast.born_years_ago(18) + dt.timedelta(days=1))
     seventeen = d.cast.child(born=d.cast.born_years_ago(17, days=10))
-    sent_when_17 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=30)
-    d.feed(d.cast.identity_update(eighteen, created_at=sent_when_17), d.cast.identity_update(seventeen))
-    cpid = d.one(eighteen.identifiers.nhs_number).contactpoint_id
+    sent_when_17 = ctx.now() - dt.timedelta(days=30)
+    d.feed(
+        d.cast.identity_update(eighteen, created_at=sent_when_17),
+        d.cast.identity_update(eighteen_today, created_at=sent_when_17),
+        d.cast.identity_update(tomorrow),
+        d.cast.identity_update(seventeen),
+    )
+    archived = {"18 today": eighteen_today, "18 ten days ago": eighteen}
+    cpids = {what: d.one(kid.identifiers.nhs_number).contactpoint_id for what, kid in archived.items()}
     d.sut.run_maintenance(by=d.manager)
     with ctx.verifying("CP-R15"):
-        ctx.expect(not d.find(eighteen.identifiers.nhs_number), "an 18-year-old's record is still found")
-        try:
-            d.view(cpid)
-            raise CheckFailed("an 18-year-old's record is still shown")
-        except NotFound:
-            pass
+        for what, kid in archived.items():
+            ctx.expect(not d.find(kid.identifiers.nhs_number), f"a record of a young person {what} is still found")
+            postcode = kid.address.postcode if kid.address else None
+            for criteria in (
+                SearchCriteria(family_name=kid.name.family_name, date_of_birth=kid.date_of_birth),
+                SearchCriteria(family_name=kid.name.family_name, postcode=postcode),
+            ):
+                found = d.sut.search(criteria, user_id=d.user, reason=REASON)
+                ctx.expect(
+                    all(r.contactpoint_id != cpids[what] for r in found),
+                    f"a record of a young person {what} is still found by {criteria}",
+                )
+            try:
+                d.view(cpids[what])
+                raise CheckFailed(f"a record of a young person {what} is still shown")
+            except NotFound:
+                pass
+        ctx.expect(d.find(tomorrow.identifiers.nhs_number), "a child who turns 18 tomorrow was archived today")
         ctx.expect(d.find(seventeen.identifiers.nhs_number), "a 17-year-old's record was archived")
 
 
 @check(
     "cp.death-keeps-record-a-year",
-    "A child's death keeps the record live one year, then it is archived",
+    "A child's death keeps the record live one year from the date of death, to the day, whatever the age",
     requirements=["CP-R16"],
     profiles=CP,
 )
 def death(ctx: CheckContext) -> None:
     d = Directory(ctx)
     today = d.cast.today
-    recent = d.cast.child(born=d.cast.born_years_ago(18, days=100))
-    older = d.cast.child(born=d.cast.born_years_ago(12))
-    for child, died in ((recent, today - dt.timedelta(days=200)), (older, today - dt.timedelta(days=400))):
-        moment = dt.datetime.combine(died + dt.timedelta(days=1), dt.time(9), tzinfo=dt.UTC)
+    year_ago = d.cast.born_years_ago(1)
+    children = {
+        "died 200 days ago and would now be 18": (
+            d.cast.child(born=d.cast.born_years_ago(18, days=100)),
+            today - dt.timedelta(days=200),
+            True,
+        ),
+        "died a year ago less a day and would now be 18": (
+            d.cast.child(born=d.cast.born_years_ago(18, days=5)),
+            year_ago + dt.timedelta(days=1),
+            True,
+        ),
+        "died a year ago today": (d.cast.child(born=d.cast.born_years_ago(12)), year_ago, False),
+        "died 400 days ago": (d.cast.child(born=d.cast.born_years_ago(12)), today - dt.timedelta(days=400), False),
+    }
+    for child, died, _live in children.values():
+        moment = min(dt.datetime.combine(died + dt.timedelta(days=1), dt.time(9), tzinfo=dt.UTC), ctx.now())
         d.feed(d.cast.identity_update(child, created_at=moment, died_on=died))
     d.sut.run_maintenance(by=d.manager)
     with ctx.verifying("CP-R16"):
-        ctx.expect(
-            d.find(recent.identifiers.nhs_number),
-            "the record of a child who died 200 days ago (and would now be 18) is no longer live",
-        )
-        ctx.expect(
-            not d.find(older.identifiers.nhs_number), "the record of a child who died 400 days ago is still live"
-        )
+        for what, (child, _died, live) in children.items():
+            found = bool(d.find(child.identifiers.nhs_number))
+            ctx.expect(found == live, f"the record of a child who {what} is {'not ' if live else ''}live")
 
 
 @check(
@@ -524,3 +749,159 @@ def out_of_order(ctx: CheckContext) -> None:
     with ctx.verifying("CP-R20"):
         view = d.one(child.identifiers.nhs_number)
         ctx.expect(view.family_name == child.name.family_name, "a message created earlier replaced the newer name")
+
+
+#: The fields a record shown by the directory may have: SI 2007/2182 Schedule 1 (names, address or its
+#: absence, gender, date of birth, the directory's ID, parents and carers, services and whom to contact,
+#: the CAF indicator and the lead professional), and what says the record is shielded.
+SCHEDULE_1_FIELDS = frozenset(
+    {
+        # the child
+        "contactpointId", "name", "givenNames", "familyName", "formerNames", "dateOfBirth", "expectedDateOfBirth",
+        "gender", "address", "lines", "postcode", "lastKnownAddress", "noKnownAddress", "recordedOn", "leftEngland",
+        "leftOn", "destination", "diedOn", "shielded", "locationHidden",
+        # parents and carers
+        "parentsCarers", "relationship", "hasParentalResponsibility", "contact", "telephone", "email",
+        # services and whom to contact
+        "involvements", "involvementId", "serviceName", "agencyType", "organisationName", "laCode", "practitioner",
+        "practitionerId", "role", "team", "teamId", "startDate", "endDate", "visibleUntil", "sensitive",
+        # the CAF indicator and the lead professional
+        "cafIndicators", "recordedBy", "updatedOn", "completedBy", "leadProfessional",
+    }
+)  # fmt: skip
+
+
+def _keys(value: object, where: str = "") -> list[str]:
+    if isinstance(value, dict):
+        found = []
+        for key, inner in value.items():
+            found.append(f"{where}{key}")
+            found += _keys(inner, f"{where}{key}.")
+        return found
+    if isinstance(value, list):
+        return [k for item in value for k in _keys(item, where)]
+    return []
+
+
+@check(
+    "cp.schedule-1-only",
+    "A record shows only the fields Schedule 1 allows: no case information, no CAF content, on any path",
+    requirements=["CP-R08"],
+    profiles=CP,
+)
+def schedule_1_only(ctx: CheckContext) -> None:
+    d = Directory(ctx)
+    child = d.cast.child(upn=True)
+    d.feed(
+        d.cast.identity_update(child),
+        d.cast.involvement_started(child, d.cast.involvement()),
+        d.cast.caf_indicator(child, lead=d.cast.youth_worker),
+    )
+    with ctx.verifying("CP-R08"):
+        found = d.one(child.identifiers.nhs_number)
+        for path, view in (("found", found), ("viewed", d.view(found.contactpoint_id))):
+            ctx.expect(view.raw, f"{path}: the adapter does not give the record as shown (DirectoryView.raw)")
+            extra = sorted({k for k in _keys(view.raw) if k.rsplit(".", 1)[-1] not in SCHEDULE_1_FIELDS})
+            ctx.expect(not extra, f"{path}: the record shows fields Schedule 1 does not allow: {extra[:8]}")
+
+
+@check(
+    "cp.no-guessed-merge",
+    "A child that cannot be matched with confidence is held for a data manager, never merged by guess",
+    requirements=["CP-R21"],
+    profiles=CP,
+)
+def no_guessed_merge(ctx: CheckContext) -> None:
+    d = Directory(ctx)
+    known = d.cast.child(upn=True)
+    other = d.cast.child(upn=True, given="Chloe")
+    d.feed(
+        d.cast.identity_update(known),
+        d.cast.involvement_started(known, d.cast.involvement()),
+        d.cast.identity_update(other),
+    )
+    record = d.one(known.identifiers.nhs_number)
+    second = d.one(other.identifiers.nhs_number)
+    assert known.address is not None
+    nhs = str(known.identifiers.nhs_number)
+    lower, higher = _nhs_either_side(nhs)
+    # Messages about children the directory cannot tell apart with confidence: each must be held.
+    ambiguous = {
+        "a namesake born the same day, with no identifier and another address": d.cast.child(
+            identifiers=False
+        ).model_copy(update={"name": known.name, "date_of_birth": known.date_of_birth, "gender": known.gender}),
+        "the child's NHS number with another name and date of birth": d.cast.child(
+            nhs_number=nhs, family=d.cast.family_name("Else"), born=d.cast.born_years_ago(6)
+        ),
+        "the child's NHS number with the other child's UPN": known.model_copy(
+            update={"identifiers": known.identifiers.model_copy(update={"upn": other.identifiers.upn})}
+        ),
+        "the child's UPN with a lower NHS number": known.model_copy(
+            update={"identifiers": known.identifiers.model_copy(update={"nhs_number": lower})}
+        ),
+        "the child's UPN with a higher NHS number": known.model_copy(
+            update={"identifiers": known.identifiers.model_copy(update={"nhs_number": higher})}
+        ),
+    }
+    sent = {}
+    for what, child in ambiguous.items():
+        involvement = d.cast.involvement()
+        message = d.cast.involvement_started(child, involvement, sender=FEEDER_B)
+        ctx.deliver(message)
+        sent[what] = (message.header.message_id, involvement.involvement_id)
+    # A brother born the same day, at the same address, is another child: a record of his own.
+    brother = d.cast.child(identifiers=False, given="Harry").model_copy(
+        update={"name": PersonName(given_names="Harry", family_name=known.name.family_name),
+                "date_of_birth": known.date_of_birth, "address": known.address}
+    )  # fmt: skip
+    brothers = d.cast.involvement()
+    d.feed(d.cast.involvement_started(brother, brothers, sender=FEEDER_B))
+    with ctx.verifying("CP-R21"):
+        for cpid, name in ((record.contactpoint_id, "the child's"), (second.contactpoint_id, "the other child's")):
+            shown = d.view(cpid)
+            ids = {i.involvement_id for i in shown.involvements}
+            for what, (_mid, involvement_id) in sent.items():
+                ctx.expect(involvement_id not in ids, f"a message about {what} was merged into {name} record")
+            ctx.expect(brothers.involvement_id not in ids, f"a brother born the same day was merged into {name} record")
+        ctx.expect(
+            d.view(record.contactpoint_id).family_name == known.name.family_name,
+            "a message not matched with confidence changed the child's name",
+        )
+        ctx.expect(
+            d.view(record.contactpoint_id).postcode == known.address.postcode,
+            "a message not matched with confidence changed the child's address",
+        )
+        found = d.sut.search(
+            SearchCriteria(family_name=known.name.family_name, given_names="Harry", date_of_birth=known.date_of_birth),
+            user_id=d.user,
+            reason=REASON,
+        )
+        ctx.expect(
+            any(brothers.involvement_id in {i.involvement_id for i in r.involvements} for r in found),
+            "a brother born the same day at the same address was not given a record of his own",
+        )
+        if isinstance(d.sut, MatchQueueUnderTest):
+            held = {h.message_id: h for h in d.sut.held_messages(by=d.manager)}
+            for what, (message_id, _inv) in sent.items():
+                ctx.expect(message_id in held, f"a message about {what} is not held for a data manager")
+                ctx.expect(held[message_id].reason, f"the message about {what} is held without a reason")
+                ctx.expect(
+                    record.contactpoint_id in held[message_id].candidates,
+                    f"the message about {what} is held without the record it might be about",
+                )
+        else:
+            ctx.evidence("the adapter offers no match queue (MatchQueueUnderTest): held messages were not read")
+
+
+def _nhs_either_side(nhs: str) -> tuple[str, str]:
+    """Valid NHS numbers below and above `nhs`."""
+    found: list[str] = []
+    for step in (-1, 1):
+        base = int(nhs[:9])
+        while True:
+            base += step
+            check = nhs_number_check_digit(f"{base:09d}")
+            if check is not None and base > 0:
+                found.append(f"{base:09d}{check}")
+                break
+    return found[0], found[1]

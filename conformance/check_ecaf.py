@@ -20,7 +20,7 @@ from ics_interop.messages import (
     StepDownRequest,
     StepUpDecision,
 )
-from ics_interop.model import CafEpisode, Child, ConsentRecord
+from ics_interop.model import CafAction, CafEpisode, CafReview, Child, ConsentRecord
 from ics_interop.model.codes import (
     CafClosureReason,
     CafResponsibility,
@@ -146,7 +146,7 @@ def caf_logged(ctx: CheckContext) -> None:
 
 @check(
     "ecaf.lead-tells-contactpoint",
-    "Appointing a lead professional tells ContactPoint who leads",
+    "Appointing a lead professional tells ContactPoint who leads, with their details; a new lead too",
     requirements=["ECAF-R02"],
     profiles=ECAF,
 )
@@ -154,16 +154,22 @@ def lead_tells_contactpoint(ctx: CheckContext) -> None:
     e = Ecaf(ctx)
     child = e.cast.child()
     episode = e.log(child=child)
+    e.sut.add_tac_member(episode.episode_id, e.cast.mentor, by=e.cast.mentor)
     e.sut.add_tac_member(episode.episode_id, e.cast.youth_worker, by=e.cast.mentor)
-    e.sut.appoint_lead_professional(episode.episode_id, e.cast.youth_worker.practitioner_id, by=e.cast.mentor)
+    leads = (e.cast.youth_worker, e.cast.mentor)  # a lead, then another: each must reach ContactPoint
     with ctx.verifying("ECAF-R02"):
-        told = [
-            m
-            for m in e.told_contactpoint(child, at_least=2)
-            if m.lead_professional is not None
-            and m.lead_professional.practitioner_id == e.cast.youth_worker.practitioner_id
-        ]
-        ctx.expect(told, "ContactPoint was not told who the lead professional is")
+        for n, lead in enumerate(leads, 2):
+            e.sut.appoint_lead_professional(episode.episode_id, lead.practitioner_id, by=e.cast.mentor)
+            told = [
+                m.lead_professional
+                for m in e.told_contactpoint(child, at_least=n)
+                if m.lead_professional is not None and m.lead_professional.practitioner_id == lead.practitioner_id
+            ]
+            ctx.expect(told, f"ContactPoint was not told that {lead.practitioner_id} is the lead professional")
+            ctx.expect(
+                told[-1].contact == lead.contact,
+                f"ContactPoint was told {lead.practitioner_id} leads, with another practitioner's contact details",
+            )
 
 
 @check(
@@ -189,16 +195,19 @@ def lead_in_tac(ctx: CheckContext) -> None:
 
 @check(
     "ecaf.consent-to-read",
-    "An episode is shown only to practitioners (or organisations) with consent on record",
+    "An episode is shown only to practitioners (or organisations) with consent on record; colleagues are strangers",
     requirements=["ECAF-R04", "ECAF-R06"],
     profiles=ECAF,
 )
 def consent_to_read(ctx: CheckContext) -> None:
     e = Ecaf(ctx)
     episode = e.log(consents=[e.cast.consent(practitioner=e.cast.mentor.practitioner_id)])
+    e.sut.add_tac_member(episode.episode_id, e.cast.mentor, by=e.cast.mentor)
+    # A colleague at the mentor's school, in the TAC's organisation but with no consent of her own.
+    colleague = e.cast.practitioner("COLLEAGUE", "Carol", "Teacher", e.cast.school)
     # Act first, judge after: each requirement is judged on what happened, whatever the other found.
     shown: dict[str, bool] = {}
-    for stranger in (e.cast.youth_worker, e.cast.nurse):
+    for stranger in (e.cast.youth_worker, e.cast.nurse, colleague):
         try:
             e.sut.read_episode(episode.episode_id, reader=stranger, reason=REASON)
             shown[stranger.practitioner_id] = True
@@ -207,11 +216,13 @@ def consent_to_read(ctx: CheckContext) -> None:
     with ctx.verifying("ECAF-R04"):
         e.read(episode.episode_id)
         for who, was_shown in shown.items():
-            ctx.expect(not was_shown, f"{who}, with no consent on record, was shown the CAF")
+            ctx.expect(not was_shown, f"{who}, with no consent on record for them or their organisation, saw the CAF")
         e.sut.record_consent(
             episode.episode_id, e.cast.consent(organisation=e.cast.clinic.organisation_id), by=e.cast.mentor
         )
         e.sut.read_episode(episode.episode_id, reader=e.cast.nurse, reason=REASON)
+        other_nurse = e.cast.practitioner("NURSE2", "Nina", "Nurse", e.cast.clinic)
+        e.sut.read_episode(episode.episode_id, reader=other_nurse, reason=REASON)
     with ctx.verifying("ECAF-R06"):
         log = e.sut.access_log(episode.episode_id)
         readers = {entry.practitioner_id for entry in log}
@@ -227,25 +238,44 @@ def consent_to_read(ctx: CheckContext) -> None:
 
 @check(
     "ecaf.withdrawal-ends-access",
-    "Withdrawing consent ends a practitioner's access",
+    "Withdrawing consent ends access: a practitioner's, and an organisation's for all its practitioners",
     requirements=["ECAF-R05"],
     profiles=ECAF,
 )
 def withdrawal_ends_access(ctx: CheckContext) -> None:
     e = Ecaf(ctx)
-    episode = e.log()
-    worker = e.cast.youth_worker
+    episode = e.log(
+        consents=[
+            e.cast.consent(practitioner=e.cast.mentor.practitioner_id),
+            e.cast.consent(practitioner=e.cast.youth_worker.practitioner_id),
+            e.cast.consent(organisation=e.cast.clinic.organisation_id),
+        ]
+    )
+    worker, nurse = e.cast.youth_worker, e.cast.nurse
+    withdrawn = ConsentDecision.WITHDRAWN
     with ctx.verifying("ECAF-R05"):
-        e.sut.read_episode(episode.episode_id, reader=worker, reason=REASON)
-        withdrawal = e.cast.consent(
-            practitioner=worker.practitioner_id, decision=ConsentDecision.WITHDRAWN, on=e.cast.today
-        )
-        e.sut.record_consent(episode.episode_id, withdrawal, by=e.cast.mentor)
-        try:
-            e.sut.read_episode(episode.episode_id, reader=worker, reason=REASON)
-            raise CheckFailed("a practitioner whose consent was withdrawn is still shown the CAF")
-        except AccessDenied:
-            pass
+        for reader in (worker, nurse):
+            e.sut.read_episode(episode.episode_id, reader=reader, reason=REASON)
+        withdrawals = {
+            "a practitioner whose consent was withdrawn": (
+                worker,
+                e.cast.consent(
+                    practitioner=worker.practitioner_id, decision=ConsentDecision.WITHDRAWN, on=e.cast.today
+                ),
+            ),
+            "a practitioner whose organisation's consent was withdrawn": (
+                nurse,
+                e.cast.consent(organisation=e.cast.clinic.organisation_id, decision=withdrawn, on=e.cast.today),
+            ),
+        }
+        for who, (reader, withdrawal) in withdrawals.items():
+            e.sut.record_consent(episode.episode_id, withdrawal, by=e.cast.mentor)
+            try:
+                e.sut.read_episode(episode.episode_id, reader=reader, reason=REASON)
+                raise CheckFailed(f"{who} is still shown the CAF")
+            except AccessDenied:
+                pass
+        e.read(episode.episode_id)  # the mentor's own consent stands
 
 
 @check(
@@ -305,13 +335,23 @@ def _referred(e: Ecaf, ctx: CheckContext) -> tuple[CafEpisode, SocialCareReferra
 
 @check(
     "ecaf.social-care-response",
-    "Social care's response: the social worker joins the TAC, and the decision is recorded on the episode",
+    "Social care's response: the social worker joins the TAC, and the decision is recorded on its own episode",
     requirements=["ECAF-R09", "ECAF-R10"],
     profiles=ECAF,
 )
 def social_care_response(ctx: CheckContext) -> None:
     e = Ecaf(ctx)
     kept, referral = _referred(e, ctx)
+    closing, second = _referred(e, ctx)
+    # Answered in the other order than they were made: each answer must find its own referral.
+    response = e.cast.referral_response(
+        closing.episode_id,
+        second.referral_id,
+        e.sut.identity(),
+        decision=StepUpDecision.CLOSE_ALTERNATIVE_ASSESSMENT,
+        correlation_id=second.header.message_id,
+    )
+    ctx.accepted(response)
     response = e.cast.referral_response(
         kept.episode_id,
         referral.referral_id,
@@ -330,15 +370,6 @@ def social_care_response(ctx: CheckContext) -> None:
             held.responsibility is CafResponsibility.SOCIAL_CARE,
             "the episode is not marked as social care's responsibility",
         )
-        closing, second = _referred(e, ctx)
-        response = e.cast.referral_response(
-            closing.episode_id,
-            second.referral_id,
-            e.sut.identity(),
-            decision=StepUpDecision.CLOSE_ALTERNATIVE_ASSESSMENT,
-            correlation_id=second.header.message_id,
-        )
-        ctx.accepted(response)
         closed = e.read(closing.episode_id)
         ctx.expect(closed.status is CafStatus.CLOSED, "the episode was not closed as decided")
         ctx.expect(
@@ -423,17 +454,22 @@ def never_closes(ctx: CheckContext) -> None:
 
 @check(
     "ecaf.long-open-report",
-    "Management reporting lists episodes open longer than asked",
+    "Management reporting lists episodes open longer than asked, to the day",
     requirements=["ECAF-R14"],
     profiles=ECAF,
 )
 def long_open_report(ctx: CheckContext) -> None:
     e = Ecaf(ctx)
-    old = e.log(opened_on=e.cast.today - dt.timedelta(days=2 * 365))
+    today = e.cast.today
+    old = e.log(opened_on=today - dt.timedelta(days=2 * 365))
+    a_day_over = e.log(opened_on=today - dt.timedelta(days=366))
+    exactly = e.log(opened_on=today - dt.timedelta(days=365))
     new = e.log()
     with ctx.verifying("ECAF-R14"):
         listed = e.sut.open_episodes_report(365)
         ctx.expect(old.episode_id in listed, "an episode open two years is not reported as open more than a year")
+        ctx.expect(a_day_over.episode_id in listed, "an episode open 366 days is not reported as open over 365")
+        ctx.expect(exactly.episode_id not in listed, "an episode open exactly 365 days is reported as open over 365")
         ctx.expect(new.episode_id not in listed, "an episode open three weeks is reported as open more than a year")
 
 
@@ -459,45 +495,86 @@ def closure(ctx: CheckContext) -> None:
 
 @check(
     "ecaf.transfer-in",
-    "An episode transferred in is held whole, and ContactPoint told",
+    "An episode transferred in is held whole, field by field (actions, reviews, TAC, consents), and ContactPoint told",
     requirements=["ECAF-R16"],
     profiles=ECAF,
 )
 def transfer_in(ctx: CheckContext) -> None:
     e = Ecaf(ctx)
     child = e.cast.child()
-    episode = e.cast.episode(child)
+    episode = rich_episode(e.cast, child)
     with ctx.verifying("ECAF-R16"):
         ctx.accepted(e.cast.episode_transfer(episode, e.sut.identity()))
         held = e.read(episode.episode_id)
-        for part in ("assessment", "consents", "tac_members", "lead_professional", "child", "opened_on"):
+        for part in WHOLE:
             ctx.expect(
                 getattr(held, part) == getattr(episode, part), f"the episode held differs from the one sent: {part}"
             )
-        ctx.expect(e.told_contactpoint(child), "ContactPoint was not told the transferred CAF exists")
+        told = len(e.told_contactpoint(child))
+        ctx.expect(told, "ContactPoint was not told the transferred CAF exists")
+        # The same episode sent again (a new message, the same content) is taken calmly: nothing changes.
+        again = e.cast.episode_transfer(episode, e.sut.identity())
+        ctx.accepted(again)
+        ctx.expect(e.read(episode.episode_id) == held, "the same episode transferred again changed the episode held")
+        ctx.expect(
+            len(e.told_contactpoint(child, at_least=told + 1, wait=1.0)) == told,
+            "the same episode transferred again told ContactPoint again",
+        )
 
 
 @check(
     "ecaf.transfer-out",
-    "An episode transferred out goes whole; the copy left behind closes as moved",
+    "An episode transferred out goes whole, field by field; the copy left behind closes as moved",
     requirements=["ECAF-R17"],
     profiles=ECAF,
 )
 def transfer_out(ctx: CheckContext) -> None:
     e = Ecaf(ctx)
-    episode = e.log()
-    e.sut.add_tac_member(episode.episode_id, e.cast.mentor, by=e.cast.mentor)
+    episode = rich_episode(e.cast, e.cast.child())
+    ctx.accepted(e.cast.episode_transfer(episode, e.sut.identity()))
     before = e.read(episode.episode_id)
     e.sut.transfer_out(episode.episode_id, to=SUITE_LOCAL_ECAF, from_la="206", to_la="204", reason="The family moved")
     with ctx.verifying("ECAF-R17"):
         sent = [m for m in e.sent_about(EpisodeTransfer, episode.episode_id) if isinstance(m, EpisodeTransfer)]
         ctx.expect(sent, "no EpisodeTransfer reached the receiving eCAF")
         moved = sent[0].episode
-        for part in ("assessment", "consents", "tac_members", "child"):
+        for part in WHOLE:
             ctx.expect(getattr(moved, part) == getattr(before, part), f"the episode sent is not whole: {part}")
         left = e.read(episode.episode_id)
         ctx.expect(left.status is CafStatus.CLOSED, "the copy left behind is still open")
         ctx.expect(left.closure_reason is CafClosureReason.MOVED_AUTHORITY, f"the copy closed as {left.closure_reason}")
+
+
+#: The parts of an episode a transfer carries unchanged.
+WHOLE = (
+    "child",
+    "opened_on",
+    "assessment",
+    "consents",
+    "tac_members",
+    "lead_professional",
+    "actions",
+    "reviews",
+)
+
+
+def rich_episode(cast: Cast, child: Child) -> CafEpisode:
+    """An open episode with everything an episode can hold: the assessment, TAC, lead, actions and a review."""
+    episode = cast.episode(child)
+    owner = cast.youth_worker.practitioner_id
+    action = CafAction(
+        action_id=cast.serial("ACT"),
+        owner_id=owner,
+        description=f"Homework club twice a week ({cast.token})",
+        due_on=cast.today + dt.timedelta(days=30),
+    )
+    review = CafReview(
+        review_id=cast.serial("REV"),
+        review_date=cast.today - dt.timedelta(days=5),
+        summary=f"Attendance improving ({cast.token})",
+        next_review_on=cast.today + dt.timedelta(days=60),
+    )
+    return episode.model_copy(update={"actions": [action], "reviews": [review]})
 
 
 @check(
@@ -525,8 +602,13 @@ def migration(ctx: CheckContext) -> None:
             pass
         told = len(e.told_contactpoint(good_child))
         again = batch.model_copy(update={"header": e.cast.migration_batch([good], e.sut.identity()).header})
+        first_rules = sorted(f.rule_id for f in ack.findings)
         ack = ctx.acknowledgement(ctx.deliver(again))
         ctx.expect(ack.status.value == "accepted", "importing the same batch again was rejected")
+        ctx.expect(
+            sorted(f.rule_id for f in ack.findings) == first_rules,
+            f"importing the same batch again was answered {[f.rule_id for f in ack.findings]}, first {first_rules}",
+        )
         ctx.expect(e.read(good.episode_id) == imported, "importing the same batch again changed the episode")
         ctx.expect(
             len(e.told_contactpoint(good_child, at_least=told + 1, wait=1.0)) == told,

@@ -109,7 +109,8 @@ def involvement_ends(ctx: CheckContext) -> None:
     start = cast.today - dt.timedelta(days=10)
     feed.start_involvement(child, worker=cast.youth_worker, case_details="Support at school", started_on=start)
     started = [m for m in ctx.sent(_about(child, InvolvementStarted)) if isinstance(m, InvolvementStarted)]
-    feed.end_involvement(child, ended_on=cast.today)
+    ended_on = cast.today - dt.timedelta(days=2)  # recorded two days after the service stopped
+    feed.end_involvement(child, ended_on=ended_on)
     with ctx.verifying("FEED-R03"):
         ended = [m for m in ctx.sent(_about(child, InvolvementEnded)) if isinstance(m, InvolvementEnded)]
         ctx.expect(ended, "no InvolvementEnded reached ContactPoint")
@@ -119,7 +120,7 @@ def involvement_ends(ctx: CheckContext) -> None:
             ended[0].involvement_id == first.involvement_id, "the involvement ended under another ID than it started"
         )
         ctx.expect(ended[0].start_date == first.start_date, "the end gives another start date than was first sent")
-        ctx.expect(ended[0].end_date == cast.today, f"the end date sent is {ended[0].end_date}")
+        ctx.expect(ended[0].end_date == ended_on, f"the end date sent is {ended[0].end_date}, not {ended_on}")
 
 
 def _trigger_a_send(ctx: CheckContext, cast: Cast) -> None:
@@ -150,7 +151,7 @@ def _digest(message: Message) -> str:
 
 @check(
     "msg.retry-same-id",
-    "A delivery that failed is retried, under the same message ID, with the same content",
+    "A delivery that failed is retried, under the same message ID, with the same content, until it is accepted",
     requirements=["MSG-R13"],
     profiles=("ecaf", "ics", "feed-source"),
     kinds=("http", "adapter"),
@@ -196,5 +197,13 @@ def retry_same_id(ctx: CheckContext) -> None:
                 _digest(first.message) == _digest(retried[0].message),
                 "the retried message differs from the first attempt",
             )
+            # Once the retry is acknowledged, the message is delivered: it is not sent again.
+            if isinstance(ctx.sut, Sending) and ctx.kind == "adapter":
+                ctx.sut.flush_outbox(ctx.capture.receive)
+            else:
+                time.sleep(1.0)
+            mid = retried[0].message_id
+            delivered = [c for c in ctx.capture.messages()[seen:] if not c.refused_as_down and c.message_id == mid]
+            ctx.expect(len(delivered) == 1, f"the message {mid} was sent {len(delivered)} times after it was accepted")
     finally:
         ctx.capture.refuse_next = 0  # the receiver is up again, whatever happened

@@ -7,8 +7,11 @@ system sends them, and sends it what they would.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ics_interop import to_xml
 from ics_interop.messages import (
+    CafIndicatorUpdate,
     CaseRecordTransfer,
     EpisodeTransfer,
     InvolvementEnded,
@@ -20,7 +23,7 @@ from ics_interop.messages import (
     StepDownRequest,
     StepUpDecision,
 )
-from ics_interop.model import Child, IcsClosure, IcsReferral, Organisation, Practitioner
+from ics_interop.model import CafEpisode, Child, IcsClosure, IcsReferral, Organisation, Practitioner
 from ics_interop.model.codes import AgencyType, CinClosureReason, ReferralSource, SystemKind
 from ics_interop.rules import run_rules
 
@@ -68,10 +71,10 @@ class Ics:
 
         return self.ctx.sent(about, wait=wait)
 
-    def referral(self, case_id: str, reason: str) -> IcsReferral:
+    def referral(self, case_id: str, reason: str, on: dt.date | None = None) -> IcsReferral:
         referral = IcsReferral(
             referral_id=self.cast.serial("REF"),
-            referral_date=self.cast.today,
+            referral_date=on or self.cast.today,
             source=ReferralSource.SCHOOLS,
             reason=reason,
         )
@@ -95,8 +98,9 @@ class Ics:
             raise CheckFailed(f"the referral from the CAF is held {len(found)} times, not once")
         return child, found[0], episode.episode_id
 
-    def close(self, case_id: str) -> None:
-        self.sut.close_case(case_id, IcsClosure(closure_date=self.cast.today, reason=CinClosureReason.RC8))
+    def close(self, case_id: str, on: dt.date | None = None) -> None:
+        closure = IcsClosure(closure_date=on or self.cast.today, reason=CinClosureReason.RC8)
+        self.sut.close_case(case_id, closure)
 
 
 @check(
@@ -146,10 +150,12 @@ def closure_ends_involvement(ctx: CheckContext) -> None:
     case_id = s.sut.open_case(child)
     s.referral(case_id, "Young carer")
     started = [m for m in s.to_contactpoint(child, InvolvementStarted) if isinstance(m, InvolvementStarted)]
-    s.close(case_id)
+    closed_on = s.cast.today  # the adapter Protocol opens a case today, so it closes today at the earliest
+    s.close(case_id, on=closed_on)
     with ctx.verifying("ICS-R03"):
         ended = [m for m in s.to_contactpoint(child, InvolvementEnded) if isinstance(m, InvolvementEnded)]
         ctx.expect(ended, "closing the case sent ContactPoint no InvolvementEnded")
+        ctx.expect(ended[0].end_date == closed_on, f"the involvement ends on {ended[0].end_date}, not {closed_on}")
         if started:
             first = started[0].involvement
             ctx.expect(ended[0].involvement_id == first.involvement_id, "the involvement ended under another ID")
@@ -213,24 +219,37 @@ def caf_referral(ctx: CheckContext) -> None:
 
 @check(
     "ics.draft-until-confirmed",
-    "CAF content becomes a draft, on the case record only once a practitioner confirms it",
+    "CAF content becomes a draft of its own case, on the case record only once a practitioner confirms it",
     requirements=["ICS-R06"],
     profiles=ICS,
 )
 def draft_until_confirmed(ctx: CheckContext) -> None:
     s = Ics(ctx)
     child, referral, episode_id = s.from_caf()
+    _other_child, neighbour, _other_episode = s.from_caf()
     episode = s.cast.episode(child).model_copy(update={"episode_id": episode_id})
     with ctx.verifying("ICS-R06"):
         ctx.accepted(s.cast.prepopulation(episode, s.identity, s.social_worker))
         drafts = s.sut.drafts(referral.case_id)
         ctx.expect(drafts, "the CAF content did not become a draft initial assessment")
+        ctx.expect(not s.sut.drafts(neighbour.case_id), "the CAF content became a draft of another child's case")
         draft = drafts[0]
         recorded = {a.assessment_id for a in s.sut.case_record(referral.case_id).initial_assessments}
         ctx.expect(draft not in recorded, "the draft is on the case record before anyone confirmed it")
         s.sut.confirm_draft(referral.case_id, draft, by=s.social_worker)
-        recorded = {a.assessment_id for a in s.sut.case_record(referral.case_id).initial_assessments}
-        ctx.expect(draft in recorded, "the confirmed assessment is not on the case record")
+        record = s.sut.case_record(referral.case_id)
+        confirmed = [a for a in record.initial_assessments if a.assessment_id == draft]
+        ctx.expect(confirmed, "the confirmed assessment is not on the case record")
+        caf_texts = _element_texts(episode.assessment.model_dump() if episode.assessment else {})
+        shown = confirmed[0].model_dump_json()
+        ctx.expect(
+            any(text in shown for text in caf_texts),
+            "the confirmed initial assessment carries none of the CAF's strengths and needs",
+        )
+        ctx.expect(
+            not s.sut.case_record(neighbour.case_id).initial_assessments,
+            "confirming one case's draft put an assessment on another case",
+        )
 
 
 @check(
@@ -310,31 +329,39 @@ def local_episode_transfer(ctx: CheckContext) -> None:
 
 @check(
     "ics.migration-consent",
-    "A migration batch holds only episodes with consent to store, under a true manifest",
+    "A migration batch holds only episodes with consent to store, under a true manifest; batch after batch",
     requirements=["ICS-R09"],
     profiles=ICS,
 )
 def migration_consent(ctx: CheckContext) -> None:
     s = Ics(ctx)
     consented = s.cast.episode(s.cast.child())
+    later = s.cast.episode(s.cast.child(given="Amy"))
     unconsented = s.cast.episode(s.cast.child(given="Chloe"), consents=[], with_lead=False, with_assessment=False)
     unconsented = unconsented.model_copy(update={"tac_members": []})
     _local(s, ctx, consented)
     s.sut.hold_local_episode(unconsented)
-    batch_id = s.cast.serial("BATCH")
+    s.sut.hold_local_episode(later)
+    batches = [s.cast.serial("BATCH"), s.cast.serial("BATCH")]
     with ctx.verifying("ICS-R09"):
-        s.sut.export_migration_batch(batch_id, [consented.episode_id, unconsented.episode_id])
-        sent = [
-            m
-            for m in ctx.sent(lambda m: isinstance(m, MigrationBatch) and m.manifest.batch_id == batch_id)
+        s.sut.export_migration_batch(batches[0], [consented.episode_id, unconsented.episode_id])
+        s.sut.export_migration_batch(batches[1], [later.episode_id])
+        sent = {
+            m.manifest.batch_id: m
+            for m in ctx.sent(lambda m: isinstance(m, MigrationBatch) and m.manifest.batch_id in batches, at_least=2)
             if isinstance(m, MigrationBatch)
-        ]
-        ctx.expect(sent, "no MigrationBatch reached National eCAF")
-        ids = [e.episode_id for e in sent[0].episodes]
+        }
+        ctx.expect(set(sent) == set(batches), f"of two batches exported, {sorted(sent)} reached National eCAF")
+        ids = [e.episode_id for e in sent[batches[0]].episodes]
         ctx.expect(consented.episode_id in ids, "the episode with consent to store was left out")
         ctx.expect(unconsented.episode_id not in ids, "an episode without consent to store was migrated")
-        errors = [f.rule_id for f in run_rules(sent[0]) if f.severity.value == "error"]
-        ctx.expect(not errors, f"the batch breaks {errors}")
+        ctx.expect(
+            [e.episode_id for e in sent[batches[1]].episodes] == [later.episode_id],
+            "the second batch does not hold exactly the episode it was asked for",
+        )
+        for batch in sent.values():
+            errors = [f.rule_id for f in run_rules(batch) if f.severity.value == "error"]
+            ctx.expect(not errors, f"the batch {batch.manifest.batch_id} breaks {errors}")
 
 
 @check(
@@ -406,18 +433,78 @@ def case_transfer_in(ctx: CheckContext) -> None:
 
 @check(
     "ics.chronology",
-    "Every record adds an entry to the case's chronology",
+    "Every record adds an entry to its own case's chronology, and to no other case's, whatever its length",
     requirements=["ICS-R12"],
     profiles=ICS,
 )
 def chronology(ctx: CheckContext) -> None:
     s = Ics(ctx)
-    case_id = s.sut.open_case(s.cast.child())
+    # Two cases side by side: each record must land on its own case only.
+    cases = [s.sut.open_case(s.cast.child()), s.sut.open_case(s.cast.child(given="Chloe"))]
+    long_reason = f"Young carer ({s.cast.token}): " + "the school reports falling attendance and tiredness; " * 6
     with ctx.verifying("ICS-R12"):
-        counts = [len(s.sut.case_record(case_id).chronology)]
-        s.referral(case_id, "Young carer")
-        counts.append(len(s.sut.case_record(case_id).chronology))
-        s.close(case_id)
-        counts.append(len(s.sut.case_record(case_id).chronology))
-        ctx.expect(counts[1] > counts[0], "recording a referral added nothing to the chronology")
-        ctx.expect(counts[2] > counts[1], "closing the case added nothing to the chronology")
+        counts = {case: [len(s.sut.case_record(case).chronology)] for case in cases}
+        referrals = {case: s.referral(case, long_reason if case == cases[0] else "Young carer") for case in cases}
+        for case in cases:
+            counts[case].append(len(s.sut.case_record(case).chronology))
+        s.close(cases[0])
+        for case in cases:
+            counts[case].append(len(s.sut.case_record(case).chronology))
+        for case in cases:
+            ctx.expect(counts[case][1] > counts[case][0], "recording a referral added nothing to the chronology")
+            record = s.sut.case_record(case)
+            held = {r.referral_id for r in record.referrals}
+            ctx.expect(
+                held == {referrals[case].referral_id},
+                f"case {case} holds the referrals {sorted(held)}, not only its own",
+            )
+        ctx.expect(counts[cases[0]][2] > counts[cases[0]][1], "closing the case added nothing to the chronology")
+        ctx.expect(
+            counts[cases[1]][2] == counts[cases[1]][1], "closing one case added an entry to another case's chronology"
+        )
+
+
+@check(
+    "ics.local-ecaf-tells-contactpoint",
+    "A CAF logged in the local eCAF module tells ContactPoint a CAF exists and who completed it, with no content",
+    requirements=["ECAF-R01"],
+    profiles=ICS,
+)
+def local_ecaf_tells_contactpoint(ctx: CheckContext) -> None:
+    s = Ics(ctx)
+    child = s.cast.child()
+    episode = s.cast.episode(child)
+    _local(s, ctx, episode)
+    with ctx.verifying("ECAF-R01"):
+        told = [m for m in s.to_contactpoint(child, CafIndicatorUpdate) if isinstance(m, CafIndicatorUpdate)]
+        ctx.expect(told, "holding a CAF in the local eCAF module sent ContactPoint no CafIndicatorUpdate")
+        update = told[0]
+        ctx.expect(update.caf_exists, "the update does not say a CAF exists")
+        assert episode.assessment is not None
+        ctx.expect(
+            update.completed_by.practitioner_id == episode.assessment.assessor.practitioner_id,
+            f"the update names {update.completed_by.practitioner_id}, not the practitioner who completed the CAF",
+        )
+        text = to_xml(update).decode("utf-8")
+        for content in caf_content(episode):
+            ctx.expect(content not in text, f"the update to ContactPoint carries content of the CAF: {content[:60]!r}")
+
+
+def caf_content(episode: CafEpisode) -> list[str]:
+    """Every free text of an episode's assessment (what must never reach ContactPoint)."""
+    assessment = episode.assessment
+    if assessment is None:
+        return []
+    texts = [assessment.reason, assessment.conclusions or "", assessment.assessment_id]
+    texts += _element_texts(assessment.model_dump())
+    return [t for t in texts if len(t) >= 8]
+
+
+def _element_texts(data: object) -> list[str]:
+    """The strengths and needs recorded for each element of an assessment (its model_dump)."""
+    if isinstance(data, dict):
+        found = [str(v) for k, v in data.items() if k in ("strengths", "needs") and v]
+        return found + [t for k, v in data.items() if k not in ("strengths", "needs") for t in _element_texts(v)]
+    if isinstance(data, list):
+        return [t for item in data for t in _element_texts(item)]
+    return []

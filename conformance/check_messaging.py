@@ -16,7 +16,7 @@ from ics_interop import Message, to_json, to_xml, validate_bytes
 from ics_interop.messages import Acknowledgement, CafIndicatorUpdate
 
 from .context import CheckContext, CheckFailed
-from .generation import Delivery, invalid_messages, la_code_of, valid_messages
+from .generation import breakage_kinds, la_code_of, valid_kinds
 from .protocol import DirectoryUnderTest, EcafUnderTest, IcsUnderTest, NotFound, SearchCriteria
 from .registry import check
 from .scenarios import Cast
@@ -145,15 +145,14 @@ def message_probe(ctx: CheckContext) -> Probe:
 def accepts_valid(ctx: CheckContext) -> None:
     _no_feed_source(ctx)
     identity = ctx.receiving().identity()
-    strategy = valid_messages(ctx.profile, identity, la_code_of(identity, ctx.options))
+    kinds = valid_kinds(ctx.profile, identity, la_code_of(identity, ctx.options))
 
-    def test(delivery: Delivery) -> None:
-        messages, wire = delivery
+    def test(messages: list[Message], wire: str) -> None:
         for message in messages:
             ctx.accepted(message, wire)
 
     with ctx.verifying("MSG-R01"):
-        ctx.for_all(strategy, test)
+        ctx.for_every_kind(kinds, test)
 
 
 @check(
@@ -165,10 +164,10 @@ def accepts_valid(ctx: CheckContext) -> None:
 def rejects_invalid(ctx: CheckContext) -> None:
     _no_feed_source(ctx)
     identity = ctx.receiving().identity()
-    strategy = invalid_messages(ctx.profile, identity, la_code_of(identity, ctx.options))
+    kinds = breakage_kinds(ctx.profile, identity, la_code_of(identity, ctx.options))
 
-    def test(broken: tuple[str, Message, str]) -> None:
-        rule, message, wire = broken
+    def test(broken: tuple[str, Message], wire: str) -> None:
+        rule, message = broken
         ack = ctx.acknowledgement(ctx.deliver(message, wire))
         if ack.status.value != "rejected":
             raise CheckFailed(f"a {message.message_type.value} breaking {rule} was accepted")
@@ -178,7 +177,7 @@ def rejects_invalid(ctx: CheckContext) -> None:
             )
 
     with ctx.verifying("MSG-R02"):
-        ctx.for_all(strategy, test)
+        ctx.for_every_kind(kinds, test)
 
 
 @check(
@@ -241,26 +240,30 @@ def redelivery(ctx: CheckContext) -> None:
     applied = probe.effect()
     with ctx.verifying("MSG-R05"):
         ctx.expect(applied >= 1, "the message was accepted but the suite cannot see it applied")
-        again = ctx.acknowledgement(ctx.deliver(probe.message))
-        ctx.expect(
-            again.status == first.status,
-            f"the redelivery was answered {again.status.value}, first {first.status.value}",
-        )
-        ctx.expect(
-            _rules(again) == _rules(first), "the redelivery was answered with other findings than the first time"
-        )
-        now = probe.effect()
-        ctx.expect(now == applied, f"the redelivered message was applied again ({applied} -> {now})")
+        # The same message again: the same bytes, then the same content in the other wire form.
+        for again_as in ("the same XML again", "the same message in JSON"):
+            wire = "xml" if "XML" in again_as else "json"
+            again = ctx.acknowledgement(ctx.deliver(probe.message, wire))
+            ctx.expect(
+                again.status == first.status,
+                f"{again_as} was answered {again.status.value}, first {first.status.value}: {_rules(again)}",
+            )
+            ctx.expect(
+                _rules(again) == _rules(first), f"{again_as} was answered with other findings than the first time"
+            )
+            now = probe.effect()
+            ctx.expect(now == applied, f"{again_as} was applied again ({applied} -> {now})")
     with ctx.verifying("MSG-R06"):
         applied = probe.effect()
         reused = probe.twin.model_copy(update={"header": probe.message.header})
-        ack = ctx.acknowledgement(ctx.deliver(reused))
-        ctx.expect(ack.status.value == "rejected", "a different message under a used ID was accepted")
-        ctx.expect(
-            "ENV-003" in _rules(ack),
-            f"a different message under a used ID was rejected naming {_rules(ack)}, not ENV-003",
-        )
-        ctx.expect(probe.effect() == applied, "a different message under a used ID took effect")
+        for wire in ("xml", "json"):
+            ack = ctx.acknowledgement(ctx.deliver(reused, wire))
+            ctx.expect(ack.status.value == "rejected", f"a different message under a used ID was accepted ({wire})")
+            ctx.expect(
+                "ENV-003" in _rules(ack),
+                f"a different message under a used ID was rejected naming {_rules(ack)}, not ENV-003 ({wire})",
+            )
+            ctx.expect(probe.effect() == applied, f"a different message under a used ID took effect ({wire})")
 
 
 @check(
@@ -272,6 +275,12 @@ def redelivery(ctx: CheckContext) -> None:
 def acknowledgement_form(ctx: CheckContext) -> None:
     _no_feed_source(ctx)
     with ctx.verifying("MSG-R07"):
+        for body, kind in ((b"<Nothing", "application/xml"), (b'{"header": ', "application/json")):
+            reply = ctx.deliver(body, content_type=kind)
+            wire = "json" if "json" in kind else "xml"
+            starts_xml = reply.body.lstrip().startswith(b"<")
+            ctx.expect(starts_xml == (wire == "xml"), f"an unreadable {wire} delivery was answered in the other form")
+            ctx.acknowledgement(reply)
         for wire in ("xml", "json"):
             probe = message_probe(ctx)
             for message in (probe.message, probe.broken):

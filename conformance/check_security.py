@@ -266,6 +266,10 @@ def roles(ctx: CheckContext) -> None:
             sut = ctx.sut
             user = f"PRAC-{cast.token}-{ctx.token(4)}"
             sut.register_user(user, "practitioner", cast.youth_service.organisation_id, by=sut.data_manager())
+            # Another user's registration changed afterwards (to a data manager) changes nothing of this one's.
+            promoted = f"PRAC-{cast.token}-{ctx.token(4)}"
+            sut.register_user(promoted, "practitioner", cast.youth_service.organisation_id, by=sut.data_manager())
+            sut.register_user(promoted, "data-manager", cast.youth_service.organisation_id, by=sut.data_manager())
             _denied(ctx, lambda: sut.audit_entries(by=user), "a practitioner reading the audit log")
             _denied(ctx, lambda: sut.audit_alerts(by=user), "a practitioner reading the audit alerts")
             _denied(

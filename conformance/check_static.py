@@ -14,7 +14,16 @@ from collections.abc import Iterator
 
 from ics_interop import Message, Severity, to_json, validate_bytes
 from ics_interop.codecs import BATCH_ELEMENT, NAMESPACE, element_to_message, from_json_data, parse_xml
-from ics_interop.messages import InvolvementEnded, InvolvementStarted, MigrationBatch
+from ics_interop.messages import (
+    CaseRecordTransfer,
+    EpisodeTransfer,
+    InvolvementEnded,
+    InvolvementStarted,
+    MigrationBatch,
+    SocialCareReferral,
+    StepDown,
+)
+from ics_interop.model import Child
 from ics_interop.model.codes import ConsentDecision, SystemKind
 from ics_interop.rules import run_rules
 from ics_interop.rules.checks import consent_holders
@@ -144,7 +153,7 @@ def unique_ids(ctx: CheckContext) -> None:
 
 @check(
     "static.directory-text",
-    "Messages sent to ContactPoint read like a directory entry, not like case information (CP-002)",
+    "Messages sent to ContactPoint hold no case text the system sent elsewhere (and read like a directory entry)",
     requirements=["ICS-R02", "FEED-R02"],
     profiles=("ics", "feed-source"),
     kinds=("folder",),
@@ -154,13 +163,46 @@ def unique_ids(ctx: CheckContext) -> None:
 def directory_text(ctx: CheckContext) -> None:
     _no_messages(ctx)
     requirement = "ICS-R02" if ctx.profile == "ics" else "FEED-R02"
+    messages = list(_messages(ctx))
+    case_texts = {text for _name, message in messages for text in _case_texts(message) if len(text) >= 12}
+    to_directory = [(n, m) for n, m in messages if m.header.recipient.system is SystemKind.CONTACTPOINT]
+    if not to_directory:
+        ctx.skip("cannot be checked from files: the folder holds no message sent to ContactPoint")
     with ctx.verifying(requirement):
-        for name, message in _messages(ctx):
-            if message.header.recipient.system is not SystemKind.CONTACTPOINT:
-                continue
+        for name, message in to_directory:
+            text = to_json(message).decode("utf-8")
+            leaked = sorted(t for t in case_texts if t in text)
+            ctx.expect(
+                not leaked,
+                f"{name}: case text sent elsewhere reached ContactPoint: {leaked[0][:120]!r}" if leaked else "",
+            )
             for finding in run_rules(message):
                 if finding.rule_id == "CP-002":
                     ctx.warn(requirement, f"{name}: {finding.message} at {finding.path}")
+    verdict = ctx.verdicts.get(requirement)
+    if not case_texts and verdict is not None and verdict.state.value == "pass":
+        del ctx.verdicts[requirement]  # nothing could have failed it: not a pass
+        ctx.skip(
+            "cannot be checked from files: the folder holds no case record, step-down or episode whose text could be "
+            "looked for in what went to ContactPoint, and no message reads like case information (CP-002)"
+        )
+
+
+def _case_texts(message: Message) -> list[str]:
+    """The free text of the case a message carries (what must never reach ContactPoint)."""
+    if isinstance(message, CaseRecordTransfer):
+        record = message.case_record
+        texts = [r.reason for r in record.referrals]
+        texts += [c.summary for c in record.contacts if c.summary]
+        texts += [a.summary for a in record.initial_assessments if a.summary]
+        texts += [f.finding for a in record.initial_assessments for f in a.findings]
+        return [t for t in texts if t]
+    if isinstance(message, StepDown):
+        return list(message.outstanding_needs)
+    if isinstance(message, EpisodeTransfer | SocialCareReferral):
+        assessment = message.episode.assessment
+        return [t for t in ((assessment.reason, assessment.conclusions) if assessment else ()) if t]
+    return []
 
 
 @check(
@@ -176,24 +218,47 @@ def involvement_ends_as_started(ctx: CheckContext) -> None:
     _no_messages(ctx)
     requirement = "ICS-R03" if ctx.profile == "ics" else "FEED-R03"
     started: dict[tuple[str, str], InvolvementStarted] = {}
+    by_child: dict[tuple[str, str], list[InvolvementStarted]] = {}
     ended: list[tuple[str, InvolvementEnded]] = []
     for name, message in _messages(ctx):
         if isinstance(message, InvolvementStarted):
-            started[message.header.sender.organisation_id, message.involvement.involvement_id] = message
+            sender = message.header.sender.organisation_id
+            started[sender, message.involvement.involvement_id] = message
+            by_child.setdefault((sender, _child_key(message.child)), []).append(message)
         elif isinstance(message, InvolvementEnded):
             ended.append((name, message))
-    # Only an end whose start is in the folder can be compared: an export may hold either alone.
-    pairs = [(name, end, started.get((end.header.sender.organisation_id, end.involvement_id))) for name, end in ended]
-    comparable = [(name, end, start) for name, end, start in pairs if start is not None]
-    if not comparable:
-        ctx.skip("the folder holds no involvement that both starts and ends")
+    # An end is judged against the start of the same ID, or, when none has it, against the starts
+    # the same sender sent about the same child (an end under an ID never started is the fault).
+    judged = []
+    for name, end in ended:
+        sender = end.header.sender.organisation_id
+        start = started.get((sender, end.involvement_id))
+        others = by_child.get((sender, _child_key(end.child)), [])
+        if start is not None or others:
+            judged.append((name, end, start, others))
+    if not judged:
+        ctx.skip(
+            "cannot be checked from files: no involvement in the folder both starts and ends (an export may hold "
+            "either alone)"
+        )
     with ctx.verifying(requirement):
-        for name, end, start in comparable:
+        for name, end, start, others in judged:
+            ctx.expect(
+                start is not None,
+                f"{name}: involvement {end.involvement_id} ends under an ID never started; the same sender started "
+                f"{sorted(o.involvement.involvement_id for o in others)} for this child",
+            )
+            assert start is not None
             ctx.expect(
                 start.involvement.start_date == end.start_date,
                 f"{name}: involvement {end.involvement_id} ends with start date {end.start_date}, "
                 f"it started on {start.involvement.start_date}",
             )
+
+
+def _child_key(child: Child) -> str:
+    ids = child.identifiers
+    return ids.nhs_number or ids.upn or f"{child.name.family_name}|{child.date_of_birth}"
 
 
 @check(

@@ -22,7 +22,7 @@ import secrets
 import string
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
@@ -51,13 +51,28 @@ from ics_interop.testing import models, upns
 
 from .scenarios import FEEDER_A, FEEDER_B, SUITE_NATIONAL_ECAF, Cast, header
 
-__all__ = ["Delivery", "invalid_messages", "la_code_of", "valid_messages"]
+__all__ = [
+    "WIRES",
+    "Delivery",
+    "Kinds",
+    "breakage_kinds",
+    "invalid_messages",
+    "la_code_of",
+    "valid_kinds",
+    "valid_messages",
+]
+
+T = TypeVar("T")
 
 #: One test case: the messages to deliver in order, and the wire form ("xml" or "json").
 Delivery = tuple[list[Message], str]
+#: Strategies by the name of the kind of case they draw: a property check runs every kind in every run.
+Kinds = dict[str, st.SearchStrategy[T]]
 
 _LA_IN_ID = re.compile(r"^LA([0-9]{3})(?![0-9])")
-_WIRES = st.sampled_from(["xml", "json"])
+#: The two wire forms of the standard: every property check runs each kind in both.
+WIRES = ("xml", "json")
+_WIRES = st.sampled_from(WIRES)
 
 
 def la_code_of(identity: SystemRef, options: dict[str, str] | None = None) -> str:
@@ -144,7 +159,7 @@ def involvements() -> st.SearchStrategy[Involvement]:
 # --- valid messages, by the profile that receives them -------------------------------------------------
 
 
-def _directory_messages(recipient: SystemRef) -> st.SearchStrategy[list[Message]]:
+def _directory_messages(recipient: SystemRef) -> Kinds[list[Message]]:
     sender = st.sampled_from([FEEDER_A, FEEDER_B])
 
     def identity_update(child: Child, frm: SystemRef, mid: str) -> list[Message]:
@@ -183,13 +198,17 @@ def _directory_messages(recipient: SystemRef) -> st.SearchStrategy[list[Message]
         return [_renamed(message, mid)]
 
     practitioners = models(Practitioner)
-    return st.one_of(
-        st.builds(identity_update, children(), sender, _message_ids()),
-        st.builds(
-            started, children(), involvements(), sender, st.tuples(_message_ids(), _message_ids()), st.booleans()
+    mids = st.tuples(_message_ids(), _message_ids())
+    return {
+        "ChildIdentityUpdate": st.builds(identity_update, children(), sender, _message_ids()),
+        "InvolvementStarted": st.builds(started, children(), involvements(), sender, mids, st.just(False)),
+        "InvolvementStarted then InvolvementEnded": st.builds(
+            started, children(), involvements(), sender, mids, st.just(True)
         ),
-        st.builds(caf, children(), practitioners, st.one_of(st.none(), practitioners), st.booleans(), _message_ids()),
-    )
+        "CafIndicatorUpdate": st.builds(
+            caf, children(), practitioners, st.one_of(st.none(), practitioners), st.booleans(), _message_ids()
+        ),
+    }
 
 
 def _episode(token: str, child: Child, *, consent_for: str | None = None) -> CafEpisode:
@@ -203,7 +222,7 @@ def _episode(token: str, child: Child, *, consent_for: str | None = None) -> Caf
     return cast.episode(child, consents=consents)
 
 
-def _ecaf_messages(recipient: SystemRef) -> st.SearchStrategy[list[Message]]:
+def _ecaf_messages(recipient: SystemRef) -> Kinds[list[Message]]:
     def transfer(token: str, child: Child, mid: str) -> list[Message]:
         cast = Cast(token)
         return [_renamed(cast.episode_transfer(_episode(token, child), recipient), mid)]
@@ -212,18 +231,18 @@ def _ecaf_messages(recipient: SystemRef) -> st.SearchStrategy[list[Message]]:
         episodes = [_episode(t, c) for t, c in zip(tokens, kids, strict=False)]
         return [_renamed(Cast(tokens[0]).migration_batch(episodes, recipient), mid)]
 
-    return st.one_of(
-        st.builds(transfer, _tokens(), children(_OLD_ENOUGH), _message_ids()),
-        st.builds(
+    return {
+        "EpisodeTransfer": st.builds(transfer, _tokens(), children(_OLD_ENOUGH), _message_ids()),
+        "MigrationBatch": st.builds(
             batch,
             st.lists(_tokens(), min_size=1, max_size=3, unique=True),
             st.lists(children(_OLD_ENOUGH), min_size=3, max_size=3),
             _message_ids(),
         ),
-    )
+    }
 
 
-def _ics_messages(recipient: SystemRef, la_code: str) -> st.SearchStrategy[list[Message]]:
+def _ics_messages(recipient: SystemRef, la_code: str) -> Kinds[list[Message]]:
     def referral(token: str, child: Child, mid: str) -> list[Message]:
         cast = Cast(token)
         episode = _episode(token, child, consent_for=recipient.organisation_id)
@@ -232,23 +251,26 @@ def _ics_messages(recipient: SystemRef, la_code: str) -> st.SearchStrategy[list[
     def case_transfer(token: str, child: Child, mid: str) -> list[Message]:
         return [_renamed(Cast(token).case_record_transfer(child, recipient, to_la=la_code), mid)]
 
-    return st.one_of(
-        st.builds(referral, _tokens(), children(_OLD_ENOUGH), _message_ids()),
-        st.builds(case_transfer, _tokens(), children(_OLD_ENOUGH), _message_ids()),
-    )
+    return {
+        "SocialCareReferral": st.builds(referral, _tokens(), children(_OLD_ENOUGH), _message_ids()),
+        "CaseRecordTransfer": st.builds(case_transfer, _tokens(), children(_OLD_ENOUGH), _message_ids()),
+    }
+
+
+def valid_kinds(profile: str, recipient: SystemRef, la_code: str = "206") -> Kinds[list[Message]]:
+    """Each kind of valid delivery `profile` receives (by name): messages new to the system, to send in order."""
+    if profile == "contactpoint":
+        return _directory_messages(recipient)
+    if profile == "ecaf":
+        return _ecaf_messages(recipient)
+    if profile == "ics":
+        return _ics_messages(recipient, la_code)
+    raise ValueError(f"the {profile} profile receives no messages")
 
 
 def valid_messages(profile: str, recipient: SystemRef, la_code: str = "206") -> st.SearchStrategy[Delivery]:
     """Valid messages of the types `profile` receives, new to the system, with the wire form to send them in."""
-    if profile == "contactpoint":
-        messages = _directory_messages(recipient)
-    elif profile == "ecaf":
-        messages = _ecaf_messages(recipient)
-    elif profile == "ics":
-        messages = _ics_messages(recipient, la_code)
-    else:
-        raise ValueError(f"the {profile} profile receives no messages")
-    return st.tuples(messages, _WIRES)
+    return st.tuples(st.one_of(*valid_kinds(profile, recipient, la_code).values()), _WIRES)
 
 
 # --- invalid messages ----------------------------------------------------------------------------------
@@ -275,7 +297,7 @@ def _bad_contactpoint_id(child: Child) -> Child:
     return child.model_copy(update={"identifiers": child.identifiers.model_copy(update={"contactpoint_id": wrong})})
 
 
-def _directory_breakages(recipient: SystemRef) -> list[st.SearchStrategy[tuple[str, Message]]]:
+def _directory_breakages(recipient: SystemRef) -> Kinds[tuple[str, Message]]:
     cast = Cast("BROKEN")
     now = _now()
 
@@ -322,20 +344,18 @@ def _directory_breakages(recipient: SystemRef) -> list[st.SearchStrategy[tuple[s
         return "ENV-001", message.model_copy(update={"header": message.header.model_copy(update={"recipient": wrong})})
 
     kids, invs, days = children(), involvements(), st.integers(0, 2000)
-    return [
-        st.builds(adult, kids, days),
-        st.builds(unborn, kids, days),
-        st.builds(backwards, kids, invs, days),
-        st.builds(no_basis, kids, invs, st.sampled_from(list(SensitiveService))),
-        st.builds(mistyped_nhs, kids),
-        st.builds(mistyped_cp_id, kids),
-        st.builds(misaddressed, kids),
-    ]
+    return {
+        "a child of 18 or over": st.builds(adult, kids, days),
+        "a child born after the message": st.builds(unborn, kids, days),
+        "an involvement that ends before it starts": st.builds(backwards, kids, invs, days),
+        "a sensitive service with no basis": st.builds(no_basis, kids, invs, st.sampled_from(list(SensitiveService))),
+        "an NHS number mistyped": st.builds(mistyped_nhs, kids),
+        "a ContactPoint ID mistyped": st.builds(mistyped_cp_id, kids),
+        "addressed to an ICS system": st.builds(misaddressed, kids),
+    }
 
 
-def _episode_breakages(
-    wrap: Callable[[str, CafEpisode], Message],
-) -> list[st.SearchStrategy[tuple[str, Message]]]:
+def _episode_breakages(wrap: Callable[[str, CafEpisode], Message]) -> Kinds[tuple[str, Message]]:
     """Breakages of the episode a message carries (F4 referral, F7 transfer, F8 batch)."""
 
     def lead_outside(token: str, child: Child) -> tuple[str, Message]:
@@ -369,17 +389,21 @@ def _episode_breakages(
         return "CAF-006", wrap(token, episode.model_copy(update={"consents": unconsented}))
 
     kids = children(_OLD_ENOUGH)
-    return [
-        st.builds(lead_outside, _tokens(), kids),
-        st.builds(shared_without_consent, _tokens(), kids),
-        st.builds(closed_without_reason, _tokens(), kids),
-        st.builds(reason_but_open, _tokens(), kids, st.sampled_from(list(CafClosureReason))),
-        st.builds(action_without_owner, _tokens(), kids),
-        st.builds(stored_without_consent, _tokens(), kids),
-    ]
+    return {
+        "a lead professional outside the TAC": st.builds(lead_outside, _tokens(), kids),
+        "shared with someone without consent": st.builds(shared_without_consent, _tokens(), kids),
+        "closed without a reason": st.builds(closed_without_reason, _tokens(), kids),
+        "a closure reason on an open episode": st.builds(
+            reason_but_open, _tokens(), kids, st.sampled_from(list(CafClosureReason))
+        ),
+        "an action owned by nobody in the TAC": st.builds(action_without_owner, _tokens(), kids),
+        "no consent to store and share": st.builds(stored_without_consent, _tokens(), kids),
+    }
 
 
-def _ecaf_breakages(recipient: SystemRef) -> list[st.SearchStrategy[tuple[str, Message]]]:
+def _ecaf_breakages(recipient: SystemRef) -> Kinds[tuple[str, Message]]:
+    kids_old = children(_OLD_ENOUGH)
+
     def as_transfer(token: str, episode: CafEpisode) -> Message:
         return Cast(token).episode_transfer(episode, recipient)
 
@@ -404,6 +428,8 @@ def _ecaf_breakages(recipient: SystemRef) -> list[st.SearchStrategy[tuple[str, M
             )
         return "MIG-003", message.model_copy(update={"manifest": manifest.model_copy(update={"checksum": "0" * 64})})
 
+    batches = st.lists(kids_old, min_size=1, max_size=2)
+
     def duplicated(token: str, child: Child) -> tuple[str, Message]:
         episode = _episode(token, child)
         cast = Cast(token)
@@ -421,18 +447,20 @@ def _ecaf_breakages(recipient: SystemRef) -> list[st.SearchStrategy[tuple[str, M
         episode = _episode(token, child.model_copy(update={"date_of_birth": born, "expected_date_of_birth": None}))
         return "CHILD-001", cast.step_down(episode, recipient, request=StepDownRequest.REOPEN)
 
-    kids = children(_OLD_ENOUGH)
-    return [
-        *_episode_breakages(as_transfer),
-        st.builds(same_la, _tokens(), kids),
-        st.builds(miscounted, _tokens(), st.lists(kids, min_size=1, max_size=2), st.integers(0, 2)),
-        st.builds(duplicated, _tokens(), kids),
-        st.builds(response_without_member, _tokens()),
-        st.builds(adult_step_down, _tokens(), kids),
-    ]
+    kids = kids_old
+    return {
+        **{f"EpisodeTransfer with {k}": v for k, v in _episode_breakages(as_transfer).items()},
+        "EpisodeTransfer within one authority": st.builds(same_la, _tokens(), kids),
+        "MigrationBatch with a wrong episode count": st.builds(miscounted, _tokens(), batches, st.just(0)),
+        "MigrationBatch with a wrong consent count": st.builds(miscounted, _tokens(), batches, st.just(1)),
+        "MigrationBatch with a wrong checksum": st.builds(miscounted, _tokens(), batches, st.just(2)),
+        "MigrationBatch with an episode twice": st.builds(duplicated, _tokens(), kids),
+        "SocialCareReferralResponse accepting with nobody joining": st.builds(response_without_member, _tokens()),
+        "StepDown for a young person of 19": st.builds(adult_step_down, _tokens(), kids),
+    }
 
 
-def _ics_breakages(recipient: SystemRef, la_code: str) -> list[st.SearchStrategy[tuple[str, Message]]]:
+def _ics_breakages(recipient: SystemRef, la_code: str) -> Kinds[tuple[str, Message]]:
     def as_referral(token: str, episode: CafEpisode) -> Message:
         # Consent for the ICS, of the same kind as the rest of the ledger (CAF-006 breaks it all).
         store = any(c.store_and_share for c in episode.consents)
@@ -466,17 +494,19 @@ def _ics_breakages(recipient: SystemRef, la_code: str) -> list[st.SearchStrategy
         return "ENV-001", message.model_copy(update={"header": message.header.model_copy(update={"recipient": wrong})})
 
     kids = children(_OLD_ENOUGH)
-    return [
-        *_episode_breakages(as_referral),
-        st.builds(referral_without_consent, _tokens(), kids),
-        st.builds(transfer_same_la, _tokens(), kids),
-        st.builds(plan_backwards, _tokens(), kids, st.integers(0, 300)),
-        st.builds(misaddressed, _tokens(), kids),
-    ]
+    return {
+        **{f"SocialCareReferral with {k}": v for k, v in _episode_breakages(as_referral).items()},
+        "SocialCareReferral without consent for the ICS": st.builds(referral_without_consent, _tokens(), kids),
+        "CaseRecordTransfer within one authority": st.builds(transfer_same_la, _tokens(), kids),
+        "CaseRecordTransfer with a plan that ends before it starts": st.builds(
+            plan_backwards, _tokens(), kids, st.integers(0, 300)
+        ),
+        "CaseRecordTransfer addressed to National eCAF": st.builds(misaddressed, _tokens(), kids),
+    }
 
 
-def invalid_messages(profile: str, recipient: SystemRef, la_code: str = "206") -> st.SearchStrategy[Broken]:
-    """Messages with one thing broken, each with the rule a receiver must name, and the wire form."""
+def breakage_kinds(profile: str, recipient: SystemRef, la_code: str = "206") -> Kinds[tuple[str, Message]]:
+    """Each kind of breakage `profile` must reject (by name): (the rule to name, the message), under a fresh ID."""
     if profile == "contactpoint":
         breakages = _directory_breakages(recipient)
     elif profile == "ecaf":
@@ -485,6 +515,13 @@ def invalid_messages(profile: str, recipient: SystemRef, la_code: str = "206") -
         breakages = _ics_breakages(recipient, la_code)
     else:
         raise ValueError(f"the {profile} profile receives no messages")
-    return st.tuples(st.one_of(breakages), _WIRES, _message_ids()).map(
-        lambda drawn: (drawn[0][0], _renamed(drawn[0][1], drawn[2]), drawn[1])
-    )
+    return {
+        name: st.tuples(strategy, _message_ids()).map(lambda drawn: (drawn[0][0], _renamed(drawn[0][1], drawn[1])))
+        for name, strategy in breakages.items()
+    }
+
+
+def invalid_messages(profile: str, recipient: SystemRef, la_code: str = "206") -> st.SearchStrategy[Broken]:
+    """Messages with one thing broken, each with the rule a receiver must name, and the wire form."""
+    kinds = breakage_kinds(profile, recipient, la_code)
+    return st.tuples(st.one_of(*kinds.values()), _WIRES).map(lambda drawn: (drawn[0][0], drawn[0][1], drawn[1]))

@@ -50,6 +50,7 @@ from .protocol import (
     Client,
     DirectoryInvolvementView,
     DirectoryView,
+    HeldMessage,
     MessageSink,
     NotFound,
     Refused,
@@ -227,11 +228,12 @@ class DirectoryOverHttp(HttpSystem):
 
     @staticmethod
     def _reasons(reason: str | None = None, override_reason: str | None = None) -> dict[str, str]:
+        # A header's value has no leading or trailing space (RFC 9110 §5.5): a blank reason goes empty.
         headers = {}
         if reason is not None:
-            headers["X-Access-Reason"] = reason
+            headers["X-Access-Reason"] = reason.strip()
         if override_reason is not None:
-            headers["X-Override-Shielding"] = override_reason
+            headers["X-Override-Shielding"] = override_reason.strip()
         return headers
 
     def register_user(self, user_id: str, role: str, organisation_id: str, *, by: str) -> None:
@@ -316,6 +318,18 @@ class DirectoryOverHttp(HttpSystem):
                 reason=str(a.get("reason", "")),
             )
             for a in found
+        ]
+
+    def held_messages(self, *, by: str) -> list[HeldMessage]:
+        """GET /match-queue."""
+        found = self._call("GET", "/match-queue", token=self.user_token(by))
+        return [
+            HeldMessage(
+                message_id=str(e.get("messageId", "")),
+                reason=str(e.get("reason", "")),
+                candidates=tuple(str(c.get("contactpointId", "")) for c in e.get("candidates") or []),
+            )
+            for e in found
         ]
 
 

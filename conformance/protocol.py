@@ -22,6 +22,7 @@ Refusals are reported with the three exceptions below, each naming the rule or c
     ├── Receiving               deliver(body, content_type, client) -> Reply (POST /messages)
     ├── Sending                 flush_outbox(sink)                           (the outbox, delivered now)
     ├── DirectoryUnderTest      contactpoint: users, search, view, shielding, maintenance, audit
+    │   └── MatchQueueUnderTest (optional) the data manager's queue of held messages
     ├── EcafUnderTest           ecaf: episodes, consent, TAC, referrals, transfers, report, access log
     ├── IcsUnderTest            ics: cases, referrals, F4 answers, drafts, step-down, transfers, local eCAF
     └── FeedSourceUnderTest     feed-source: an involvement starts, ends
@@ -60,7 +61,9 @@ __all__ = [
     "DirectoryView",
     "EcafUnderTest",
     "FeedSourceUnderTest",
+    "HeldMessage",
     "IcsUnderTest",
+    "MatchQueueUnderTest",
     "MessageSink",
     "NotFound",
     "Receiving",
@@ -261,6 +264,24 @@ class DirectoryUnderTest(Receiving, Sending, Protocol):
 
     def audit_alerts(self, *, by: str) -> list[AlertEntry]:
         """The audit alerts, as a data manager reads them."""
+        ...
+
+
+@attrs.frozen
+class HeldMessage:
+    """A message the directory holds for a data manager: its child could not be matched with confidence."""
+
+    message_id: str
+    reason: str
+    candidates: tuple[str, ...]  # the ContactPoint IDs of the records it might be about
+
+
+@runtime_checkable
+class MatchQueueUnderTest(Protocol):
+    """An optional hook of the contactpoint profile: the data manager's queue of held messages (CP-R21)."""
+
+    def held_messages(self, *, by: str) -> list[HeldMessage]:
+        """The messages held for a data manager and not yet resolved, as `by` (a data manager) reads them."""
         ...
 
 

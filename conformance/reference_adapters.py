@@ -80,6 +80,7 @@ from .protocol import (
     CafReferralView,
     Client,
     DirectoryView,
+    HeldMessage,
     MessageSink,
     NotFound,
     Refused,
@@ -203,9 +204,12 @@ def _view(record: DirectoryRecord) -> DirectoryView:
 class ReferenceDirectory:
     """The reference ContactPoint directory, as a contactpoint adapter."""
 
+    #: The system the adapter drives (the suite's broken implementations put a broken one here).
+    system_type: type[ContactPointDirectory] = ContactPointDirectory
+
     def __init__(self, db_url: str | None = None, *, identity: SystemRef = REFERENCE_CONTACTPOINT) -> None:
         self._store = _Store(db_url, "contactpoint")
-        self.system = ContactPointDirectory(self._store.url, identity=identity)
+        self.system = self.system_type(self._store.url, identity=identity)
         self.system.register_practitioner(
             PractitionerRegistration(
                 practitioner_id=DATA_MANAGER,
@@ -285,6 +289,10 @@ class ReferenceDirectory:
         alerts = _call(lambda: self.system.audit_alerts(by=by))
         return [AlertEntry(a.practitioner_id, a.contactpoint_id, a.reason) for a in alerts]
 
+    def held_messages(self, *, by: str) -> list[HeldMessage]:
+        queue = _call(lambda: self.system.match_queue(by=by))
+        return [HeldMessage(e.message_id, e.reason, tuple(c.contactpoint_id for c in e.candidates)) for e in queue]
+
     def close(self) -> None:
         self.system.dispose()
         self._store.remove()
@@ -303,9 +311,12 @@ def _connect_pending(system: NationalEcaf | IcsSystem, sink: MessageSink) -> Non
 class ReferenceEcaf:
     """The reference National eCAF, as an ecaf adapter."""
 
+    #: The system the adapter drives (the suite's broken implementations put a broken one here).
+    system_type: type[NationalEcaf] = NationalEcaf
+
     def __init__(self, db_url: str | None = None, *, identity: SystemRef = REFERENCE_ECAF) -> None:
         self._store = _Store(db_url, "ecaf")
-        self.system = NationalEcaf(self._store.url, identity=identity)
+        self.system = self.system_type(self._store.url, identity=identity)
         self.manager = Practitioner(
             practitioner_id=ECAF_MANAGER,
             name=PersonName(given_names="Episode", family_name="Manager"),
@@ -395,9 +406,12 @@ class ReferenceEcaf:
 class ReferenceIcs:
     """The reference ICS system (with its local eCAF module), as an ics adapter."""
 
+    #: The system the adapter drives (the suite's broken implementations put a broken one here).
+    system_type: type[IcsSystem] = IcsSystem
+
     def __init__(self, db_url: str | None = None, *, identity: SystemRef = REFERENCE_ICS) -> None:
         self._store = _Store(db_url, "ics")
-        self.system = IcsSystem(
+        self.system = self.system_type(
             self._store.url, identity=identity, settings=IcsSettings(central_team=_CENTRAL_TEAM, la_code="206")
         )
 
@@ -556,14 +570,15 @@ def serve_reference(
     deliver_every: float = 0.05,
     issuer: LocalIssuer | None = None,
     gate: Callable[[Authenticator], Authenticator] | None = None,
+    adapter: Callable[[], Any] | None = None,
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """Run a reference system as an HTTP service for the length of a block: (its URL, the target's options).
 
     The service trusts the suite's issuer (`issuer`, or a fresh one whose key file the options
     name), as a tester configures a system for accreditation. What it sends goes to
     `capture_url` (the suite's receiver) on every route the suite plays, delivered in the
-    background as `ics-interop serve` does. `gate` may replace the service's authenticator (the
-    suite's own broken services, for its tests).
+    background as `ics-interop serve` does. `gate` may replace the service's authenticator, and
+    `adapter` build the adapter whose system is served (the suite's own broken systems, for its tests).
     """
     adapters: dict[str, Callable[[], Any]] = {
         "contactpoint": ReferenceDirectory,
@@ -573,15 +588,15 @@ def serve_reference(
     }
     if profile not in adapters:
         raise ValueError(f"no reference system for profile {profile!r}")
-    adapter = adapters[profile]()
-    system = adapter.system
+    built = (adapter or adapters[profile])()
+    system = built.system
     suite = issuer or LocalIssuer(SUITE_ISSUER)
     key_folder = tempfile.mkdtemp(prefix="ics-conformance-key-")
     key_file = Path(key_folder) / "suite-key.json"
     save_private_key(suite.key, key_file)
     audience = f"urn:ics-interop:conformance-target:{profile}"
     options: dict[str, str] = {
-        "organisation": adapter.identity().organisation_id,
+        "organisation": built.identity().organisation_id,
         "issuer": suite.issuer,
         "issuer-key": str(key_file),
         "audience": audience,
@@ -616,5 +631,5 @@ def serve_reference(
         stop.set()
         if worker is not None:
             worker.join(timeout=5)
-        adapter.close()
+        built.close()
         shutil.rmtree(key_folder, ignore_errors=True)

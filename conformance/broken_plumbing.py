@@ -1,0 +1,80 @@
+"""Plumbing the suite's broken systems share: rewriting what a system receives and what it sends.
+
+A broken system is the reference system with one thing got wrong inside it, as a vendor's own
+code would get it wrong, so it is broken the same way through its Python adapter and over HTTP.
+A receiver can be wrapped (`ReceiverFilter`: the message is changed, or answered otherwise,
+before the system sees it) and a transport too (`RewritingTransport`: what goes out is changed,
+or dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ics_interop import Message, from_json, from_xml, to_json, to_xml
+
+__all__ = ["ReceiverFilter", "RewritingTransport", "decode", "encode_like"]
+
+
+def decode(body: bytes) -> Message | None:
+    """The message in `body`, or None when it is not one."""
+    try:
+        return from_xml(body) if body.lstrip().startswith(b"<") else from_json(body)
+    except Exception:
+        return None
+
+
+def encode_like(message: Message, body: bytes) -> bytes:
+    """`message` in the wire form of `body`."""
+    return to_xml(message) if body.lstrip().startswith(b"<") else to_json(message)
+
+
+#: Takes (body, content type, the client's principal, the real receive) and answers as receive_http does.
+Intercept = Callable[[bytes, str, Any, Callable[[bytes, str, Any], tuple[bytes, str, int]]], tuple[bytes, str, int]]
+
+
+class ReceiverFilter:
+    """A system's receiver with something in front of it (what the HTTP route and the adapter both call)."""
+
+    def __init__(self, inner: Any, intercept: Intercept) -> None:
+        self.inner = inner
+        self.handlers = inner.handlers
+        self._intercept = intercept
+
+    def receive_http(self, body: bytes, content_type: str, client: Any) -> tuple[bytes, str, int]:
+        """Receive as the broken system does."""
+        return self._intercept(body, content_type, client, self.inner.receive_http)
+
+    def receive(self, body: bytes, content_type: str, *, client: Any) -> tuple[bytes, str]:
+        """Receive as the broken system does, without the HTTP status."""
+        reply, kind, _status = self.receive_http(body, content_type, client)
+        return reply, kind
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class RewritingTransport:
+    """A transport that changes each message on its way out; None drops it, as if it had been delivered."""
+
+    def __init__(self, inner: Any, rewrite: Callable[[Message], Message | None]) -> None:
+        self.inner = inner
+        self.rewrite = rewrite
+
+    def send(self, body: bytes, content_type: str) -> tuple[bytes, str]:
+        """Send the rewritten message (or pretend to)."""
+        message = decode(body)
+        if message is None:
+            return tuple(self.inner.send(body, content_type))
+        changed = self.rewrite(message)
+        if changed is None:
+            from ._adapters import acknowledgement_for
+
+            header = message.header
+            ack = acknowledgement_for(header.message_id, header.recipient, header.sender, [], header.created_at)
+            return (to_json(ack), "application/json") if "json" in content_type else (to_xml(ack), "application/xml")
+        return tuple(self.inner.send(encode_like(changed, body), content_type))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

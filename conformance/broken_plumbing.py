@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ics_interop import Message, from_json, from_xml, to_json, to_xml
+from ics_interop.messages import SystemRef
 
 __all__ = ["ReceiverFilter", "RewritingTransport", "decode", "encode_like"]
 
@@ -62,11 +63,11 @@ class RewritingTransport:
         self.inner = inner
         self.rewrite = rewrite
 
-    def send(self, body: bytes, content_type: str) -> tuple[bytes, str]:
-        """Send the rewritten message (or pretend to)."""
+    def send(self, body: bytes, content_type: str, sender: SystemRef) -> tuple[bytes, str]:
+        """Send the rewritten message (or pretend to), as `sender`."""
         message = decode(body)
         if message is None:
-            return tuple(self.inner.send(body, content_type))
+            return tuple(self.inner.send(body, content_type, sender))
         changed = self.rewrite(message)
         if changed is None:
             from ._adapters import acknowledgement_for
@@ -74,7 +75,7 @@ class RewritingTransport:
             header = message.header
             ack = acknowledgement_for(header.message_id, header.recipient, header.sender, [], header.created_at)
             return (to_json(ack), "application/json") if "json" in content_type else (to_xml(ack), "application/xml")
-        return tuple(self.inner.send(encode_like(changed, body), content_type))
+        return tuple(self.inner.send(encode_like(changed, body), content_type, sender))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

@@ -65,6 +65,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             la_code=args.la_code,
             max_body_bytes=args.max_body_bytes,
             max_message_bytes=args.max_message_bytes,
+            test_clock=args.test_clock,
         )
         credentials = client_from(args)
         run_service(
@@ -204,6 +205,12 @@ def add_serve_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         metavar="NAME=URL",
         help="where to deliver the messages for route NAME (see the route names below), e.g. "
         "contactpoint=http://127.0.0.1:8101 or ics:LA204-CSC=http://127.0.0.1:8099; repeat for each route",
+    )
+    serve.add_argument(
+        "--test-clock",
+        action="store_true",
+        help="contactpoint, for accreditation runs only: POST /maintenance takes asOf=DAY, so a tester can see "
+        "retention and purging without waiting years (never on a production service)",
     )
     security = serve.add_argument_group("security")
     security.add_argument(

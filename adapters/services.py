@@ -143,11 +143,13 @@ def service_app(
     limits: Limits | None = None,
     *,
     gate: Callable[[Authenticator], Authenticator] | None = None,
+    test_clock: bool = False,
 ) -> FastAPI:
     """A reference system's HTTP service, accepting the tokens `verifier` accepts.
 
     `gate` replaces the authenticator with one made from it: the conformance suite's broken
-    services use it to show the suite refuses a service that authenticates wrongly.
+    services use it to show the suite refuses a service that authenticates wrongly. `test_clock`
+    lets a data manager run ContactPoint's maintenance as of a given day (accreditation only).
     """
     authenticate: Authenticator = verifier.authenticate
     if gate is not None:
@@ -156,7 +158,7 @@ def service_app(
     if kind == "contactpoint":
         from .contactpoint.routes import directory_app
 
-        return directory_app(system, **options)
+        return directory_app(system, test_clock=test_clock, **options)
     if kind == "ecaf":
         from .ecaf.routes import build_app as ecaf_app
 
@@ -182,6 +184,7 @@ class ServiceConfig:
     la_code: str | None = None
     max_body_bytes: int = Limits().max_body_bytes
     max_message_bytes: int = Limits().max_message_bytes
+    test_clock: bool = False
 
     def identity(self) -> SystemRef:
         """Who the system is."""
@@ -216,8 +219,12 @@ class ServiceConfig:
                 self.team_telephone,
                 ics_la_code(identity.organisation_id, self.la_code),
             )
+        if self.test_clock:
+            if self.kind != "contactpoint":
+                raise ValueError("--test-clock is for contactpoint only (its maintenance as of a day): leave it out")
+            log.warning("test clock on: POST /maintenance takes asOf, for accreditation runs only, never in production")
         system = build_system(self.kind, self.db_url, identity, team=team)
-        return system, service_app(self.kind, system, self.verifier(), self.limits())
+        return system, service_app(self.kind, system, self.verifier(), self.limits(), test_clock=self.test_clock)
 
 
 def app_from_environment() -> FastAPI:

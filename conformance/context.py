@@ -23,7 +23,7 @@ import string
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import attrs
 from hypothesis import HealthCheck, Phase, given, settings
@@ -143,7 +143,7 @@ class CheckContext:
             raise CheckFailed(message)
 
     @staticmethod
-    def skip(reason: str) -> None:
+    def skip(reason: str) -> NoReturn:
         """Skip the whole check, with the reason."""
         raise SkipCheck(reason)
 

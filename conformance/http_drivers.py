@@ -51,6 +51,7 @@ from .protocol import (
     DirectoryInvolvementView,
     DirectoryView,
     HeldMessage,
+    MaintenanceView,
     MessageSink,
     NotFound,
     Refused,
@@ -288,9 +289,23 @@ class DirectoryOverHttp(HttpSystem):
             json={"shielded": shielded, "reason": reason},
         )
 
-    def run_maintenance(self, *, by: str) -> None:
-        """POST /maintenance."""
-        self._call("POST", "/maintenance", token=self.user_token(by))
+    def run_maintenance(self, *, by: str, as_of: dt.date | None = None) -> MaintenanceView | None:
+        """POST /maintenance, with asOf=DAY when given (a service takes it only when started with its test clock).
+
+        What the report says it did, or None when it says no day it ran as of.
+        """
+        params = {"asOf": as_of.isoformat()} if as_of is not None else {}
+        report = self._call("POST", "/maintenance", token=self.user_token(by), params=params)
+        if not isinstance(report, dict):
+            return None
+        try:
+            ran_on = dt.date.fromisoformat(str(report.get("ranAt", ""))[:10])
+        except ValueError:
+            return None
+        archived = [*(report.get("archivedAtEighteen") or []), *(report.get("archivedAfterDeath") or [])]
+        return MaintenanceView(
+            ran_on=ran_on, archived=tuple(map(str, archived)), purged=tuple(map(str, report.get("purged") or []))
+        )
 
     def audit_entries(self, *, by: str, contactpoint_id: str | None = None) -> list[AuditView]:
         """GET /audit."""

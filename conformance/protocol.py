@@ -63,6 +63,7 @@ __all__ = [
     "FeedSourceUnderTest",
     "HeldMessage",
     "IcsUnderTest",
+    "MaintenanceView",
     "MatchQueueUnderTest",
     "MessageSink",
     "NotFound",
@@ -254,8 +255,15 @@ class DirectoryUnderTest(Receiving, Sending, Protocol):
         """Shield a child's location, or lift it (a data manager)."""
         ...
 
-    def run_maintenance(self, *, by: str) -> None:
-        """Apply retention now: expire involvements, archive at 18 or a year after death, purge."""
+    def run_maintenance(self, *, by: str, as_of: dt.date | None = None) -> MaintenanceView | None:
+        """Apply retention: expire involvements, archive at 18 or a year after death, purge after retention.
+
+        `as_of` runs it as of that day instead of the system's own clock: an accreditation hook, so the
+        suite can see a record purged years after archiving (over HTTP, the service must have been started
+        with its test clock). A system that cannot raises `Refused` (or runs as of its own clock), and the
+        check that needs it is skipped, saying why. Returns what the run did (`MaintenanceView`: the day
+        it ran as of, the records archived and purged), or None where the system cannot say.
+        """
         ...
 
     def audit_entries(self, *, by: str, contactpoint_id: str | None = None) -> list[AuditView]:
@@ -265,6 +273,15 @@ class DirectoryUnderTest(Receiving, Sending, Protocol):
     def audit_alerts(self, *, by: str) -> list[AlertEntry]:
         """The audit alerts, as a data manager reads them."""
         ...
+
+
+@attrs.frozen
+class MaintenanceView:
+    """What a maintenance run did: the day it ran as of, the records it archived and those it purged."""
+
+    ran_on: dt.date
+    archived: tuple[str, ...] = ()
+    purged: tuple[str, ...] = ()
 
 
 @attrs.frozen

@@ -81,6 +81,7 @@ from .protocol import (
     Client,
     DirectoryView,
     HeldMessage,
+    MaintenanceView,
     MessageSink,
     NotFound,
     Refused,
@@ -276,8 +277,14 @@ class ReferenceDirectory:
         change = ShieldingChange(shielded=shielded, reason=reason)
         _call(lambda: self.system.set_shielding(contactpoint_id, change, by=by))
 
-    def run_maintenance(self, *, by: str) -> None:
-        _call(lambda: self.system.run_maintenance(by=by))
+    def run_maintenance(self, *, by: str, as_of: dt.date | None = None) -> MaintenanceView:
+        moment = None if as_of is None else dt.datetime.combine(as_of, dt.time(12), tzinfo=dt.UTC)
+        report = _call(lambda: self.system.run_maintenance(moment, by=by))
+        return MaintenanceView(
+            ran_on=report.ran_at.date(),
+            archived=tuple(report.archived_at_eighteen + report.archived_after_death),
+            purged=tuple(report.purged),
+        )
 
     def audit_entries(self, *, by: str, contactpoint_id: str | None = None) -> list[AuditView]:
         entries = _call(lambda: self.system.audit_log(by=by, contactpoint_id=contactpoint_id))
@@ -571,6 +578,7 @@ def serve_reference(
     issuer: LocalIssuer | None = None,
     gate: Callable[[Authenticator], Authenticator] | None = None,
     adapter: Callable[[], Any] | None = None,
+    test_clock: bool = True,
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """Run a reference system as an HTTP service for the length of a block: (its URL, the target's options).
 
@@ -579,6 +587,8 @@ def serve_reference(
     `capture_url` (the suite's receiver) on every route the suite plays, delivered in the
     background as `ics-interop serve` does. `gate` may replace the service's authenticator, and
     `adapter` build the adapter whose system is served (the suite's own broken systems, for its tests).
+    A directory runs with its test clock (maintenance as of a day), as for an accreditation run,
+    unless `test_clock` is False.
     """
     adapters: dict[str, Callable[[], Any]] = {
         "contactpoint": ReferenceDirectory,
@@ -623,7 +633,7 @@ def serve_reference(
         worker = threading.Thread(target=deliver_forever, daemon=True)
         worker.start()
     kind = "ics" if profile == "feed-source" else profile
-    app = service_app(kind, system, suite.verifier(audience), gate=gate)
+    app = service_app(kind, system, suite.verifier(audience), gate=gate, test_clock=test_clock)
     try:
         with running_server(app) as url:
             yield url, options

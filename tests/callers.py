@@ -38,9 +38,9 @@ UNREADABLE = SystemRef(system=SystemKind.FEED_SOURCE, organisation_id="TEST-SEND
 ISSUER = LocalIssuer("urn:ics-interop:test-issuer")
 
 
-def service(kind: str, system: Any, audience: str = "") -> FastAPI:
+def service(kind: str, system: Any, audience: str = "", *, test_clock: bool = False) -> FastAPI:
     """A reference system's HTTP service, trusting `ISSUER` for the audience `audience` (its kind by default)."""
-    return service_app(kind, system, ISSUER.verifier(audience or audience_of(kind)))
+    return service_app(kind, system, ISSUER.verifier(audience or audience_of(kind)), test_clock=test_clock)
 
 
 def audience_of(kind: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -144,6 +145,57 @@ def test_feed_search_view_and_data_management_over_http(base_url: str) -> None:
         created = client.post("/practitioners", json=new_user, headers=_as(DATA_MANAGER, None))
         assert created.status_code == 201
         assert created.json()["registeredBy"] == DATA_MANAGER
+
+
+def _hannahs_maintenance(url: str, as_of: str) -> httpx.Response:
+    with httpx.Client(base_url=url, timeout=10) as client:
+        assert _post(client, example_messages()[MessageType.INVOLVEMENT_STARTED]).status_code == 200
+        return client.post("/maintenance", params={"asOf": as_of}, headers=_as(DATA_MANAGER, None))
+
+
+def test_a_caller_cannot_move_the_directorys_clock(base_url: str) -> None:
+    # Hannah (born 1994-06-14) would be archived as of 2012-06-14: a caller asking for it is refused,
+    # and maintenance runs as of the directory's own clock (2010-02-20).
+    error = _error(_hannahs_maintenance(base_url, "2012-06-14"), 422, "CP-TEST-CLOCK")
+    assert error["where"] == "asOf"
+    assert "--test-clock" in error["hint"]
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        assert client.get(f"/children/{HANNAH_ID}", headers=_as(MELANIE_ID)).status_code == 200
+        report = client.post("/maintenance", headers=_as(DATA_MANAGER, None)).json()
+        assert report["ranAt"].startswith("2010-02-20")
+        assert report["archivedAtEighteen"] == []
+        assert client.get(f"/children/{HANNAH_ID}", headers=_as(MELANIE_ID)).status_code == 200
+        assert "asOf" not in json.dumps(client.get("/openapi.json").json()["paths"]["/maintenance"])
+
+
+def test_with_its_test_clock_the_directory_runs_maintenance_as_of_the_day_asked(store_url: str) -> None:
+    directory = open_directory(store_url, FakeClock(moment(2010, 2, 20)))
+    try:
+        with running_server(service("contactpoint", directory, test_clock=True)) as url:
+            archived = _hannahs_maintenance(url, "2012-06-14")
+            assert archived.status_code == 200, archived.text
+            assert archived.json()["ranAt"].startswith("2012-06-14")
+            assert archived.json()["archivedAtEighteen"] == [HANNAH_ID]
+            with httpx.Client(base_url=url, timeout=10) as client:
+                assert client.get(f"/children/{HANNAH_ID}", headers=_as(MELANIE_ID)).status_code == 404
+                run = {
+                    day: client.post("/maintenance", params={"asOf": day}, headers=_as(DATA_MANAGER, None)).json()
+                    for day in ("2018-06-13", "2018-06-14")
+                }
+                assert run["2018-06-13"]["purged"] == []
+                assert run["2018-06-14"]["purged"] == [HANNAH_ID]  # six years after archiving, to the day
+                _error(
+                    client.post("/maintenance", params={"asOf": "2018-06-14"}, headers=_as(MELANIE_ID)),
+                    403,
+                    "CP-ACCESS-ROLE",
+                )
+                _error(
+                    client.post("/maintenance", params={"asOf": "14 June"}, headers=_as(DATA_MANAGER, None)),
+                    422,
+                    "MODEL-DATE-FROM-DATETIME-PARSING",
+                )
+    finally:
+        directory.dispose()
 
 
 def test_every_route_answers_bad_input_with_a_structured_error(base_url: str) -> None:

@@ -22,7 +22,9 @@ The IDs (not rules of the standard's catalogue: they belong to this directory's 
 - ``CP-NOT-FOUND``: no live record, or no queue entry, with that ID;
 - ``CP-QUEUE-RESOLVED``: the held message was already resolved;
 - ``CP-IDENTIFIER-CONFLICT``: an identifier of the message already belongs to another record;
-- ``CP-INV-UNKNOWN``: an involvement is ended that the directory never received.
+- ``CP-INV-UNKNOWN``: an involvement is ended that the directory never received;
+- ``CP-TEST-CLOCK``: maintenance was asked to run as of another day (``asOf``) by a directory
+  that has no test clock: its own clock decides, a caller cannot move it.
 """
 
 from __future__ import annotations

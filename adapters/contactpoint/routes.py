@@ -7,18 +7,21 @@ own user token: the directory's registration of the token's subject gives their 
 token's organisation must be the one they are registered with, and they state the reason for
 the access in `X-Access-Reason`; a child-protection user overrides shielding with
 `X-Override-Shielding: <reason>` (a reason, never an identity). Data managers register users,
-set shielding, resolve held messages, run maintenance and read the audit log. Every error is a
+set shielding, resolve held messages, run maintenance (as of the directory's own clock; as of a
+day given only with the test clock of accreditation runs) and read the audit log. Every error is a
 JSON body ``{"error": {"id", "where", "message", "hint"}}`` with a 4xx status.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Body, FastAPI, Header, Path, Query
+from fastapi import Body, FastAPI, Header, Path, Query, Request
 
 from ..http import Authenticator, Limits, create_app, error_responses
 from ..http.security import ActingUser
+from .errors import DirectoryError
 from .retention import MaintenanceReport
 from .views import (
     AuditAlert,
@@ -69,9 +72,18 @@ a child and see who else is involved, never any case information. Every access i
 
 
 def directory_app(
-    directory: ContactPointDirectory, *, authenticate: Authenticator, limits: Limits | None = None
+    directory: ContactPointDirectory,
+    *,
+    authenticate: Authenticator,
+    limits: Limits | None = None,
+    test_clock: bool = False,
 ) -> FastAPI:
-    """The FastAPI app of a directory, authenticating callers with `authenticate`."""
+    """The FastAPI app of a directory, authenticating callers with `authenticate`.
+
+    With `test_clock` (for accreditation runs only, never by default) POST /maintenance takes
+    `asOf`, the day to run maintenance as of: a tester can see retention and purging happen
+    without waiting years. A production service has no such parameter: a caller cannot move its clock.
+    """
     app = create_app(
         "ContactPoint directory",
         _DESCRIPTION,
@@ -163,15 +175,43 @@ def directory_app(
     ) -> MatchResolved:
         return directory.resolve_match(entry_id, resolution, by=user)
 
-    @app.post(
-        "/maintenance",
-        response_model=MaintenanceReport,
-        responses=_ERRORS,
-        summary="Expire involvements, archive at 18 or a year after death, purge (data managers)",
-    )
-    def maintenance(user: ActingUser) -> MaintenanceReport:
-        # Over HTTP the directory's own clock decides 'now': a caller cannot move time.
-        return directory.run_maintenance(by=user)
+    if test_clock:
+
+        @app.post(
+            "/maintenance",
+            response_model=MaintenanceReport,
+            responses=_ERRORS,
+            summary="Expire, archive and purge as of a day (test clock: accreditation runs only) (data managers)",
+        )
+        def maintenance_as_of(
+            user: ActingUser,
+            as_of: Annotated[
+                dt.date | None, Query(alias="asOf", description="The day to run as of (default: today).")
+            ] = None,
+        ) -> MaintenanceReport:
+            moment = None if as_of is None else dt.datetime.combine(as_of, dt.time(12), tzinfo=dt.UTC)
+            return directory.run_maintenance(moment, by=user)
+
+    else:
+
+        @app.post(
+            "/maintenance",
+            response_model=MaintenanceReport,
+            responses=_ERRORS,
+            summary="Expire involvements, archive at 18 or a year after death, purge (data managers)",
+        )
+        def maintenance(user: ActingUser, request: Request) -> MaintenanceReport:
+            # Over HTTP the directory's own clock decides 'now': a caller cannot move time, and one
+            # who tries is told so rather than given a report as of another day than asked.
+            if "asOf" in request.query_params:
+                raise DirectoryError(
+                    "CP-TEST-CLOCK",
+                    "this directory runs its maintenance as of its own clock: a caller cannot move it",
+                    where="asOf",
+                    hint="leave asOf out; only a directory started with its test clock (serve --test-clock, "
+                    "for accreditation runs only) takes it",
+                )
+            return directory.run_maintenance(by=user)
 
     @app.get("/audit", response_model=list[AuditEntry], responses=_ERRORS, summary="The audit log (data managers)")
     def audit(

@@ -775,7 +775,7 @@ SERVED: tuple[BrokenSystem, ...] = (
     ),
     _in_directory(
         "maintenance-as-of-yesterday",
-        ("CP-R15", "CP-R16"),
+        ("CP-R15", "CP-R16", "CP-R17"),
         "maintenance runs as of the day before: an 18th birthday or a death's anniversary is a day late",
         bd.MaintenanceAsOfYesterday,
         "time",
@@ -787,6 +787,20 @@ SERVED: tuple[BrokenSystem, ...] = (
         bd.DeathIgnoredAtEighteen,
         "time",
         "sequences",
+    ),
+    _in_directory(
+        "purges-a-year-late",
+        ("CP-R17",),
+        "archived records are purged a year after the retention period",
+        bd.RetentionCountedInYearsPlusOne,
+        "time",
+    ),
+    _in_directory(
+        "purges-a-day-early",
+        ("CP-R17",),
+        "a record is stamped archived the day before (local midnight read as UTC): it is purged a day early",
+        bd.ArchivedTheDayBefore,
+        "time",
     ),
     _in_directory(
         "archived-found-by-name",

@@ -37,6 +37,7 @@ __all__ = [
     "AcceptsCaseTypes",
     "AddressLinesDropped",
     "ArchivedFoundByName",
+    "ArchivedTheDayBefore",
     "BlankReasonAccepted",
     "ContactPointIdCheckDigitIgnored",
     "DataManagersOverrideShielding",
@@ -54,6 +55,7 @@ __all__ = [
     "RefusedAccessNotAudited",
     "RejectedInvolvementKept",
     "RejectsJsonIdentityUpdates",
+    "RetentionCountedInYearsPlusOne",
     "ReusedIdApplied",
     "SearchAuditWithoutRecords",
     "SecondFeederNotMatched",
@@ -164,6 +166,30 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:
         return dt.date(day.year + years, 3, 1)
+
+
+class RetentionCountedInYearsPlusOne(ContactPointDirectory):
+    """Purges a year late: the retention period is configured in whole years and one is added 'to be safe'."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "retention_years": kwargs.get("retention_years", 6) + 1})
+
+
+class ArchivedTheDayBefore(ContactPointDirectory):
+    """Stamps a record archived the day before it was (local midnight read as UTC): it is purged a day early."""
+
+    def run_maintenance(self, now: dt.datetime | None = None, *, by: Any = None) -> Any:
+        report = super().run_maintenance(now, by=by)
+        archived = report.archived_at_eighteen + report.archived_after_death
+        if archived:
+            child = self.tables.child
+            with self.store.transaction() as connection:
+                connection.execute(
+                    update(child)
+                    .where(child.c.contactpoint_id.in_(archived))
+                    .values(archived_at=report.ran_at - dt.timedelta(days=1))
+                )
+        return report
 
 
 # --- paths ------------------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """Checks of the contactpoint profile: what the directory holds, shows, hides, audits and forgets.
 
 Time is the real clock's: a system over HTTP cannot be told what day it is, so the checks send
-dates relative to today (an involvement that ended 300 days ago must still show, one that ended
-400 days ago must not) and ask the directory to run its maintenance as a data manager would.
+dates relative to today (an involvement that ended a year ago today must still show, one that ended
+a year and a day ago must not) and ask the directory to run its maintenance as a data manager would.
+Only purging, years after archiving, needs maintenance run as of another day: the Protocol's
+`as_of`, which a service over HTTP takes only when started with its test clock (accreditation runs);
+without it, that check is skipped and says why.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from .protocol import (
     AccessDenied,
     DirectoryUnderTest,
     DirectoryView,
+    MaintenanceView,
     MatchQueueUnderTest,
     NotFound,
+    Refused,
     SearchCriteria,
 )
 from .registry import check
@@ -678,6 +683,51 @@ def death(ctx: CheckContext) -> None:
         for what, (child, _died, live) in children.items():
             found = bool(d.find(child.identifiers.nhs_number))
             ctx.expect(found == live, f"the record of a child who {what} is {'not ' if live else ''}live")
+
+
+@check(
+    "cp.purge-after-retention",
+    "An archived record is purged on the day its retention period ends, not a day before (maintenance as of a day)",
+    requirements=["CP-R17"],
+    profiles=CP,
+)
+def purge_after_retention(ctx: CheckContext) -> None:
+    d = Directory(ctx)
+    years = int(ctx.options.get("retention-years", "6"))
+    child = d.cast.child(born=d.cast.born_years_ago(18, days=10))
+    d.feed(d.cast.identity_update(child, created_at=ctx.now() - dt.timedelta(days=30)))
+    cpid = d.one(child.identifiers.nhs_number).contactpoint_id
+    ends = d.cast.years_on(years)
+    archived = _maintenance_as_of(d, d.cast.today)
+    day_before = _maintenance_as_of(d, ends - dt.timedelta(days=1))
+    with ctx.verifying("CP-R17"):
+        ctx.expect(cpid in archived.archived or not d.find(child.identifiers.nhs_number), "the record was not archived")
+        ctx.expect(cpid not in archived.purged, "an archived record was purged the day it was archived")
+        ctx.expect(
+            cpid not in day_before.purged, f"an archived record was purged a day before its {years} years of retention"
+        )
+        last = _maintenance_as_of(d, ends)
+        ctx.expect(cpid in last.purged, f"an archived record was not purged when its {years} years of retention ended")
+
+
+def _maintenance_as_of(d: Directory, day: dt.date) -> MaintenanceView:
+    """Maintenance run as of `day`; the check is skipped when the system cannot be run as of another day."""
+    try:
+        run = d.sut.run_maintenance(by=d.manager, as_of=day)
+    except (TypeError, Refused) as cannot:  # an adapter of the Protocol before as_of, or a service without a test clock
+        d.ctx.skip(f"the system cannot run maintenance as of another day ({cannot}): start it with its test clock")
+    if run is None:
+        d.ctx.skip("the system's maintenance does not say the day it ran as of, nor what it archived and purged")
+    if run.ran_on != day and run.ran_on == dt.datetime.now(dt.UTC).date():
+        d.ctx.skip(f"the system ran maintenance as of its own clock, not as of {day}: start it with its test clock")
+    with d.ctx.verifying("CP-R17"):
+        late = (day - run.ran_on).days
+        shift = f"{abs(late)} day{'s' if abs(late) != 1 else ''} {'late' if late > 0 else 'early'}"
+        d.ctx.expect(
+            run.ran_on == day,
+            f"maintenance asked to run as of {day} ran as of {run.ran_on}: it archives and purges {shift}",
+        )
+    return run
 
 
 @check(

@@ -247,6 +247,10 @@ class Cast:
         """A date of birth `years` years (and `days` days more) before today."""
         return _years_before(self.today, years, days)
 
+    def years_on(self, years: int) -> dt.date:
+        """The day `years` years after today (29 February becomes 1 March, as the law reads birthdays)."""
+        return _years_before(self.today, -years)
+
     # --- F1, F2, F3 messages --------------------------------------------------------------------
 
     def identity_update(

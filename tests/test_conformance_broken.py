@@ -18,9 +18,11 @@ from ics_interop.conformance.reference_adapters import serve_reference
 from ics_interop.conformance.targets import parse_target
 
 OPTIONS = RunOptions(seed=3, max_examples=6, wait_seconds=4.0)
-#: The served breakages run over HTTP too: a time edge, a path, a role, a wire form, a field, a sequence.
+#: The served breakages run over HTTP too: a time edge, a path, a role, a wire form, a field, a sequence,
+#: and a time edge years away that only the directory's test clock reaches.
 HTTP_TWINS = (
     "involvement-hidden-on-its-anniversary",
+    "purges-a-day-early",
     "sensitive-shown-in-view",
     "data-managers-override-shielding",
     "redelivery-by-bytes",

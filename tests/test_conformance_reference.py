@@ -93,6 +93,18 @@ def test_each_reference_service_conforms_over_http(profile: str) -> None:
         assert capture.delivered(), "the service delivered nothing to the suite's receiver"
 
 
+def test_a_directory_without_its_test_clock_has_its_purging_skipped_saying_why() -> None:
+    capture = Capture()
+    only = RunOptions(seed=OPTIONS.seed, checks=("cp.purge-after-retention",), wait_seconds=OPTIONS.wait_seconds)
+    with capture.serve() as receiver, serve_reference("contactpoint", receiver, test_clock=False) as (url, options):
+        result = run_suite("contactpoint", parse_target(url, options), options=only, capture=capture)
+    purge = result.result("CP-R17")
+    assert purge.state is State.SKIPPED
+    assert "CP-TEST-CLOCK" in purge.reason
+    assert "test clock" in purge.reason
+    assert not result.failed_ids()
+
+
 def test_a_feed_source_cannot_be_tested_over_http_and_says_so() -> None:
     with pytest.raises(ValueError, match="feed-source profile cannot be tested over http"):
         run_suite("feed-source", parse_target("http://127.0.0.1:9"), options=OPTIONS)

@@ -1096,6 +1096,8 @@ SERVED += (
     _in_service("offer-carries-the-wrong-consent", "ecaf", ("ECAF-R11", "MSG-R10"),
                 "CAF content goes to the ICS carrying another consent than the one that allows it",
                 bs.OfferCarriesTheWrongConsent, "fields"),
+    _in_service("consent-giver-not-kept", "ecaf", ("ECAF-R20",), "a parent's consent is recorded as the child's",
+                bs.ConsentGiverNotKept, "fields"),
     _in_service("step-down-needs-not-kept", "ecaf", ("ECAF-R12",), "the needs handed back are not recorded",
                 bs.StepDownNeedsNotKept, "fields"),
     _in_service("closure-reason-not-kept", "ecaf", ("ECAF-R15",), "every closure is recorded as 'other'",

@@ -37,6 +37,7 @@ __all__ = [
     "CaseShowsNeighboursReferrals",
     "ChronologySkipsClosure",
     "ConsentCoversColleagues",
+    "ConsentGiverNotKept",
     "LeadWithAnotherMembersDetails",
     "LocalCafSaysNoCaf",
     "OfferCarriesTheWrongConsent",
@@ -502,3 +503,10 @@ class OfferCarriesTheWrongConsent(NationalEcaf):
             return message.model_copy(update={"consents": consents})
 
         super().connect(route, RewritingTransport(transport, swap))
+
+
+class ConsentGiverNotKept(NationalEcaf):
+    """Records every consent as the child's: the screen has no field for a parent or carer."""
+
+    def record_consent(self, episode_id: str, consent: ConsentRecord, *, by: Practitioner) -> CafEpisode:
+        return super().record_consent(episode_id, consent.model_copy(update={"given_by": ConsentGiver.CHILD}), by=by)

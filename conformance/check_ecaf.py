@@ -26,6 +26,7 @@ from ics_interop.model.codes import (
     CafResponsibility,
     CafStatus,
     ConsentDecision,
+    ConsentGiver,
     SystemKind,
 )
 
@@ -628,3 +629,31 @@ def assessment_whole(ctx: CheckContext) -> None:
     with ctx.verifying("ECAF-R19"):
         held = e.read(episode.episode_id)
         ctx.expect(held.assessment == e.logged[-1].assessment, "the assessment read back differs from the one recorded")
+
+
+@check(
+    "ecaf.consent-captured",
+    "Consent is kept as captured: who gave it, for which practitioner or organisation, when, and for what",
+    requirements=["ECAF-R20"],
+    profiles=ECAF,
+)
+def consent_captured(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    episode = e.log()
+    decisions = [
+        e.cast.consent(organisation=e.cast.clinic.organisation_id, on=e.cast.today - dt.timedelta(days=3)).model_copy(
+            update={"given_by": ConsentGiver.PARENT_CARER}
+        ),
+        e.cast.consent(practitioner=e.cast.nurse.practitioner_id, store_and_share=False, on=e.cast.today),
+        e.cast.consent(
+            practitioner=e.cast.youth_worker.practitioner_id, decision=ConsentDecision.WITHDRAWN, on=e.cast.today
+        ),
+    ]
+    for decision in decisions:
+        e.sut.record_consent(episode.episode_id, decision, by=e.cast.mentor)
+    with ctx.verifying("ECAF-R20"):
+        ledger = {c.consent_id: c for c in e.read(episode.episode_id).consents}
+        for sent in [*e.logged[-1].consents, *decisions]:
+            held = ledger.get(sent.consent_id)
+            ctx.expect(held is not None, f"the consent {sent.consent_id} is not on the episode's ledger")
+            ctx.expect(held == sent, f"the consent {sent.consent_id} is kept otherwise than captured: {held}")

@@ -216,8 +216,9 @@ class ServiceConfig:
                 self.team_telephone,
                 ics_la_code(identity.organisation_id, self.la_code),
             )
+        verifier = self.verifier()  # a service that would trust no one is refused before its store is made
         system = build_system(self.kind, self.db_url, identity, team=team)
-        return system, service_app(self.kind, system, self.verifier(), self.limits())
+        return system, service_app(self.kind, system, verifier, self.limits())
 
 
 def app_from_environment() -> FastAPI:

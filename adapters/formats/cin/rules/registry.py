@@ -17,20 +17,6 @@ from ..census import CensusChild, CensusReturn, Header
 from ..reader import SourceLines, child_label
 from ..years import CollectionYear
 
-__all__ = [
-    "Breach",
-    "CensusRule",
-    "CensusRun",
-    "ReturnCheck",
-    "child_rule",
-    "registered_codes",
-    "return_rule",
-    "rule_fix",
-    "rule_list",
-    "rules_for",
-    "run_census_rules",
-]
-
 
 @attrs.frozen
 class CensusRule:

@@ -9,6 +9,7 @@ from ics_interop.model.codes import AgencyType, SystemKind
 
 from ..contactpoint import CONTACTPOINT_IDENTITY
 from ..messaging import route_key
+from ..up import ICS_SENDS, NATIONAL_ECAF_SENDS
 
 DCSF = "Department for Children, Schools and Families"
 #: National eCAF, run for the DCSF (seed §2.2).
@@ -54,27 +55,8 @@ ECAF_MANAGER = Practitioner(
 
 #: The connected systems of the story, as the token service registers them: who, and what each may send.
 CLIENTS: tuple[tuple[str, SystemRef, tuple[MessageType, ...]], ...] = (
-    (
-        "national-ecaf",
-        NATIONAL_ECAF_IDENTITY,
-        (
-            MessageType.CAF_INDICATOR_UPDATE,
-            MessageType.SOCIAL_CARE_REFERRAL,
-            MessageType.INITIAL_ASSESSMENT_PREPOPULATION,
-            MessageType.EPISODE_TRANSFER,
-        ),
-    ),
-    (
-        "islington-ics",
-        ISLINGTON_ICS,
-        (
-            MessageType.INVOLVEMENT_STARTED,
-            MessageType.INVOLVEMENT_ENDED,
-            MessageType.SOCIAL_CARE_REFERRAL_RESPONSE,
-            MessageType.STEP_DOWN,
-            MessageType.CASE_RECORD_TRANSFER,
-        ),
-    ),
+    ("national-ecaf", NATIONAL_ECAF_IDENTITY, NATIONAL_ECAF_SENDS),
+    ("islington-ics", ISLINGTON_ICS, ICS_SENDS),
     ("camden-park-mis", SCHOOL_MIS, (MessageType.CHILD_IDENTITY_UPDATE, MessageType.INVOLVEMENT_STARTED)),
     ("islington-youth", YOUTH_SERVICE_SYSTEM, (MessageType.CHILD_IDENTITY_UPDATE, MessageType.INVOLVEMENT_STARTED)),
     (

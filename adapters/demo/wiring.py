@@ -10,7 +10,6 @@ from typing import Literal, Protocol, TypeVar
 
 import attrs
 import httpx
-from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -22,21 +21,15 @@ from ics_interop.model import Practitioner
 from ..auth import (
     ClientCredentials,
     TokenService,
-    TokenVerifier,
-    TrustedIssuer,
-    message_scope,
     new_signing_key,
-    public_jwks,
 )
-from ..auth.routes import token_service_app
 from ..contactpoint import CONTACTPOINT_IDENTITY, ContactPointDirectory
 from ..ecaf import EcafRole, NationalEcaf, UserRegistration
-from ..http import running_server
 from ..ics import IcsSettings, IcsSystem
 from ..messaging import Outbox, Transport, route_key
-from ..services import service_app
 from ..storage import Store
 from ..transport import HttpTransport, InProcessTransport
+from ..up import register_client, serve_systems
 from .cast import CLIENTS, ECAF_MANAGER, ISLINGTON_ICS, NATIONAL_ECAF_IDENTITY
 from .narration import Page
 from .observations import StoryClock, StoryFailed, TransportChoice
@@ -128,18 +121,6 @@ def _opened(name: str, url: str, build: Callable[[str], T]) -> T:
         ) from exc
 
 
-def _serve(stack: ExitStack, name: str, app: FastAPI | Callable[[str], FastAPI]) -> str:
-    """Run a system as an HTTP service on 127.0.0.1 for the length of the story; its base URL."""
-    try:
-        return stack.enter_context(running_server(app))
-    except (RuntimeError, OSError) as exc:
-        raise StoryFailed(
-            f"{name} could not be started as an HTTP service: {exc}",
-            hint="the demo listens on a free port of 127.0.0.1: check that local connections are allowed, "
-            "or leave out --http",
-        ) from exc
-
-
 def open_systems(
     urls: dict[str, str], where: str, clock: StoryClock, transport: TransportChoice, stack: ExitStack, page: Page
 ) -> Systems:
@@ -213,20 +194,15 @@ def _over_http(
     tokens = _opened("the token service", urls["token service"], lambda url: TokenService(url, issuer="http://pending"))
     stack.callback(tokens.dispose)
     _require_empty("the token service", tokens.store, where)
-
-    def token_service(url: str) -> FastAPI:
-        tokens.issuer = url
-        return token_service_app(tokens)
-
-    auth_url = _serve(stack, "the token service", token_service)
-    trusted = TrustedIssuer(auth_url, jwks_uri=f"{auth_url}/jwks.json")
-
-    def service(kind: str, system: object) -> Callable[[str], FastAPI]:
-        return lambda url: service_app(kind, system, TokenVerifier(url, [trusted]))
-
-    cp_url = _serve(stack, "ContactPoint", service("contactpoint", contactpoint))
-    ecaf_url = _serve(stack, "National eCAF", service("ecaf", ecaf))
-    ics_url = _serve(stack, "Islington's ICS", service("ics", ics))
+    try:
+        served = serve_systems(stack, tokens, contactpoint, ecaf, ics)
+    except (RuntimeError, OSError) as exc:
+        raise StoryFailed(
+            f"the systems could not be started as HTTP services: {exc}",
+            hint="the demo listens on free ports of 127.0.0.1: check that local connections are allowed, "
+            "or leave out --http",
+        ) from exc
+    auth_url, cp_url, ecaf_url, ics_url = served["auth"], served["contactpoint"], served["ecaf"], served["ics"]
     urls_of = {
         route_key(CONTACTPOINT_IDENTITY): cp_url,
         route_key(NATIONAL_ECAF_IDENTITY): ecaf_url,
@@ -242,16 +218,9 @@ def _over_http(
     credentials: dict[str, ClientCredentials] = {}
     rows = []
     for client_id, system, types in CLIENTS:
-        key = new_signing_key()
-        tokens.register_client(
-            client_id,
-            organisation_id=system.organisation_id,
-            system=system.system,
-            scopes=[message_scope(t) for t in types],
-            jwks=public_jwks([key]),
-            acts_for_users=True,
+        credentials[system.organisation_id] = register_client(
+            tokens, client_id, system, types, new_signing_key(), acts_for_users=True, client=client
         )
-        credentials[system.organisation_id] = ClientCredentials(tokens.token_endpoint, client_id, key, client=client)
         rows.append(
             [client_id, f"{system.organisation_id} ({system.system.value})", ", ".join(t.value for t in types) or "-"]
         )

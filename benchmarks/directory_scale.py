@@ -524,7 +524,8 @@ class OverHttp(Directory):
         self.local = threading.local()
         self.tokens: dict[str, str] = {}
         self.lock = threading.Lock()
-        deadline = time.monotonic() + 60
+        # A busy machine (the 2 cores shared) can take more than a minute to start the workers.
+        deadline = time.monotonic() + 180
         while True:
             try:
                 if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
@@ -533,7 +534,7 @@ class OverHttp(Directory):
                 pass
             if time.monotonic() > deadline or self.server.poll() is not None:
                 self.close()
-                raise SystemExit("the directory service did not start")
+                raise SystemExit("the directory service did not start (not answering /health after 180 s)")
             time.sleep(0.2)
         user = self.issuer.user_token(PRACTITIONER, "DFE-2024105", AUDIENCE)
         manager = self.issuer.user_token(DATA_MANAGER, "DCSF", AUDIENCE)

@@ -70,7 +70,7 @@ def show_record(page: Page, record: DirectoryRecord) -> None:
     )
     page.line(f"born {iso_day(record.date_of_birth)}, {record.gender.label.lower()}", 6)
     if record.location_hidden:
-        page.line("address: hidden (the child is shielded)", 6)
+        page.line("shielded: address, contacts and services withheld (a child-protection user may override)", 6)
     elif record.address is not None:
         parts = [*record.address.lines, *([record.address.postcode] if record.address.postcode else [])]
         page.line("address: " + ", ".join(parts), 6)

@@ -82,13 +82,16 @@ def as_if_large(connection: Connection, factor: int = 100_000) -> None:
     """SQLite: run ANALYZE, then scale the row counts it found by `factor`, as a large store's would be.
 
     The per-key figures (how many rows share a value of each index's leading columns) stay as
-    measured, so the planner still knows a unique key from a shared one.
+    measured, so the planner still knows a unique key from a shared one. A partial index keeps
+    its count: it holds the rows in passing (the messages still to deliver, the entries held for
+    a data manager), which a large store has no more of than a small one.
     """
     connection.exec_driver_sql("ANALYZE")
+    partial = _partial_indexes(connection)
     rows = connection.exec_driver_sql("SELECT tbl, idx, stat FROM sqlite_stat1").all()
     for table, index, stat in rows:
         parts = str(stat or "").split()
-        if not parts or not parts[0].isdigit():
+        if not parts or not parts[0].isdigit() or index in partial:
             continue
         parts[0] = str(max(1, int(parts[0])) * factor)
         # The per-key averages stay, but never below one row: a large table's keys are shared as the small one's.

@@ -223,8 +223,9 @@ class ServiceConfig:
             if self.kind != "contactpoint":
                 raise ValueError("--test-clock is for contactpoint only (its maintenance as of a day): leave it out")
             log.warning("test clock on: POST /maintenance takes asOf, for accreditation runs only, never in production")
+        verifier = self.verifier()  # a service that would trust no one is refused before its store is made
         system = build_system(self.kind, self.db_url, identity, team=team)
-        return system, service_app(self.kind, system, self.verifier(), self.limits(), test_clock=self.test_clock)
+        return system, service_app(self.kind, system, verifier, self.limits(), test_clock=self.test_clock)
 
 
 def app_from_environment() -> FastAPI:

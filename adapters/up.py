@@ -22,12 +22,13 @@ Running it again on the same folder keeps the stores and the keys.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 import attrs
+import httpx
 
 from ics_interop.messages import MessageType, SystemRef
 from ics_interop.model import ContactDetails, Organisation, PersonName, Practitioner
@@ -67,29 +68,26 @@ _ISLINGTON = Organisation(
     la_code="206",
 )
 
+#: What National eCAF may send: the scopes of its client at the token service.
+NATIONAL_ECAF_SENDS = (
+    MessageType.CAF_INDICATOR_UPDATE,
+    MessageType.SOCIAL_CARE_REFERRAL,
+    MessageType.INITIAL_ASSESSMENT_PREPOPULATION,
+    MessageType.EPISODE_TRANSFER,
+)
+#: What an ICS may send.
+ICS_SENDS = (
+    MessageType.INVOLVEMENT_STARTED,
+    MessageType.INVOLVEMENT_ENDED,
+    MessageType.SOCIAL_CARE_REFERRAL_RESPONSE,
+    MessageType.STEP_DOWN,
+    MessageType.CASE_RECORD_TRANSFER,
+)
+
 #: The connected systems' clients: ID, the system, what it may send.
 CLIENTS: tuple[tuple[str, SystemRef, tuple[MessageType, ...]], ...] = (
-    (
-        "national-ecaf",
-        NATIONAL_ECAF,
-        (
-            MessageType.CAF_INDICATOR_UPDATE,
-            MessageType.SOCIAL_CARE_REFERRAL,
-            MessageType.INITIAL_ASSESSMENT_PREPOPULATION,
-            MessageType.EPISODE_TRANSFER,
-        ),
-    ),
-    (
-        "islington-ics",
-        ISLINGTON_ICS,
-        (
-            MessageType.INVOLVEMENT_STARTED,
-            MessageType.INVOLVEMENT_ENDED,
-            MessageType.SOCIAL_CARE_REFERRAL_RESPONSE,
-            MessageType.STEP_DOWN,
-            MessageType.CASE_RECORD_TRANSFER,
-        ),
-    ),
+    ("national-ecaf", NATIONAL_ECAF, NATIONAL_ECAF_SENDS),
+    ("islington-ics", ISLINGTON_ICS, ICS_SENDS),
     (
         "islington-local-ecaf",
         ISLINGTON_LOCAL_ECAF,
@@ -196,6 +194,66 @@ def _key(folder: Path, name: str) -> tuple[Path, Any]:
     return path, key
 
 
+def register_client(
+    tokens: TokenService,
+    client_id: str,
+    system: SystemRef,
+    sends: Sequence[MessageType],
+    key: Any,
+    *,
+    acts_for_users: bool = False,
+    client: httpx.Client | None = None,
+) -> ClientCredentials:
+    """Register a connected system at the (served) token service: its key and what it may send; its credentials."""
+    tokens.register_client(
+        client_id,
+        organisation_id=system.organisation_id,
+        system=system.system,
+        scopes=[message_scope(t) for t in sends],
+        jwks=public_jwks([key]),
+        acts_for_users=acts_for_users,
+    )
+    return ClientCredentials(tokens.token_endpoint, client_id, key, client=client)
+
+
+def serve_systems(
+    stack: ExitStack,
+    tokens: TokenService,
+    contactpoint: ContactPointDirectory,
+    ecaf: NationalEcaf,
+    ics: IcsSystem,
+    *,
+    host: str = "127.0.0.1",
+    first_port: int = 0,
+    also_trusted: Sequence[TrustedIssuer] = (),
+) -> dict[str, str]:
+    """Serve the token service and the three systems until `stack` closes; their URLs: auth, contactpoint, ecaf, ics.
+
+    The token service's issuer is its URL. Each system trusts it (and `also_trusted`), for its
+    own URL as audience. Ports `first_port` to `first_port + 3`, in that order (0: any free port).
+    """
+
+    def port(offset: int) -> int:
+        return first_port + offset if first_port else 0
+
+    def token_app(url: str) -> Any:
+        tokens.issuer = url
+        return token_service_app(tokens)
+
+    auth_url = stack.enter_context(running_server(token_app, host, port(0)))
+    trusted = [TrustedIssuer(auth_url, jwks_uri=f"{auth_url}/jwks.json"), *also_trusted]
+
+    def app(kind: str, system: Any) -> Callable[[str], Any]:
+        return lambda url: service_app(kind, system, TokenVerifier(url, trusted))
+
+    return {
+        "auth": auth_url,
+        "contactpoint": stack.enter_context(running_server(app("contactpoint", contactpoint), host, port(1))),
+        "ecaf": stack.enter_context(running_server(app("ecaf", ecaf), host, port(2))),
+        "ics": stack.enter_context(running_server(app("ics", ics), host, port(3))),
+    }
+
+
 @contextmanager
 def deployment(
     folder: Path,
@@ -212,49 +270,36 @@ def deployment(
     def store(name: str) -> str:
         return db_url or f"sqlite:///{(folder / f'{name}.db').resolve()}"
 
-    def port(offset: int) -> int:
-        return first_port + offset if first_port else 0
-
     with ExitStack() as stack:
         tokens = TokenService(store("token-service"), issuer="http://pending")
         stack.callback(tokens.dispose)
-
-        def token_app(url: str) -> Any:
-            tokens.issuer = url
-            return token_service_app(tokens)
-
-        auth_url = stack.enter_context(running_server(token_app, host, port(0)))
+        directory = ContactPointDirectory(store("contactpoint"), identity=CONTACTPOINT)
+        stack.callback(directory.dispose)
+        ecaf = NationalEcaf(store("national-ecaf"), identity=NATIONAL_ECAF)
+        stack.callback(ecaf.close)
+        team = central_team(ISLINGTON_ICS.organisation_id, "Children's social care duty team", "020 7527 7400")
+        ics = IcsSystem(
+            store("ics"),
+            identity=ISLINGTON_ICS,
+            settings=IcsSettings(central_team=team, local_ecaf=ISLINGTON_LOCAL_ECAF),
+        )
+        stack.callback(ics.store.dispose)
         keys: dict[str, Path] = {}
+        keys["conformance-suite"], suite_key = _key(folder, "conformance-suite")
+        suite_issuer = TrustedIssuer(CONFORMANCE_ISSUER, jwks=public_jwks([suite_key]))
+        urls = serve_systems(
+            stack, tokens, directory, ecaf, ics, host=host, first_port=first_port, also_trusted=[suite_issuer]
+        )
+
         credentials: dict[str, ClientCredentials] = {}
         for client_id, system, types in CLIENTS:
             keys[client_id], key = _key(folder, client_id)
-            tokens.register_client(
-                client_id,
-                organisation_id=system.organisation_id,
-                system=system.system,
-                scopes=[message_scope(t) for t in types],
-                jwks=public_jwks([key]),
-            )
-            credentials[sender_key(system)] = ClientCredentials(tokens.token_endpoint, client_id, key)
+            credentials[sender_key(system)] = register_client(tokens, client_id, system, types, key)
         keys["tester"], tester_key = _key(folder, "tester")
-        tokens.register_client(
-            "tester",
-            organisation_id="DCSF",
-            system=SystemKind.FEED_SOURCE,
-            scopes=[message_scope(t) for t in MessageType],
-            jwks=public_jwks([tester_key]),
-            acts_for_users=True,
-        )
+        tester = SystemRef(system=SystemKind.FEED_SOURCE, organisation_id="DCSF")
+        register_client(tokens, "tester", tester, tuple(MessageType), tester_key, acts_for_users=True)
         for person in (DATA_MANAGER, ECAF_MANAGER, ICS_WORKER):
             tokens.register_user(person)
-        keys["conformance-suite"], suite_key = _key(folder, "conformance-suite")
-        trusted = [
-            TrustedIssuer(auth_url, jwks_uri=f"{auth_url}/jwks.json"),
-            TrustedIssuer(CONFORMANCE_ISSUER, jwks=public_jwks([suite_key])),
-        ]
-
-        directory = ContactPointDirectory(store("contactpoint"), identity=CONTACTPOINT)
-        stack.callback(directory.dispose)
         directory.register_practitioner(
             PractitionerRegistration(
                 practitioner_id=DATA_MANAGER.practitioner_id,
@@ -263,26 +308,7 @@ def deployment(
                 organisation_id="DCSF",
             )
         )
-        ecaf = NationalEcaf(store("national-ecaf"), identity=NATIONAL_ECAF)
-        stack.callback(ecaf.close)
         ecaf.register_user(UserRegistration(practitioner=ECAF_MANAGER, role=EcafRole.MANAGER), by=None)
-        team = central_team(ISLINGTON_ICS.organisation_id, "Children's social care duty team", "020 7527 7400")
-        ics = IcsSystem(
-            store("ics"),
-            identity=ISLINGTON_ICS,
-            settings=IcsSettings(central_team=team, local_ecaf=ISLINGTON_LOCAL_ECAF),
-        )
-        stack.callback(ics.store.dispose)
-
-        def app(kind: str, system: Any) -> Callable[[str], Any]:
-            return lambda url: service_app(kind, system, TokenVerifier(url, trusted))
-
-        urls = {
-            "auth": auth_url,
-            "contactpoint": stack.enter_context(running_server(app("contactpoint", directory), host, port(1))),
-            "ecaf": stack.enter_context(running_server(app("ecaf", ecaf), host, port(2))),
-            "ics": stack.enter_context(running_server(app("ics", ics), host, port(3))),
-        }
         by_route = {
             route_key(CONTACTPOINT): urls["contactpoint"],
             route_key(NATIONAL_ECAF): urls["ecaf"],

@@ -3,8 +3,8 @@
 At run time they are `ics_interop.adapters.*` (the package maps `adapters/` there). mypy checks
 the tree as it lies on disk, where the same files are the top-level `adapters` package, and
 cannot follow the mapping; so the type checker reads the one, the interpreter imports the other.
-Only `reference_adapters`, the broken systems (`broken*`) and `capture` (for the shared HTTP runner)
-use this room.
+Only `reference_adapters`, the broken systems (`broken*`), `capture` (for the shared HTTP runner),
+`credentials` and `signing` (the binding's keys) use this room.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from adapters.auth import LocalIssuer, Principal, load_private_key, new_signing_key, save_private_key
+    from adapters.auth.keys import algorithm_for, key_set
     from adapters.auth.tokens import TokenVerifier
     from adapters.contactpoint import (
         AccessRefused,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from adapters.transport import HttpTransport
 else:
     from ics_interop.adapters.auth import LocalIssuer, Principal, load_private_key, new_signing_key, save_private_key
+    from ics_interop.adapters.auth.keys import algorithm_for, key_set
     from ics_interop.adapters.auth.tokens import TokenVerifier
     from ics_interop.adapters.contactpoint import (
         AccessRefused,
@@ -96,9 +98,11 @@ __all__ = [
     "UnknownRecord",
     "UserRegistration",
     "acknowledgement_for",
+    "algorithm_for",
     "directory_access",
     "directory_matching",
     "directory_records",
+    "key_set",
     "load_private_key",
     "new_signing_key",
     "running_server",

@@ -1121,6 +1121,18 @@ SERVED += (
                 bs.TransferredCaseDuplicated, "sequences"),
 )  # fmt: skip
 
+#: Shielding field by field, conflicting identifiers, data managers (issue 15).
+SERVED += (
+    _in_directory("shielded-contacts-shown", ("CP-R10",),
+                  "a shielded child's parents' and practitioners' telephone numbers and e-mail addresses are shown",
+                  bd.ShieldedContactsShown, "fields"),
+    _in_directory("another-nhs-number-is-another-child", ("CP-R23",),
+                  "a namesake at the same address with a mistyped NHS number gets a new, unshielded record",
+                  bd.AnotherNhsNumberIsAnotherChild, "fields", "sequences"),
+    _in_directory("data-managers-change-own-role", ("CP-R24",), "a data manager may change their own role",
+                  bd.DataManagersChangeOwnRole, "roles"),
+)  # fmt: skip
+
 BROKEN: Mapping[str, BrokenSystem] = {
     b.name: b
     for b in (

@@ -36,10 +36,12 @@ from .broken_plumbing import ReceiverFilter, decode, encode_like
 __all__ = [
     "AcceptsCaseTypes",
     "AddressLinesDropped",
+    "AnotherNhsNumberIsAnotherChild",
     "ArchivedFoundByName",
     "ArchivedTheDayBefore",
     "BlankReasonAccepted",
     "ContactPointIdCheckDigitIgnored",
+    "DataManagersChangeOwnRole",
     "DataManagersOverrideShielding",
     "DeathIgnoredAtEighteen",
     "DropsNotesElements",
@@ -63,6 +65,7 @@ __all__ = [
     "SensitiveShownInView",
     "SensitiveShownToChildProtection",
     "SensitiveShownToDataManagers",
+    "ShieldedContactsShown",
     "ShieldedLocationInNameSearch",
     "ShieldedOrganisationShown",
     "ShieldedParentAddressShown",
@@ -398,9 +401,7 @@ class ShieldedParentAddressShown(_ShownDirectory):
             ).one()
         child = Child.model_validate(row.details)
         parents = [
-            shown.model_copy(update={"contact": shown.contact.model_copy(update={"address": held.contact.address})})
-            if shown.contact is not None and held.contact is not None
-            else shown
+            shown.model_copy(update={"contact": directory_records._contact(held.contact, False)})
             for shown, held in zip(record.parents_carers, child.parents_carers, strict=False)
         ]
         return record.model_copy(update={"parents_carers": parents})
@@ -417,11 +418,12 @@ class ShieldedOrganisationShown(_ShownDirectory):
             i.involvement_id: i
             for i in self._involvements(record.model_copy(update={"location_hidden": False}), viewer)
         }
+        hidden = [i for i in self._involvements(record, viewer) if i.sensitive is None]
         involvements = [
             i.model_copy(update={"organisation_name": revealed[i.involvement_id].organisation_name})
             if i.involvement_id in revealed
             else i
-            for i in record.involvements
+            for i in hidden
         ]
         return record.model_copy(update={"involvements": involvements})
 
@@ -750,3 +752,54 @@ def _another_nhs_number(nhs: str) -> str:
         check = nhs_number_check_digit(f"{base:09d}")
         if check is not None:
             return f"{base:09d}{check}"
+
+
+# --- shielding field by field, conflicting identifiers, data managers (issue 15) -----------------------
+
+
+class ShieldedContactsShown(_ShownDirectory):
+    """Hides a shielded child's addresses and organisations, but still gives whom to call: the parents' and
+    practitioners' telephone numbers and e-mail addresses (whose area codes and domains name the places)."""
+
+    def shown(self, record: Any, kwargs: dict[str, Any]) -> Any:
+        if not record.location_hidden:
+            return record
+        with self.store.reading() as connection:
+            row = connection.execute(
+                select(self.tables.child.c.details).where(self.tables.child.c.contactpoint_id == record.contactpoint_id)
+            ).one()
+        child = Child.model_validate(row.details)
+        parents = [
+            shown.model_copy(update={"contact": directory_records._contact(held.contact, True)})
+            for shown, held in zip(record.parents_carers, child.parents_carers, strict=False)
+        ]
+        viewer = self._viewer(kwargs)
+        involvements = [i for i in self._involvements(record, viewer) if i.sensitive is None]
+        return record.model_copy(update={"parents_carers": parents, "involvements": involvements})
+
+
+#: The reference directory's feed, to break one decision of.
+_DirectoryFeed: Any = ContactPointDirectory.feed_type
+
+
+class _NewChildOnAnotherNhsNumber(_DirectoryFeed):  # type: ignore[misc]
+    """A feed that takes another NHS number beside a namesake as proof of another child."""
+
+    def match(self, connection: Any, child: Child, sender: str, *, pinned: str | None) -> Any:
+        found = super().match(connection, child, sender, pinned=pinned)
+        if found.held is not None and "another NHS number" in found.held:
+            return directory_matching.ChildMatch(owners=found.owners)  # "a different NHS number: a different child"
+        return found
+
+
+class AnotherNhsNumberIsAnotherChild(ContactPointDirectory):
+    """Makes a new record for a namesake at the same address with another NHS number (a typing slip), unshielded."""
+
+    feed_type = _NewChildOnAnotherNhsNumber
+
+
+class DataManagersChangeOwnRole(ContactPointDirectory):
+    """Lets anyone re-register anyone with any role: data managers are trusted to know what they do."""
+
+    def _keep_a_data_manager(self, connection: Any, registration: Any, by: Any) -> None:
+        return None

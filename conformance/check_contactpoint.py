@@ -955,3 +955,193 @@ def _nhs_either_side(nhs: str) -> tuple[str, str]:
                 found.append(f"{base:09d}{check}")
                 break
     return found[0], found[1]
+
+
+# --- shielding field by field, conflicting identifiers, data managers (issue 15) ---------------------
+
+#: What a shielded record may show to a user without the child-protection override: SI 2007/2182
+#: reg. 6(6) (the names and former names, gender, date of birth, the directory's ID, the names of the
+#: people with parental responsibility or care), and what says the record is shielded.
+SHIELDED_FIELDS = frozenset(
+    {
+        "contactpointId", "name", "givenNames", "familyName", "formerNames", "dateOfBirth", "expectedDateOfBirth",
+        "gender", "shielded", "locationHidden", "parentsCarers", "relationship", "hasParentalResponsibility",
+    }
+)  # fmt: skip
+
+
+def _filled_keys(value: object, where: str = "") -> list[str]:
+    """The keys of a record as shown whose values are not empty (an empty list or null shows nothing)."""
+    if isinstance(value, dict):
+        found = []
+        for key, inner in value.items():
+            if inner in (None, "", [], {}):
+                continue
+            found.append(f"{where}{key}")
+            found += _filled_keys(inner, f"{where}{key}.")
+        return found
+    if isinstance(value, list):
+        return [k for item in value for k in _filled_keys(item, where)]
+    return []
+
+
+@check(
+    "cp.shielded-record-fields",
+    "A shielded record shows only what SI 2007/2182 reg. 6(6) allows, field by field, to every user without "
+    "the override, on every path",
+    requirements=["CP-R10"],
+    profiles=CP,
+)
+def shielded_record_fields(ctx: CheckContext) -> None:
+    d = Directory(ctx)
+    cpid, nhs, postcode = _shielded_child(d)
+    record = d.view(cpid)
+    worker = d.cast.youth_worker
+    hints = [postcode, *location_words(d.cast), worker.practitioner_id]
+    if worker.contact is not None:
+        hints += [v for v in (worker.contact.telephone, worker.contact.email) if v]
+    users = {
+        "a practitioner": d.user,
+        "a child-protection user without the override": d.register(
+            "child-protection", d.cast.social_care.organisation_id
+        ),
+        "a data manager": d.manager,
+    }
+    by_name = SearchCriteria(family_name=record.family_name, date_of_birth=record.date_of_birth)
+    by_given = SearchCriteria(family_name=record.family_name, given_names=record.given_names)
+    with ctx.verifying("CP-R10"):
+        for who, user in users.items():
+            paths = [("viewed by ID", d.view(cpid, user=user))]
+            paths += [("found by NHS number", r) for r in d.find(nhs, user=user)]
+            for what, criteria in (("name and date of birth", by_name), ("name", by_given)):
+                found = d.sut.search(criteria, user_id=user, reason=REASON)
+                paths += [(f"found by {what}", r) for r in found if r.contactpoint_id == cpid]
+            ctx.expect(len(paths) >= 4, f"{who} does not find the shielded child by its NHS number and its name")
+            for path, view in paths:
+                where = f"{who}, {path}"
+                ctx.expect(view.location_hidden, f"{where}: the record does not say its location is hidden")
+                # (A field Schedule 1 does not allow at all is CP-R08's business.)
+                extra = sorted(
+                    k
+                    for k in set(_filled_keys(view.raw))
+                    if k.rsplit(".", 1)[-1] in SCHEDULE_1_FIELDS - SHIELDED_FIELDS
+                )
+                ctx.expect(
+                    not extra, f"{where}: the shielded record shows fields reg. 6(6) does not allow: {extra[:8]}"
+                )
+                shown = _shown(view)
+                for hint in hints:
+                    ctx.expect(hint not in shown, f"{where}: {hint!r} (where the child is, or whom to ask) is shown")
+
+
+@check(
+    "cp.conflicting-identifier-held",
+    "A namesake with the same postcode and another NHS number is held, never a new record beside the child's",
+    requirements=["CP-R23"],
+    profiles=CP,
+)
+def conflicting_identifier_held(ctx: CheckContext) -> None:
+    d = Directory(ctx)
+    cpid, nhs, postcode = _shielded_child(d)
+    shielded = d.view(cpid)
+    plain_child = d.cast.child(given="Chloe")
+    d.feed(d.cast.identity_update(plain_child))
+    plain = d.one(plain_child.identifiers.nhs_number)
+    plain_postcode = str(plain_child.address.postcode if plain_child.address else "")
+    cases = {
+        "the shielded child": (shielded, nhs, postcode, True),
+        "an unshielded child": (plain, str(plain_child.identifiers.nhs_number), plain_postcode, False),
+    }
+    sent = {}
+    for what, (view, known, code, _shielded) in cases.items():
+        typo = _nhs_either_side(known)[1]  # a valid NHS number: the check digit does not catch every slip
+        child = d.cast.child(
+            given=view.given_names, family=view.family_name, born=view.date_of_birth, postcode=code, nhs_number=typo
+        )
+        message = d.cast.involvement_started(child, d.cast.involvement(), sender=FEEDER_B)
+        sent[what] = (message.header.message_id, typo, ctx.acknowledgement(ctx.deliver(message)))
+    with ctx.verifying("CP-R23"):
+        for what, (view, _known, code, is_shielded) in cases.items():
+            message_id, typo, ack = sent[what]
+            rules = [f.rule_id for f in ack.findings]
+            ctx.expect(ack.status.value != "rejected", f"the message about {what} with another NHS number was rejected")
+            ctx.expect("CP-MATCH-HELD" in rules, f"the sender is not told the message about {what} is held: {rules}")
+            ctx.expect(not d.find(typo), f"the other NHS number sent for {what} made a record of its own")
+            named = d.sut.search(
+                SearchCriteria(
+                    family_name=view.family_name, given_names=view.given_names, date_of_birth=view.date_of_birth
+                ),
+                user_id=d.user,
+                reason=REASON,
+            )
+            ids = sorted(r.contactpoint_id for r in named)
+            ctx.expect(
+                ids == [view.contactpoint_id], f"a search by the name of {what} finds {ids[:4]}, not its one record"
+            )
+            by_postcode = d.sut.search(
+                SearchCriteria(family_name=view.family_name, postcode=code), user_id=d.user, reason=REASON
+            )
+            found = sorted(r.contactpoint_id for r in by_postcode)
+            # (Whether the shielded child itself is found by its postcode is CP-R11's business.)
+            others = [r for r in found if r != view.contactpoint_id]
+            ctx.expect(not others, f"a search by {what}'s name and postcode finds another record: {others[:4]}")
+            if not is_shielded:
+                ctx.expect(found == [view.contactpoint_id], f"a search by {what}'s name and postcode finds {found[:4]}")
+            if isinstance(d.sut, MatchQueueUnderTest):
+                held = {h.message_id: h for h in d.sut.held_messages(by=d.manager)}
+                ctx.expect(message_id in held, f"the message about {what} is not held for a data manager")
+                if message_id in held:
+                    ctx.expect(
+                        view.contactpoint_id in held[message_id].candidates,
+                        f"the message about {what} is held without the record it may duplicate",
+                    )
+
+
+@check(
+    "cp.data-managers-kept",
+    "A data manager cannot change their own role; another data manager can, and the directory keeps one",
+    requirements=["CP-R24"],
+    profiles=CP,
+)
+def data_managers_kept(ctx: CheckContext) -> None:
+    """Only users the suite registered change role: it cannot know the organisation of its own data manager.
+
+    That is also why the last data manager is not demoted here: a vendor's directory may have
+    others the suite does not know. A data manager changing their own role is how the last one
+    would leave a directory without any over its API; the reference's own tests cover the rest.
+    """
+    from .protocol import SystemRefusal
+
+    d = Directory(ctx)
+    organisation = d.cast.social_care.organisation_id
+    first, second = d.register("data-manager", organisation), d.register("data-manager", organisation)
+    problems = []
+
+    def acts_as_manager(user: str) -> bool:
+        try:
+            d.sut.audit_alerts(by=user)
+            return True
+        except AccessDenied:
+            return False
+
+    # Each change the directory wrongly allows is undone at once by the suite's data manager.
+    for user, role in ((first, "practitioner"), (second, "child-protection")):
+        try:
+            d.sut.register_user(user, role, organisation, by=user)
+            problems.append(f"a data manager changed their own role to {role!r}")
+            d.sut.register_user(user, "data-manager", organisation, by=d.manager)
+        except SystemRefusal as refusal:
+            ctx.evidence(f"a data manager changing their own role to {role!r} was refused: {refusal.rule_id}")
+    demoted = True
+    try:
+        d.sut.register_user(second, "practitioner", organisation, by=first)
+    except SystemRefusal as refusal:
+        demoted = False
+        problems.append(f"a data manager could not change another data manager's role ({refusal.rule_id})")
+    with ctx.verifying("CP-R24"):
+        for problem in problems:
+            ctx.expect(False, problem)
+        ctx.expect(acts_as_manager(first), "a data manager who tried to change their own role is no longer one")
+        ctx.expect(acts_as_manager(d.manager), "the suite's data manager is no longer a data manager")
+        if demoted:
+            ctx.expect(not acts_as_manager(second), "a data manager demoted by another still acts as one")

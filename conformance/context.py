@@ -38,6 +38,7 @@ from .capture import Capture
 from .outcomes import State
 from .protocol import Client, Receiving, Reply, Sending
 from .registry import TargetKind
+from .routing import NothingDelivered, routing_hint
 
 __all__ = ["CheckContext", "CheckFailed", "SkipCheck", "Verdict"]
 
@@ -215,13 +216,26 @@ class CheckContext:
         """The messages the system has sent that match `predicate` (flushing an adapter's outbox first).
 
         Over HTTP the system delivers in its own time: wait up to `wait` seconds for `at_least` of them.
+        When they do not come in the run's full wait, the evidence says what to route where; when
+        nothing at all has reached the suite's receiver this run, raise `NothingDelivered` (the run
+        stops: every later wait is vain). A `wait` given is a short look, for what should not be sent.
         """
         deadline = time.monotonic() + (self.wait_seconds if wait is None else wait)
         while True:
             if isinstance(self.sut, Sending) and self.kind == "adapter":
                 self.sut.flush_outbox(self.capture.receive)
-            found = [m for m in self.capture.delivered() if predicate(m)]
-            if len(found) >= at_least or time.monotonic() >= deadline or self.kind != "http":
+            delivered = self.capture.delivered()
+            found = [m for m in delivered if predicate(m)]
+            if len(found) >= at_least or self.kind != "http":
+                return found
+            if time.monotonic() >= deadline:
+                if wait is not None:  # a short look (for what should not be sent): nothing to configure
+                    return found
+                hint = routing_hint(self.capture.url, delivered)
+                if not delivered:
+                    raise NothingDelivered(hint)
+                for requirement_id in [self._current] if self._current else self.requirements:
+                    self.evidence(f"waited {self.wait_seconds:g} s: {hint}", requirement_id)
                 return found
             time.sleep(0.05)
 

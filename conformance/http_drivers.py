@@ -368,6 +368,11 @@ class EcafOverHttp(HttpSystem):
         self._manager = manager
         self.known_users[manager] = manager_organisation or identity.organisation_id
 
+    @property
+    def manager(self) -> str:
+        """The manager given on the command line (--option manager=ID)."""
+        return self._manager
+
     def _by(self, by: Practitioner | None) -> str:
         return self.user_token(self._manager) if by is None else self.as_practitioner(by)
 
@@ -458,6 +463,11 @@ class IcsOverHttp(HttpSystem):
     def __init__(self, base_url: str, identity: SystemRef, *, issuer: LocalIssuer, worker: str, **options: Any) -> None:
         super().__init__(base_url, identity, issuer=issuer, **options)
         self._worker = worker
+
+    @property
+    def worker(self) -> str:
+        """The worker the suite acts as (--option worker=ID)."""
+        return self._worker
 
     def _call_as_worker(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._call(method, path, token=self.user_token(self._worker), **kwargs)

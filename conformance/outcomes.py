@@ -121,6 +121,8 @@ class RunResult:
     environment: dict[str, Any] = attrs.field(factory=dict)
     command: str = ""
     captured: tuple[tuple[str, bytes], ...] = ()  # (file name, bytes) of the messages the system sent
+    system_under_test: dict[str, str] = attrs.field(factory=dict)  # name, version, vendor, url
+    tester: dict[str, str] = attrs.field(factory=dict)  # name, organisation
 
     def counts(self) -> dict[str, int]:
         """How many requirements are in each state."""

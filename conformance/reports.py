@@ -7,9 +7,10 @@ and the evidence bundle that holds them all.
   `requirement` property (so CI systems show the IDs), and a test case per attestation and
   not-applicable requirement, as skipped with the reason.
 - `report.html` needs nothing but itself (inline style, no script), for a tester to send by e-mail.
-- `evidence.zip` holds the suite and spec versions, the target's description with secrets
-  redacted, the environment, the seeds, every report, the messages the system sent, and a
-  SHA-256 manifest of everything in it.
+- `evidence.zip` holds the suite and spec versions, the system tested (name, version, vendor,
+  URL), the tester, the date, the target's description with secrets redacted, the environment,
+  the seeds, every report, the messages the system sent, and `SHA256SUMS` of everything in it;
+  signed by the tester's key (`SHA256SUMS.jws`, see `signing`) when one is given.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from lxml import etree
 from ics_interop import SCHEMA_VERSION, __version__
 
 from .outcomes import RunResult, State
+from .signing import SIGNATURE_FILE, SUMS_FILE, sign_sums
 
 __all__ = [
     "REPORT_VERSION",
@@ -41,8 +43,8 @@ __all__ = [
     "write_reports",
 ]
 
-#: The version of the JSON report's form.
-REPORT_VERSION = "1.0"
+#: The version of the JSON report's form (1.1: the system under test and the tester).
+REPORT_VERSION = "1.1"
 
 _STATE_COLOURS = {
     State.PASS: "#1b7a3a",
@@ -69,6 +71,8 @@ def json_report(result: RunResult) -> dict[str, Any]:
         "suite": {"name": "ics-interop conformance suite", "version": __version__},
         "spec": {"name": "ics-interop", "schemaVersion": SCHEMA_VERSION},
         "profile": result.profile,
+        "systemUnderTest": result.system_under_test,
+        "tester": result.tester,
         "target": result.target,
         "seed": result.seed,
         "command": result.command,
@@ -200,7 +204,17 @@ def html_report(result: RunResult) -> str:
             f"<td>{_badge(r.state)}</td><td><b>{e(r.title)}.</b> {e(r.text)}{reason}{''.join(details)}</td></tr>"
         )
     env = result.environment
+    sut = result.system_under_test
+    stated = [sut.get("name", ""), sut.get("version", "")]
+    system = " ".join(v for v in stated if v) or "(not stated)"
+    if sut.get("vendor"):
+        system += f", by {sut['vendor']}"
+    tester = result.tester.get("name") or "(not stated)"
+    if result.tester.get("organisation"):
+        tester += f", {result.tester['organisation']}"
     meta = [
+        ("System under test", system),
+        ("Tester", tester),
         ("Profile", result.profile),
         ("Target", f"{result.target.get('kind')}: {result.target.get('target')}"),
         (
@@ -250,6 +264,11 @@ def _manifest(result: RunResult) -> dict[str, Any]:
         "suite": {"name": "ics-interop conformance suite", "version": __version__},
         "spec": {"name": "ics-interop", "schemaVersion": SCHEMA_VERSION},
         "profile": result.profile,
+        "systemUnderTest": result.system_under_test,
+        "tester": result.tester,
+        "testedOn": result.started_at[:10],
+        "startedAt": result.started_at,
+        "finishedAt": result.finished_at,
         "target": result.target,
         "environment": result.environment,
         "command": result.command,
@@ -260,13 +279,18 @@ def _manifest(result: RunResult) -> dict[str, Any]:
     }
 
 
-def evidence_bundle(result: RunResult, reports: Mapping[str, bytes]) -> bytes:
-    """One zip: the manifest, every report, the messages the system sent, and `SHA256SUMS` over all of it."""
+def evidence_bundle(result: RunResult, reports: Mapping[str, bytes], sign_key: Any = None) -> bytes:
+    """One zip: the manifest, every report, the messages the system sent, and `SHA256SUMS` over all of it.
+
+    With `sign_key` (the tester's private key) `SHA256SUMS.jws` signs the sums: see `signing`.
+    """
     files: dict[str, bytes] = {"manifest.json": json.dumps(_manifest(result), indent=2).encode("utf-8")}
     files.update({f"reports/{name}": data for name, data in reports.items()})
     files.update({f"messages/{name}": body for name, body in result.captured})
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
-    files["SHA256SUMS"] = sums.encode("utf-8")
+    files[SUMS_FILE] = sums.encode("utf-8")
+    if sign_key is not None:
+        files[SIGNATURE_FILE] = sign_sums(files[SUMS_FILE], sign_key).encode("ascii")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name, data in files.items():
@@ -276,8 +300,8 @@ def evidence_bundle(result: RunResult, reports: Mapping[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def write_reports(result: RunResult, folder: str | Path) -> dict[str, Path]:
-    """Write report.json, report.xml, report.html and evidence.zip into `folder`; their paths."""
+def write_reports(result: RunResult, folder: str | Path, *, sign_key: Any = None) -> dict[str, Path]:
+    """Write report.json, report.xml, report.html and evidence.zip (signed with `sign_key`) into `folder`."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     reports = {
@@ -289,6 +313,6 @@ def write_reports(result: RunResult, folder: str | Path) -> dict[str, Path]:
     for name, data in reports.items():
         (out / name).write_bytes(data)
         paths[name] = out / name
-    (out / "evidence.zip").write_bytes(evidence_bundle(result, reports))
+    (out / "evidence.zip").write_bytes(evidence_bundle(result, reports, sign_key))
     paths["evidence.zip"] = out / "evidence.zip"
     return paths

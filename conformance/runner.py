@@ -31,8 +31,10 @@ from .capture import Capture
 from .catalogue import Requirement, requirements
 from .context import CheckContext, SkipCheck
 from .outcomes import CheckOutcome, RequirementResult, RunResult, State, combine
+from .preflight import preflight
 from .profiles import profile as get_profile
 from .registry import Check, checks_for
+from .routing import NothingDelivered
 from .targets import Target, TargetError, parse_target, redact
 
 __all__ = ["RunOptions", "check_seed", "replay_command", "run_check", "run_suite"]
@@ -126,6 +128,8 @@ def run_check(
         check.run(ctx)
     except SkipCheck as skip:
         skipped = str(skip)
+    except NothingDelivered:
+        raise
     except Exception as error:  # outside every `verifying` block: the check could not do its work
         crashed = f"{type(error).__name__}: {error}"
         ctx.evidence(traceback.format_exc(limit=6), applicable[0] if applicable else None)
@@ -183,8 +187,15 @@ def run_suite(
     capture: Capture | None = None,
     progress: Progress | None = None,
     command: str = "",
+    system: Mapping[str, str] | None = None,
+    tester: Mapping[str, str] | None = None,
 ) -> RunResult:
-    """Run the profile's checks against the target; every requirement of the profile, with its state."""
+    """Run the profile's checks against the target; every requirement of the profile, with its state.
+
+    `system` names the system under test (name, version, vendor: what the tester was given, over
+    what the system says of itself) and `tester` who ran the suite (name, organisation): the
+    reports and the evidence bundle carry both.
+    """
     declared = get_profile(profile)
     opts = options or RunOptions()
     chosen = parse_target(target, target_options) if isinstance(target, str) else target
@@ -213,21 +224,40 @@ def run_suite(
         if progress and live.url and chosen.kind == "http":
             progress(f"the suite's receiver is at {live.url}: route your system's messages there")
         sut = stack.enter_context(chosen.open(profile))
+        described = system_under_test(chosen, sut, system or {})
         folder = chosen.folder_messages()
+        if chosen.kind == "http":
+            preflight(sut, profile)
+        stopped: str | None = None
         for check in checks:
             applicable = [r for r in check.requirements if r in automated]
-            found = run_check(
-                check,
-                profile=profile,
-                target=chosen,
-                sut=sut,
-                capture=live,
-                run_seed=run_seed,
-                options=opts,
-                applicable=applicable,
-                folder_messages=folder,
-                replies=replies,
-            )
+            if stopped is not None:
+                seed = check_seed(run_seed, check.id)
+                outcomes.extend(
+                    CheckOutcome(check.id, check.title, r, State.SKIPPED, stopped, seed) for r in applicable
+                )
+                continue
+            try:
+                found = run_check(
+                    check,
+                    profile=profile,
+                    target=chosen,
+                    sut=sut,
+                    capture=live,
+                    run_seed=run_seed,
+                    options=opts,
+                    applicable=applicable,
+                    folder_messages=folder,
+                    replies=replies,
+                )
+            except NothingDelivered as nothing:
+                message = f"nothing reached the suite's receiver: {nothing}"
+                seed = check_seed(run_seed, check.id)
+                replay = replay_command(profile, chosen, run_seed, check.id)
+                found = [CheckOutcome(check.id, check.title, r, State.FAIL, message, seed, replay) for r in applicable]
+                stopped = f"not run: the run stopped at {check.id}, where nothing reached the suite's receiver"
+                if progress:
+                    progress(f"stopping: {message}")
             outcomes.extend(found)
             if progress:
                 states = ", ".join(f"{o.requirement_id} {o.state.value}" for o in found)
@@ -250,7 +280,27 @@ def run_suite(
         environment=_environment(),
         command=command,
         captured=captured,
+        system_under_test=described,
+        tester={k: v for k, v in (tester or {}).items() if v},
     )
+
+
+def system_under_test(target: Target, sut: Any, given: Mapping[str, str]) -> dict[str, str]:
+    """The system tested, as the report names it: what the tester gave, else what the system says of itself."""
+    said: Mapping[str, Any] = {}
+    describe = getattr(sut, "describe", None)
+    if callable(describe):
+        try:
+            said = dict(describe())
+        except Exception:  # a system that cannot describe itself is still tested; the tester names it
+            said = {}
+    found = {
+        "name": given.get("name") or said.get("system") or said.get("title") or "",
+        "version": given.get("version") or said.get("version") or "",
+        "vendor": given.get("vendor") or said.get("vendor") or "",
+        "url": str(target.describe()["target"]) if target.kind == "http" else "",
+    }
+    return {key: str(value) for key, value in found.items()}
 
 
 def _result(

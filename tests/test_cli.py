@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -262,3 +266,17 @@ def test_an_outbox_that_cannot_deliver_logs_the_route_and_the_reason(
     [record] = [r for r in caplog.records if "could not deliver" in r.getMessage()]
     assert getattr(record, "route", None) == "contactpoint"
     assert "not reachable" in record.getMessage()
+
+
+def test_output_cut_short_by_its_reader_ends_quietly_not_with_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `ics-interop schema diff 1.0 v1 | head -1`, once `head` has gone: a pipe with no reader.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    closed = io.TextIOWrapper(io.FileIO(write_end, "w"), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", closed)
+    try:
+        assert main(["schema", "diff", "1.0", "v1"]) == 141  # as a program stopped by SIGPIPE, no traceback
+    finally:
+        monkeypatch.undo()
+        with contextlib.suppress(BrokenPipeError):  # only if the handler did not point it elsewhere
+            closed.close()

@@ -101,7 +101,7 @@ def test_the_json_report_is_valid_against_its_own_schema(failed_run: tuple[int, 
     _, _, folder = failed_run
     data = json.loads((folder / "report.json").read_text())
     Draft202012Validator(report_schema(), format_checker=FormatChecker()).validate(data)
-    assert data["reportVersion"] == "1.0"
+    assert data["reportVersion"] == "1.1"
     assert data["passed"] is False
     assert data["summary"]["fail"] == 1
     failed = next(r for r in data["requirements"] if r["id"] == "CP-R12")

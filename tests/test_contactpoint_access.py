@@ -248,14 +248,11 @@ def test_a_shielded_childs_location_is_hidden_and_cannot_be_searched_on(director
         assert record.shielded
         assert record.location_hidden
         assert record.address is None
-        assert record.parents_carers[0].contact is not None
-        assert record.parents_carers[0].contact.address is None
-        assert record.parents_carers[0].contact.telephone == "07700 900123"
-        (school,) = record.involvements
-        assert school.organisation_name is None
-        assert school.practitioner is not None
-        assert school.practitioner.contact.address is None
-        assert school.practitioner.organisation_name is None
+        # SI 2007/2182 reg. 6(6): the parents' names, not how to reach them; no service, nor whom to ask there.
+        assert record.parents_carers[0].name.family_name
+        assert record.parents_carers[0].contact is None
+        assert record.involvements == []
+        assert "07700 900123" not in record.model_dump_json()
         assert "N7 6XP" not in record.model_dump_json()
         assert "NW1 0AA" not in record.model_dump_json()
 

@@ -76,7 +76,8 @@ def _stored(directory: ContactPointDirectory) -> dict[str, int]:
 
 def test_each_feed_message_is_acknowledged_in_its_own_form(directory: ContactPointDirectory) -> None:
     for serial, wire in enumerate(["xml", "json"]):
-        child = make_child("Kyle", "Turner", BORN, nhs=nhs_number(101 + serial), gender=Gender(str(serial + 1)))
+        given = ("Kyle", "Kayla")[serial]  # twins: a namesake born the same day with another NHS number is held
+        child = make_child(given, "Turner", BORN, nhs=nhs_number(101 + serial), gender=Gender(str(serial + 1)))
         gp = service_involvement(f"GP-INV-{wire}")
         caf = CafIndicatorUpdate(
             header=new_header(
@@ -273,10 +274,14 @@ def test_same_name_and_birth_date_elsewhere_is_held_not_guessed(directory: Conta
 def test_identifiers_naming_two_records_are_held(directory: ContactPointDirectory) -> None:
     first, second = nhs_number(21), nhs_number(22)
     assert accepted(send(directory, identity_update(make_child("Kyle", "Turner", BORN, nhs=first))))
-    assert accepted(
-        send(directory, identity_update(make_child("Kyle", "Turner", BORN, nhs=second, upn="A206205199047")))
-    )
-    assert count(directory, directory.tables.child) == 2  # a different NHS number is a different child
+    namesake = send(directory, identity_update(make_child("Kyle", "Turner", BORN, nhs=second, upn="A206205199047")))
+    # A namesake born the same day with another NHS number: a typing slip or another child, so held, not guessed.
+    assert rule_ids(namesake) == {"CP-MATCH-HELD"}
+    assert "another NHS number" in namesake.findings[0].message
+    (held,) = directory.match_queue(by=DATA_MANAGER)
+    another = MatchResolution(action="new", reason="the school confirms another child of that name")
+    directory.resolve_match(held.entry_id, another, by=DATA_MANAGER)
+    assert count(directory, directory.tables.child) == 2
     confused = make_child("Kyle", "Turner", BORN, nhs=first, upn="A206205199047")
     ack = send(directory, identity_update(confused, sender=GP_SURGERY))
     assert rule_ids(ack) == {"CP-MATCH-HELD"}

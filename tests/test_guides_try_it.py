@@ -93,6 +93,7 @@ def test_the_testers_and_vendors_guides_run_as_written_against_ics_interop_up(tm
         assert ran.stdout.count("PASSED") == 3, ran.stdout[-4000:]
         for profile in ("contactpoint", "ecaf", "ics"):
             assert (tmp_path / "reports" / profile / "evidence.zip").is_file()
+        assert "signature: good" in ran.stdout, ran.stdout[-4000:]
         ran = subprocess.run(
             ["bash", "-e", "-c", vendor_runs], cwd=tmp_path, env=environment, capture_output=True, text=True,
             timeout=900,

@@ -11,16 +11,37 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 from ics_interop.adapters.contactpoint import ContactPointDirectory, ShieldingChange
 from ics_interop.adapters.demo import play_hannahs_story
+from ics_interop.adapters.ics import IcsSettings, IcsSystem
 from ics_interop.adapters.messaging import new_header
 from ics_interop.adapters.plans import FullScan, Statement, as_if_large, full_scans, recording
 from ics_interop.adapters.storage import Store
+from ics_interop.adapters.transport import InProcessTransport
 from sqlalchemy import MetaData
 
-from ics_interop.messages import CafIndicatorUpdate, MessageType
-from ics_interop.model import PersonName
+from ics_interop.examples import (
+    HACKNEY,
+    HANNAH,
+    HANNAH_EPISODE_ID,
+    ISLINGTON,
+    JOHN,
+    MELANIE,
+    SOCIAL_CARE_DUTY_TEAM,
+    example_messages,
+)
+from ics_interop.messages import (
+    AcknowledgementStatus,
+    CafIndicatorUpdate,
+    CaseRecordTransfer,
+    EpisodeTransfer,
+    MessageType,
+    MigrationBatch,
+)
+from ics_interop.model import IcsClosure, PersonName
+from ics_interop.model.codes import CinClosureReason
 from test_contactpoint_story import (
     DATA_MANAGER,
     GP_SURGERY,
@@ -42,8 +63,14 @@ from test_contactpoint_story import (
     send,
     service_involvement,
 )
+from test_ecaf_story import ISLINGTON_LOCAL_ECAF, World, form_the_tac, log_hannah
+from test_ecaf_story import NATIONAL_ECAF as ECAF
+from test_ecaf_story import FakeClock as FakeEcafClock
 
 BORN = dt.date(2003, 3, 9)
+_CASE_TRANSFER = example_messages()[MessageType.CASE_RECORD_TRANSFER]
+assert isinstance(_CASE_TRANSFER, CaseRecordTransfer)
+ICS_ISLINGTON, ICS_HACKNEY = _CASE_TRANSFER.header.sender, _CASE_TRANSFER.header.recipient
 
 #: Statements that read every row by design, none of them on the path of a message, search or view.
 WHOLE_BY_DESIGN = {
@@ -158,3 +185,56 @@ def test_a_whole_table_read_is_reported_with_its_plan(store_url: str) -> None:
         assert "cp_child" in scans[0].describe()
     finally:
         directory.dispose()
+
+
+def test_records_moving_between_systems_read_no_whole_table(store_url: str, tmp_path: Path) -> None:
+    """Episodes and cases leaving and arriving (F7, F8, F9, F10): eCAF's and the ICS's per-child tables.
+
+    Hannah's story never moves a record between authorities; these paths look a record up by the
+    identifiers it arrived with (a transfer's source, a migration batch's episodes), so they too
+    must not read every episode or case held. Hackney's ICS, which sends nothing here, runs on its
+    own SQLite file; Islington's ICS and National eCAF on the store under test.
+    """
+    clock = FakeEcafClock(moment(2010, 11, 10, 9))
+    islington = IcsSystem(
+        store_url, identity=ICS_ISLINGTON, clock=clock, settings=IcsSettings(central_team=SOCIAL_CARE_DUTY_TEAM)
+    )
+    hackney = IcsSystem(f"sqlite:///{tmp_path / 'hackney.db'}", identity=ICS_HACKNEY, clock=clock)
+    try:
+        with World.opened(store_url, clock) as world, recording() as statements:
+            # National eCAF: an episode arrives from a local eCAF (F7), a migration batch (F8, F10), one leaves (F7).
+            transfer = example_messages()[MessageType.EPISODE_TRANSFER]
+            assert isinstance(transfer, EpisodeTransfer)
+            header = new_header(MessageType.EPISODE_TRANSFER, ISLINGTON_LOCAL_ECAF, ECAF, moment(2010, 11, 10, 8))
+            assert world.receive(transfer.model_copy(update={"header": header})).status.value == "accepted"
+            batch = example_messages()[MessageType.MIGRATION_BATCH]
+            assert isinstance(batch, MigrationBatch)
+            header = new_header(MessageType.MIGRATION_BATCH, ISLINGTON_LOCAL_ECAF, ECAF, moment(2010, 11, 10, 8))
+            assert world.receive(batch.model_copy(update={"header": header})).status.value == "accepted"
+            log_hannah(world)
+            form_the_tac(world)
+            world.ecaf.transfer_out(
+                HANNAH_EPISODE_ID, ISLINGTON_LOCAL_ECAF, ISLINGTON, "Moved.", from_la=HACKNEY, by=MELANIE
+            )
+            world.ecaf.deliver()
+            # Islington's ICS: its local eCAF module exports (F7, F8); a case moves to Hackney (F9).
+            kyle, aisha = batch.episodes
+            for episode in (kyle, aisha, transfer.episode):
+                islington.local_ecaf.create_episode(episode)
+            islington.local_ecaf.export_migration_batch("LA206-MIG-9", [kyle.episode_id, aisha.episode_id])
+            islington.local_ecaf.transfer_episode(
+                transfer.episode.episode_id, to=ECAF, to_la=HACKNEY, reason="The family moved to Hackney."
+            )
+            case_id = islington.open_case(HANNAH, allocated_worker=JOHN, opened_on=dt.date(2010, 5, 19)).case_id
+            islington.close_case(case_id, IcsClosure(closure_date=dt.date(2010, 10, 1), reason=CinClosureReason.RC7))
+            islington.transfer_case(case_id, ICS_HACKNEY, "204", "The family moved to Hackney.")
+            islington.connect("ics:LA204-CSC", InProcessTransport(hackney.receiver.receive, islington.identity))
+            acks = islington.deliver()
+            assert [ack.status for ack in acks] == [AcknowledgementStatus.ACCEPTED] * len(acks)
+            assert acks, "the case reached Hackney"
+        assert len(statements) > 25, "the workload ran eCAF's and the ICS's statements"
+        scans = _explain(islington.store, _on_the_paths(statements), ("ecaf_", "ics_"))
+    finally:
+        islington.store.dispose()
+        hackney.store.dispose()
+    assert not scans, "statements that read a whole table:\n" + "\n".join(s.describe() for s in scans)

@@ -230,9 +230,13 @@ def test_serving_ics_needs_its_central_team(capsys: pytest.CaptureFixture[str]) 
     assert "--team-telephone" in capsys.readouterr().err
 
 
-def test_a_service_without_a_trusted_issuer_does_not_start(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_service_without_a_trusted_issuer_does_not_start_nor_make_its_store(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     assert main(["serve", "contactpoint", "--port", str(_free_port())]) == 2
     assert "--trust" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_bad_route_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -241,9 +245,10 @@ def test_a_bad_route_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_an_ics_reads_its_la_code_from_its_organisation_or_is_refused_with_the_fix(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     common = ["--team-telephone", "020 7946 0000", "--port", str(_free_port()), "--trust", "x=y.json"]
+    monkeypatch.chdir(tmp_path)
     assert main(["serve", "ics", "--organisation", "LA-206", *common]) == 2
     error = capsys.readouterr().err
     assert "--organisation LA-206 gives no LA code" in error

@@ -13,14 +13,20 @@ Policies, and where they come from:
 - **Matching** (`matching`). Identifiers first (ContactPoint ID, NHS number, UPN, the sender's
   local ID scoped by sender), then name, date of birth and postcode; a child that cannot be
   matched with confidence is held for a data manager (acknowledged with the warning
-  ``CP-MATCH-HELD``), never guessed, because duplicates once leaked shielded children. When a
-  data manager resolves a held message, the result is shielded if any record in play was.
+  ``CP-MATCH-HELD``, saying why), never guessed, because duplicates once leaked shielded
+  children: a namesake whose identifier conflicts (a mistyped NHS number) is held, never made a
+  new record. When a data manager resolves a held message, the result is shielded if any
+  record in play was.
 - **Access and audit** (`access`). Only registered users (`DirectoryRole`: practitioner,
   child-protection, data-manager) may search or view, each access with a stated reason, and
-  every access is audited, refused ones included.
-- **Shielding** (`records`). A shielded child's location fields are hidden and cannot be
-  searched on; a child-protection user may override with a reason, which raises an audit
-  alert; data managers set and lift shielding, with a reason.
+  every access is audited, refused ones included. A directory keeps a data manager
+  (``CP-LAST-DATA-MANAGER``), and nobody changes their own role (``CP-OWN-ROLE``).
+- **Shielding** (`records`; SI 2007/2182 reg. 6(5)-(6)). A shielded child's record shows
+  only the names, gender, date of birth, ID and the parents' and carers' names, and cannot be
+  found by postcode; a child-protection user may override with a reason, which raises an
+  audit alert; data managers set and lift shielding, with a reason.
+
+The matching table and the shielded record's fields, row by row, are in docs/contactpoint.md.
 - **Sensitive services** (SI 2007/2182 reg. 10 and Sch. 1). An involvement of a sexual health,
   mental health or substance misuse service is recorded only on a stated basis, the child's
   consent or suspected significant harm (rule INV-001 rejects it otherwise), and is shown

@@ -11,6 +11,10 @@ also raises an alert (`cp_audit_alert`), for someone to look at.
 The audit entry of a successful access is written in the same transaction as the reads it
 records, so no record is ever shown without its entry; the entry of a failed access is
 written on its own, after the failure, so the failure is kept.
+
+A directory always keeps a data manager, and nobody changes their own role: registering the
+only data manager with another role is refused (``CP-LAST-DATA-MANAGER``), whoever asks, and so
+is a data manager re-registering themselves with another role (``CP-OWN-ROLE``).
 """
 
 from __future__ import annotations
@@ -20,15 +24,24 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection
 
 from ..auth.principal import Principal, audit_client
-from .errors import AccessRefused, DirectoryError, RecordNotFound
+from .errors import AccessRefused, DirectoryConflict, DirectoryError, RecordNotFound
 from .tables import DirectoryTables
-from .views import AuditAlert, AuditEntry, DirectoryRole
+from .views import AuditAlert, AuditEntry, DirectoryRole, PractitionerRegistration
 
-__all__ = ["AuditLog", "User", "Viewer", "authorise", "outcome_of", "user_id_of"]
+__all__ = [
+    "AuditLog",
+    "User",
+    "Viewer",
+    "authorise",
+    "keep_a_data_manager",
+    "outcome_of",
+    "serialise_registrations",
+    "user_id_of",
+]
 
 #: Who is acting: a verified credential's principal (over HTTP), or a user ID (a Python caller).
 User = str | Principal
@@ -102,6 +115,61 @@ def authorise(
             hint="say why you need the record, in the X-Access-Reason header (for example 'school attendance concern')",
         )
     return viewer
+
+
+def serialise_registrations(connection: Connection) -> None:
+    """On PostgreSQL, let one transaction at a time change who is registered, and with what role.
+
+    Without it two data managers demoting each other at once would each see the other still a
+    data manager, and leave the directory with none. (SQLite allows one writer at a time already.)
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REGISTRATIONS_LOCK})
+
+
+#: The advisory lock key of registration changes (any fixed number no other lock of the directory uses).
+_REGISTRATIONS_LOCK = 0x43505245  # "CPRE"
+
+
+def keep_a_data_manager(
+    connection: Connection, tables: DirectoryTables, registration: PractitionerRegistration, by: str | None
+) -> None:
+    """Refuse a registration that would leave no data manager (CP-LAST-DATA-MANAGER), or change its author's role.
+
+    `by` is the data manager registering (None: the operator, from the command line or Python).
+    """
+    table = tables.practitioner
+    current = connection.execute(
+        select(table.c.role).where(table.c.practitioner_id == registration.practitioner_id)
+    ).scalar_one_or_none()
+    if current is None or current == registration.role.value:
+        return  # a new user, or the same role (a new name or organisation)
+    if current == DirectoryRole.DATA_MANAGER.value:
+        others = connection.execute(
+            select(func.count())
+            .select_from(table)
+            .where(
+                table.c.role == DirectoryRole.DATA_MANAGER.value,
+                table.c.practitioner_id != registration.practitioner_id,
+            )
+        ).scalar_one()
+        if not others:
+            raise DirectoryConflict(
+                "CP-LAST-DATA-MANAGER",
+                f"{registration.practitioner_id} is the directory's only data manager: registering them as "
+                f"{registration.role.value!r} would leave no one to register users, set shielding or resolve held "
+                "messages",
+                where="role",
+                hint="register another data manager first (POST /practitioners with the role 'data-manager'), "
+                "who can then change this registration",
+            )
+    if by is not None and by == registration.practitioner_id:
+        raise AccessRefused(
+            "CP-OWN-ROLE",
+            f"{by} may not change their own role (from {current!r} to {registration.role.value!r})",
+            where="role",
+            hint="ask another data manager to change your role; you may re-register yourself with your own role",
+        )
 
 
 def outcome_of(error: DirectoryError) -> str:

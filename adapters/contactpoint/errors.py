@@ -17,6 +17,8 @@ The IDs (not rules of the standard's catalogue: they belong to this directory's 
 - ``CP-ACCESS-ROLE``: the user's role does not allow the operation;
 - ``CP-ACCESS-ORGANISATION``: the user's credential names another organisation than their registration;
 - ``CP-ACCESS-REASON``: no reason was given for an access, or for overriding shielding;
+- ``CP-OWN-ROLE``: a data manager tried to change their own role;
+- ``CP-LAST-DATA-MANAGER``: the change would leave the directory without a data manager;
 - ``CP-SEARCH-CRITERIA``: the search criteria are too few, or malformed;
 - ``CP-INPUT``: a request's body or parameters are malformed;
 - ``CP-NOT-FOUND``: no live record, or no queue entry, with that ID;

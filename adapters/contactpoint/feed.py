@@ -102,17 +102,19 @@ class DirectoryFeed:
             )
         else:
             pinned = None if involvement is None else str(involvement.contactpoint_id)
-            match = match_child(connection, self.tables, child, sender, pinned=pinned)
+            match = self.match(connection, child, sender, pinned=pinned)
         if match.held is not None:
             self._hold(connection, message, match)
             return [
                 Finding(
                     HELD_RULE,
                     Severity.WARNING,
-                    "accepted and held for a data manager: the child could not be matched with confidence to the "
-                    "directory's records, so nothing is shown until a data manager has matched it",
+                    f"accepted and held for a data manager: {match.held}; the child could not be matched with "
+                    "confidence to the directory's records, so nothing of this message is shown until a data "
+                    "manager has matched it",
                     path="child",
-                    hint="nothing to resend; sending the child's NHS number or UPN helps the directory match it",
+                    hint="nothing to resend; check the child's identifiers and details in your own system (a "
+                    "mistyped NHS number is held this way), and send the NHS number or UPN where you have it",
                 )
             ]
         contactpoint_id = match.contactpoint_id
@@ -138,6 +140,10 @@ class DirectoryFeed:
             involvement=involvement,
         )
         return []
+
+    def match(self, connection: Connection, child: Child, sender: str, *, pinned: str | None) -> ChildMatch:
+        """The record `child` is about, a new child, or a hold (`matching.match_child`)."""
+        return match_child(connection, self.tables, child, sender, pinned=pinned)
 
     # --- records ----------------------------------------------------------------------------
 

@@ -10,11 +10,19 @@ manager.
    record, the involvement itself. All hits must be the same record, and that record must
    not contradict the message (another NHS number; both name and date of birth different).
 2. Otherwise name, date of birth and postcode: a record with the same family name (current
-   or former), date of birth, first given name and postcode, and no identifier that says
-   otherwise, is the child. The same name and date of birth with a different or missing
-   postcode, or two such records, is held: it may be the same child, moved.
-3. No record shares family name, date of birth and first given name: a new child (twins
+   or former), date of birth, first given name, postcode and gender (or a gender not known),
+   and no identifier that says otherwise, is the child. The same name and date of birth with a
+   different or missing postcode, another gender, or two such records, is held: it may be the
+   same child, moved.
+3. The same name and date of birth while an identifier of the same kind differs (another NHS
+   number, UPN, or the same sender's other local ID) is held too, never a new record: a
+   mistyped number is as likely as another child, and a new record beside a shielded child's
+   would show the location the shielding hides (the failure DOMAIN.md names).
+4. No record shares family name, date of birth and first given name: a new child (twins
    share the rest).
+
+The policy, row by row, is a table in the documentation (docs/contactpoint.md), and each row
+has a test on SQLite and PostgreSQL (tests/test_contactpoint_matching.py).
 """
 
 from __future__ import annotations
@@ -282,34 +290,46 @@ def _by_details(
             tables.child.c.contactpoint_id.in_(found), tables.child.c.date_of_birth == born
         )
     ).all()
-    likely = []
-    for row in records:
-        if not firsts & given_of.get(row.contactpoint_id, set()):
-            continue  # a brother or sister born the same day
-        # An identifier of the same kind with another value says it is another child.
-        if _contradicts(held_ids.get(row.contactpoint_id, set()), keys, ("nhs", "local")):
-            continue
-        likely.append(row)
+    # A brother or sister born the same day has another first given name: not a candidate.
+    likely = [row for row in records if firsts & given_of.get(row.contactpoint_id, set())]
     if not likely:
         return ChildMatch()
-    if len(likely) > 1:
+    candidates = tuple(sorted(r.contactpoint_id for r in likely))
+    # An identifier of the same kind with another value: a typing slip, or another child. Not
+    # for the directory to guess, and never a new record beside the one it may duplicate.
+    conflicting = [
+        label
+        for scheme, label in _SCHEMES
+        if any(_contradicts(held_ids.get(r.contactpoint_id, set()), keys, (scheme,)) for r in likely)
+    ]
+    if conflicting:
         return ChildMatch(
-            held="more than one record has the child's name and date of birth",
-            candidates=tuple(sorted(r.contactpoint_id for r in likely)),
+            held=f"a record has the child's name and date of birth, but another {' and '.join(conflicting)}",
+            candidates=candidates,
         )
+    if len(likely) > 1:
+        return ChildMatch(held="more than one record has the child's name and date of birth", candidates=candidates)
     (row,) = likely
     postcode = child_postcode(child)
+    if postcode is None or postcode != row.postcode_key:
+        return ChildMatch(
+            held="a record has the child's name and date of birth, but not the same postcode, and no identifier "
+            "in common",
+            candidates=candidates,
+        )
     gender = Gender(row.details["gender"])
-    genders_agree = Gender.NOT_KNOWN in (gender, child.gender) or gender == child.gender
-    if postcode is not None and postcode == row.postcode_key and genders_agree:
-        if child.identifiers.contactpoint_id is not None:
-            # The details are this record's, but the sender holds an ID the directory never gave it.
-            return ChildMatch(
-                held="the child's details match a record, but the ContactPoint ID sent is not that record's",
-                candidates=(row.contactpoint_id,),
-            )
-        return ChildMatch(contactpoint_id=row.contactpoint_id)
-    return ChildMatch(
-        held="a record has the child's name and date of birth, but not the same postcode, and no identifier in common",
-        candidates=(row.contactpoint_id,),
-    )
+    if Gender.NOT_KNOWN not in (gender, child.gender) and gender != child.gender:
+        return ChildMatch(
+            held="a record has the child's name, date of birth and postcode, but another gender", candidates=candidates
+        )
+    if child.identifiers.contactpoint_id is not None:
+        # The details are this record's, but the sender holds an ID the directory never gave it.
+        return ChildMatch(
+            held="the child's details match a record, but the ContactPoint ID sent is not that record's",
+            candidates=candidates,
+        )
+    return ChildMatch(contactpoint_id=row.contactpoint_id)
+
+
+#: The identifier schemes a record and a message can disagree on, as the acknowledgement names them.
+_SCHEMES = (("nhs", "NHS number"), ("upn", "UPN"), ("local", "local ID from the same sender"))

@@ -2,14 +2,17 @@
 
 What a user sees of a record depends on who they are (SI 2007/2182, DOMAIN.md):
 
-- **Shielding.** A shielded child's location is hidden: the address (current or last known),
-  the "left England" statement, parents' and carers' addresses, and for every involvement and
-  CAF contact the organisation's name, its local authority and any postal address; what is
-  left is whom to call or write to. A search on a location field (the postcode) never finds a
-  shielded child; a search on name, date of birth or an identifier finds the record, shown
-  shielded. A child-protection user may override with a stated reason: the location is then
-  shown to them, and the override raises an audit alert. Everyone else still sees the record
-  shielded.
+- **Shielding** (SI 2007/2182 reg. 6(5)–(6)). A shielded child's record shows only the
+  names and former names, gender, date of birth and the directory's ID (Sch. 1 paras 1, 3–5),
+  and the names of the people with parental responsibility or care: no address or its
+  absence, no contact details of parents or carers, no involvement and no CAF indicator or
+  lead professional. Each of those names a place: a telephone number's area code, an e-mail
+  domain naming a school or an authority, a GP practice, a sender's involvement ID carrying its
+  authority's code. A search on a location field (the postcode) never finds a shielded child;
+  a search on name, date of birth or an identifier finds the record, shown so. A
+  child-protection user may override with a stated reason: the whole record is then shown to
+  them, and the override raises an audit alert. Everyone else, data managers included, sees
+  the record shielded. The field-by-field table is in docs/contactpoint.md.
 - **Sensitive services** (sexual health, mental health, substance misuse): shown only to users
   of the service's own organisation; to everyone else the involvement does not exist.
 - **Ended involvements** are shown, with their contact, for one year after their end (seed §3.1).
@@ -199,6 +202,11 @@ def _practitioner(data: Any, hide: bool) -> DirectoryPractitioner:
 
 
 def _involvement(row: Any, viewer: Viewer, today: dt.date, hide: bool) -> DirectoryInvolvement | None:
+    """An involvement as `viewer` may see it today, or None; `hide` leaves out where the service is.
+
+    (`render` never shows a shielded child's involvements without the override, so passes `hide`
+    False; the suite's broken directories use it to show them as a careless vendor would.)
+    """
     if not involvement_visible(row.end_date, today):
         return None
     # A sensitive service does not exist for anyone outside its own organisation.
@@ -242,28 +250,16 @@ def render(
     row = connection.execute(select(tables.child).where(tables.child.c.contactpoint_id == contactpoint_id)).one()
     child = Child.model_validate(row.details)
     hide = bool(row.shielded) and not reveal_location
-    inv = tables.involvement
-    involvements = [
-        shown
-        for r in connection.execute(
-            select(inv).where(inv.c.contactpoint_id == contactpoint_id).order_by(inv.c.start_date.desc(), inv.c.row_id)
+    parents = [
+        DirectoryParentCarer(
+            name=p.name,
+            relationship=p.relationship,
+            has_parental_responsibility=p.has_parental_responsibility,
+            contact=None if hide else _contact(p.contact, False),
         )
-        if (shown := _involvement(r, viewer, today, hide)) is not None
+        for p in child.parents_carers
     ]
-    caf = tables.caf_indicator
-    indicators = [
-        DirectoryCafIndicator(
-            recorded_by=r.sender,
-            updated_on=r.updated_on,
-            completed_by=_practitioner(r.completed_by, hide),
-            lead_professional=_practitioner(r.lead_professional, hide) if r.lead_professional else None,
-        )
-        for r in connection.execute(
-            select(caf).where(caf.c.contactpoint_id == contactpoint_id).order_by(caf.c.updated_on.desc(), caf.c.sender)
-        )
-    ]
-    lead = next((i.lead_professional for i in indicators if i.lead_professional is not None), None)
-    return DirectoryRecord(
+    identity = DirectoryRecord(
         contactpoint_id=contactpoint_id,
         name=child.name,
         former_names=child.former_names,
@@ -272,21 +268,42 @@ def render(
         gender=child.gender,
         shielded=bool(row.shielded),
         location_hidden=hide,
-        address=None if hide else child.address,
-        last_known_address=None if hide else child.last_known_address,
-        no_known_address=child.no_known_address,
-        left_england=None if hide else child.left_england,
-        died_on=row.died_on,
-        parents_carers=[
-            DirectoryParentCarer(
-                name=p.name,
-                relationship=p.relationship,
-                has_parental_responsibility=p.has_parental_responsibility,
-                contact=_contact(p.contact, hide),
-            )
-            for p in child.parents_carers
-        ],
-        involvements=involvements,
-        caf_indicators=indicators,
-        lead_professional=lead,
+        parents_carers=parents,
+    )
+    if hide:
+        # SI 2007/2182 reg. 6(5)-(6): only the names, gender, date of birth, the ID and the parents' and
+        # carers' names. Everything else of the record says where the child is, or whom to ask.
+        return identity
+    inv = tables.involvement
+    involvements = [
+        shown
+        for r in connection.execute(
+            select(inv).where(inv.c.contactpoint_id == contactpoint_id).order_by(inv.c.start_date.desc(), inv.c.row_id)
+        )
+        if (shown := _involvement(r, viewer, today, False)) is not None
+    ]
+    caf = tables.caf_indicator
+    indicators = [
+        DirectoryCafIndicator(
+            recorded_by=r.sender,
+            updated_on=r.updated_on,
+            completed_by=_practitioner(r.completed_by, False),
+            lead_professional=_practitioner(r.lead_professional, False) if r.lead_professional else None,
+        )
+        for r in connection.execute(
+            select(caf).where(caf.c.contactpoint_id == contactpoint_id).order_by(caf.c.updated_on.desc(), caf.c.sender)
+        )
+    ]
+    lead = next((i.lead_professional for i in indicators if i.lead_professional is not None), None)
+    return identity.model_copy(
+        update={
+            "address": child.address,
+            "last_known_address": child.last_known_address,
+            "no_known_address": child.no_known_address,
+            "left_england": child.left_england,
+            "died_on": row.died_on,
+            "involvements": involvements,
+            "caf_indicators": indicators,
+            "lead_professional": lead,
+        }
     )

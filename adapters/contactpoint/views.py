@@ -3,8 +3,9 @@
 A `DirectoryRecord` is everything the directory may show about a child (SI 2007/2182
 Sch. 1): names, date of birth, gender, address, parents and carers, each involvement with
 its contact, the CAF indicator and the lead professional. It has no field for case
-information, so none can be shown. For a shielded child the location fields are empty and
-`locationHidden` is true; a sensitive service appears only to its own organisation's
+information, so none can be shown. A shielded child's record, unless overridden, has only
+the names, gender, date of birth, ID and the parents' and carers' names, with `locationHidden`
+true (SI 2007/2182 reg. 6(5)–(6)); a sensitive service appears only to its own organisation's
 practitioners. JSON members are camelCase, as in the standard's own JSON.
 """
 
@@ -143,7 +144,10 @@ class DirectoryRecord(DirectoryModel):
     expected_date_of_birth: dt.date | None = None
     gender: Gender
     shielded: bool = Field(description="The child's location is protected.")
-    location_hidden: bool = Field(description="Location fields are left out (shielded, not overridden).")
+    location_hidden: bool = Field(
+        description="Shielded and not overridden: only the names, gender, date of birth, ID and the parents' and "
+        "carers' names are shown (SI 2007/2182 reg. 6(5)-(6)); every other field is left out."
+    )
     address: Address | None = None
     last_known_address: Address | None = None
     no_known_address: NoKnownAddress | None = None

@@ -99,14 +99,23 @@ def _message_bodies(document: dict[str, Any], names: list[str]) -> None:
     if operation is None or not names:
         return
     json_body = operation["requestBody"]["content"]["application/json"]
-    json_body["schema"] = {"oneOf": [{"$ref": _PREFIX + name} for name in names]}
+    one = [{"$ref": _PREFIX + name} for name in names]
+    batch = {"type": "array", "items": {"oneOf": one}, "description": "A batch of messages (with ?batch=true)"}
+    json_body["schema"] = {"oneOf": [*one, batch]}
     acknowledgement = {"$ref": _PREFIX + "Acknowledgement"}
     for status in ("200", "403", "422"):
         answer = operation["responses"].get(status)
         if answer is not None:
+            # A batch (?batch=true) is answered 200 with one acknowledgement per message, in order.
+            schema: dict[str, Any] = (
+                {"oneOf": [acknowledgement, {"type": "array", "items": acknowledgement}]}
+                if status == "200"
+                else acknowledgement
+            )
+            xml = "An Acknowledgement element" + (" (for a batch, a MessageBatch of them)" if status == "200" else "")
             answer["content"] = {
-                "application/json": {"schema": acknowledgement},
-                "application/xml": {"schema": {"type": "string", "description": "An Acknowledgement element"}},
+                "application/json": {"schema": schema},
+                "application/xml": {"schema": {"type": "string", "description": xml}},
             }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from .validate import FileReport, Progress, validate_path
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+EXIT_CLOSED_PIPE = 141
 
 
 class _ProgressBar:
@@ -285,6 +287,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_UNUSABLE
+    except BrokenPipeError:
+        # The reader went away (`ics-interop schema diff ... | head`): stop quietly, with the status a
+        # program killed by SIGPIPE has (128 + 13), as the shell's own tools do, not with a traceback.
+        # Point stdout at nothing, so the interpreter's own flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE
     return status
 
 

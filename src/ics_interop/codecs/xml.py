@@ -227,6 +227,9 @@ def _decode(
             if convert is not None:
                 value = convert(value)
         else:
+            text = child.text
+            if text and not text.isspace():  # a complex type holds elements only, never text of its own
+                raise _stray_text(child, text, path_of(root, child, root_cls), root_cls)
             value = _decode(child, model, root, root_cls)
         if not is_list:
             out[json] = value
@@ -331,7 +334,15 @@ def _stray_content(element: etree._Element, cls: type[IcsModel]) -> DecodeError 
         if node.is_tail:  # text after an element belongs to that element's parent
             parent = owner.getparent()
             owner = parent if parent is not None else element
-    path = path_of(element, owner, cls)
+    return _stray(owner, what, hint, path_of(element, owner, cls), cls)
+
+
+def _stray_text(element: etree._Element, text: str, path: str, cls: type[IcsModel]) -> DecodeError:
+    hint = "remove the text: this element holds elements only"
+    return _stray(element, f"text {text.strip()[:40]!r}", hint, path, cls)
+
+
+def _stray(owner: etree._Element, what: str, hint: str, path: str, cls: type[IcsModel]) -> DecodeError:
     return DecodeError(
         f"the XML is not a valid {cls.__name__}",
         [

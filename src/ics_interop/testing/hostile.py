@@ -27,6 +27,7 @@ what it tests. They are small: the largest is a few hundred kilobytes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -260,6 +261,16 @@ def _xml_cases() -> Iterator[HostileCase]:
         _replace(ack, b"</Sender>", b"text</Sender>"),
         "invalid",
         "text between child elements (found by fuzzing)",
+    )
+    update = _xml("ChildIdentityUpdate")
+    contact = re.search(rb"<Contact>.*?</Contact>", update, re.DOTALL)
+    assert contact is not None, "the ChildIdentityUpdate example no longer has a Contact: update the hostile corpus"
+    yield xml(
+        "text-instead-of-elements",
+        _replace(update, contact.group(0), b"<Contact>07700 900461</Contact>"),
+        "invalid",
+        "text in an element whose elements are all optional, and no element: the decoder must not drop it "
+        "(found by fuzzing)",
     )
     yield xml(
         "attribute",

@@ -8,33 +8,20 @@ tester signed it, and refuses one that was changed, added to, re-hashed or signe
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import io
 import json
 import zipfile
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 from ics_interop.conformance import report_schema
-from ics_interop.conformance.cli import add_conformance_commands
 from jsonschema import Draft202012Validator
 
 from ics_interop import SCHEMA_VERSION, __version__
+from test_conformance_reports import _cli
 
 TARGET = "ics_interop.conformance.reference_adapters:contactpoint"
 ONE_CHECK = ("--check", "cp.shielding-override", "--max-examples", "3", "--quiet", "--seed", "5")
-
-
-def _cli(*argv: str) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="ics-interop")
-    add_conformance_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(list(argv))
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        status = args.run(args)
-    return status, out.getvalue(), err.getvalue()
 
 
 def _keys(folder: Path, name: str) -> tuple[Path, Path]:

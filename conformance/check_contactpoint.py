@@ -673,7 +673,8 @@ def death(ctx: CheckContext) -> None:
             True,
         ),
         "died a year ago today": (d.cast.child(born=d.cast.born_years_ago(12)), year_ago, False),
-        "died 400 days ago": (d.cast.child(born=d.cast.born_years_ago(12)), today - dt.timedelta(days=400), False),
+        # Born on another day than the child above: namesakes with other NHS numbers are held (CP-R23), not fed.
+        "died 400 days ago": (d.cast.child(born=d.cast.born_years_ago(11)), today - dt.timedelta(days=400), False),
     }
     for child, died, _live in children.values():
         moment = min(dt.datetime.combine(died + dt.timedelta(days=1), dt.time(9), tzinfo=dt.UTC), ctx.now())

@@ -250,7 +250,10 @@ def add_serve_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     up.add_argument("--db", help="one database for all (e.g. postgresql://...) instead of SQLite files in the folder")
     up.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     up.add_argument(
-        "--port", type=int, default=8100, help="the first port: token service, ContactPoint, eCAF, ICS (default 8100)"
+        "--port",
+        type=int,
+        default=8100,
+        help="the first of five ports: token service, ContactPoint, eCAF, ICS, the data teams' page (default 8100)",
     )
     up.add_argument(
         "--suite",

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import attrs
 import httpx
@@ -119,7 +119,7 @@ class Deployment:
     """Where everything is: the services' URLs, the key files, the stores."""
 
     folder: Path
-    urls: Mapping[str, str]  # auth, contactpoint, ecaf, ics
+    urls: Mapping[str, str]  # auth, contactpoint, ecaf, ics, and web when the 'web' extra is installed
     keys: Mapping[str, Path]  # client ID (and 'conformance-suite') -> private key file
     suite: str | None
 
@@ -134,6 +134,9 @@ class Deployment:
             f"  ContactPoint      {u['contactpoint']}",
             f"  National eCAF     {u['ecaf']}",
             f"  Islington's ICS   {u['ics']}   (LA206-CSC, LA code 206)",
+            f"  data teams' page  {u['web']}   (check a census return, a CSV feed or messages in a browser)"
+            if "web" in u
+            else "  (the data teams' page needs the 'web' extra: pip install 'ics-interop[web]')",
             "",
             "Routes: National eCAF -> contactpoint, ics:LA206-CSC; the ICS -> contactpoint, national-ecaf"
             + (f"; all of them to the conformance suite's receiver at {self.suite}" if self.suite else "."),
@@ -264,7 +267,10 @@ def deployment(
     suite: str | None = None,
     deliver_every: float = 0.5,
 ) -> Iterator[Deployment]:
-    """Start everything for the length of a block (ports `first_port` to `first_port + 3`; 0 for any)."""
+    """Start everything for the length of a block (ports `first_port` to `first_port + 4`; 0 for any).
+
+    The fifth port is the data teams' page, served when the 'web' extra is installed.
+    """
     folder.mkdir(parents=True, exist_ok=True)
 
     def store(name: str) -> str:
@@ -290,6 +296,9 @@ def deployment(
         urls = serve_systems(
             stack, tokens, directory, ecaf, ics, host=host, first_port=first_port, also_trusted=[suite_issuer]
         )
+        page = _data_teams_page(stack, host, first_port + 4 if first_port else 0)
+        if page is not None:
+            urls["web"] = page
 
         credentials: dict[str, ClientCredentials] = {}
         for client_id, system, types in CLIENTS:
@@ -321,6 +330,21 @@ def deployment(
         for sender in (ecaf, ics):
             threading.Thread(target=_deliver_forever, args=(sender, stop, deliver_every), daemon=True).start()
         yield Deployment(folder, urls, keys, suite)
+
+
+def _data_teams_page(stack: ExitStack, host: str, port: int) -> str | None:
+    """Serve the data teams' page (`serve web`) until `stack` closes, when its extra is installed.
+
+    Its address carries this launch's key, as `serve web` prints it: the page knows its caller by it.
+    """
+    try:
+        from .web.app import PageSettings
+        from .web.app import create_app as page_app
+    except ModuleNotFoundError:  # the 'web' extra (Jinja2, openpyxl...) is not installed
+        return None
+    settings = PageSettings()
+    url: str = stack.enter_context(running_server(lambda _url: cast(Any, page_app(settings)), host, port))
+    return f"{url}/?token={settings.key.key}"
 
 
 #: The routes the conformance suite plays, beside the systems' own (conformance/scenarios.py SUITE_ROUTES).

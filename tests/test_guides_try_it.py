@@ -35,14 +35,15 @@ def _block(text: str, marker: str) -> str:
 
 
 def _free_ports(count: int) -> list[int]:
-    """`count` free ports, the last four consecutive (up listens on first_port to first_port + 3)."""
+    """`count` free ports, the last consecutive, and one more after them free (up listens on first_port to
+    first_port + 4: the token service, the three systems and the data teams' page)."""
     while True:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             receiver = probe.getsockname()[1]
         base = 20000 + (receiver % 20000)
         ports = [receiver, *range(base, base + count - 1)]
-        if all(_free(p) for p in ports):
+        if all(_free(p) for p in [*ports, base + count - 1]):
             return ports
 
 
@@ -86,6 +87,17 @@ def test_the_testers_and_vendors_guides_run_as_written_against_ics_interop_up(tm
                 output = started.stdout.read().decode() if started.stdout else ""
                 pytest.fail(f"`{up}` did not start: {output[-2000:]}")
             time.sleep(0.3)
+        # The data teams' page comes up beside the systems, on the port after the ICS, at the address
+        # with its key that up prints; without the key it knows no one.
+        assert httpx.get(f"http://127.0.0.1:{ports[4] + 1}/", timeout=10).status_code == 401
+        printed = b""
+        while b"data teams' page" not in printed and started.stdout is not None:
+            printed += started.stdout.readline()
+        address = re.search(rb"data teams' page\s+(\S+)", printed)
+        assert address is not None, printed.decode()
+        page = httpx.get(address.group(1).decode(), timeout=10, follow_redirects=True)
+        assert page.status_code == 200
+        assert "Check a file" in page.text
         ran = subprocess.run(
             ["bash", "-e", "-c", runs], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=900
         )

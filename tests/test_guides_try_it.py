@@ -88,13 +88,15 @@ def test_the_testers_and_vendors_guides_run_as_written_against_ics_interop_up(tm
                 pytest.fail(f"`{up}` did not start: {output[-2000:]}")
             time.sleep(0.3)
         # The data teams' page comes up beside the systems, on the port after the ICS, at the address
-        # with its key that up prints; without the key it knows no one.
-        assert httpx.get(f"http://127.0.0.1:{ports[4] + 1}/", timeout=10).status_code == 401
+        # with its key that up prints (once everything is up); without the key it knows no one.
         printed = b""
         while b"data teams' page" not in printed and started.stdout is not None:
-            printed += started.stdout.readline()
+            line = started.stdout.readline()
+            assert line, f"up ended before it printed the page's address: {printed.decode()}"
+            printed += line
         address = re.search(rb"data teams' page\s+(\S+)", printed)
         assert address is not None, printed.decode()
+        assert httpx.get(f"http://127.0.0.1:{ports[4] + 1}/", timeout=10).status_code == 401
         page = httpx.get(address.group(1).decode(), timeout=10, follow_redirects=True)
         assert page.status_code == 200
         assert "Check a file" in page.text

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from adapters.auth import LocalIssuer, Principal, load_private_key, new_signing_key, save_private_key
-    from adapters.auth.keys import algorithm_for, key_set
+    from adapters.auth.keys import SIGNING_ALGORITHMS, algorithm_for, key_set
     from adapters.auth.tokens import TokenVerifier
     from adapters.contactpoint import (
         AccessRefused,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from adapters.transport import HttpTransport
 else:
     from ics_interop.adapters.auth import LocalIssuer, Principal, load_private_key, new_signing_key, save_private_key
-    from ics_interop.adapters.auth.keys import algorithm_for, key_set
+    from ics_interop.adapters.auth.keys import SIGNING_ALGORITHMS, algorithm_for, key_set
     from ics_interop.adapters.auth.tokens import TokenVerifier
     from ics_interop.adapters.contactpoint import (
         AccessRefused,
@@ -70,6 +70,7 @@ else:
     from ics_interop.adapters.transport import HttpTransport
 
 __all__ = [
+    "SIGNING_ALGORITHMS",
     "AccessRefused",
     "Authenticator",
     "ChangeRefused",

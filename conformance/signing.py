@@ -15,7 +15,6 @@ inside the bundle would prove nothing.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
@@ -54,9 +53,8 @@ def sign_sums(sums: bytes, key: Any) -> str:
     from ._adapters import algorithm_for
 
     header = {"alg": algorithm_for(key), "kid": key.kid, "typ": SIGNATURE_TYPE}
-    compact = jws.serialize_compact(header, sums, key)
-    protected, _payload, signature = compact.split(".")
-    return f"{protected}..{signature}"
+    detached: str = jws.detach_content(jws.serialize_compact(header, sums, key))
+    return detached
 
 
 @attrs.frozen
@@ -122,25 +120,24 @@ def _check_signature(detached: str, sums: bytes, jwks: Mapping[str, Any] | None)
     from joserfc import jws
     from joserfc.errors import JoseError
 
-    from ._adapters import key_set
+    from ._adapters import SIGNING_ALGORITHMS, key_set
 
     parts = detached.split(".")
     if len(parts) != 3 or parts[1]:
         return None, False, f"{SIGNATURE_FILE} is not a detached JWS (header..signature)"
     try:
-        header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
-    except ValueError:
-        return None, False, f"{SIGNATURE_FILE}: its header is not base64url JSON"
-    key_id = str(header.get("kid")) if isinstance(header, dict) and header.get("kid") else None
+        header = jws.extract_compact(detached.encode("ascii"), payload=sums).protected
+    except (JoseError, ValueError) as error:
+        return None, False, f"{SIGNATURE_FILE} cannot be read as a JWS ({type(error).__name__})"
+    key_id = str(header["kid"]) if header.get("kid") else None
     if jwks is None:
         return key_id, False, ""
-    if header.get("alg") not in ("ES256", "ES384", "RS256", "PS256", "EdDSA"):
+    if header.get("alg") not in SIGNING_ALGORITHMS:
         return key_id, False, f"{SIGNATURE_FILE}: alg {header.get('alg')!r} is not an asymmetric signature"
     if header.get("typ") != SIGNATURE_TYPE:
         return key_id, False, f"{SIGNATURE_FILE}: typ {header.get('typ')!r} is not {SIGNATURE_TYPE!r}"
-    payload = base64.urlsafe_b64encode(sums).rstrip(b"=").decode("ascii")
     try:
-        jws.deserialize_compact(f"{parts[0]}.{payload}.{parts[2]}", key_set(jwks), algorithms=[str(header.get("alg"))])
+        jws.deserialize_compact(detached, key_set(jwks), algorithms=[str(header["alg"])], payload=sums)
     except (JoseError, ValueError) as error:
         return (
             key_id,

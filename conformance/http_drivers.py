@@ -59,7 +59,15 @@ from .protocol import (
     SearchCriteria,
 )
 
-__all__ = ["SUITE_CLIENT", "DirectoryOverHttp", "EcafOverHttp", "HttpSystem", "IcsOverHttp", "directory_view"]
+__all__ = [
+    "SUITE_CLIENT",
+    "DirectoryOverHttp",
+    "EcafOverHttp",
+    "HttpSystem",
+    "IcsOverHttp",
+    "directory_view",
+    "error_of",
+]
 
 #: The client the suite's user tokens name: the one a system's audit must record (SEC-R07).
 SUITE_CLIENT = "urn:ics-interop:conformance-suite:client"
@@ -67,6 +75,15 @@ SUITE_CLIENT = "urn:ics-interop:conformance-suite:client"
 
 def _json(model: IcsModel) -> Any:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def error_of(response: httpx.Response) -> tuple[str, str]:
+    """A refusal's (ID, message), from the binding's error body, or (HTTP-status, the text) without one."""
+    try:
+        error = response.json()["error"]
+        return str(error.get("id", "")), str(error.get("message", ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return f"HTTP-{response.status_code}", response.text[:300]
 
 
 class HttpSystem:
@@ -152,11 +169,7 @@ class HttpSystem:
         response = self.raw(method, path, token=token, **kwargs)
         if response.status_code < 400:
             return response.json() if response.content else None
-        try:
-            error = response.json()["error"]
-            rule_id, message = str(error.get("id", "")), str(error.get("message", ""))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            rule_id, message = f"HTTP-{response.status_code}", response.text[:300]
+        rule_id, message = error_of(response)
         if response.status_code in (401, 403):
             raise AccessDenied(rule_id, message)
         if response.status_code == 404:

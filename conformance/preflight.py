@@ -14,7 +14,7 @@ from __future__ import annotations
 import httpx
 
 from .credentials import SUITE_ISSUER
-from .http_drivers import DirectoryOverHttp, EcafOverHttp, HttpSystem, IcsOverHttp
+from .http_drivers import DirectoryOverHttp, EcafOverHttp, HttpSystem, IcsOverHttp, error_of
 from .targets import TargetError
 
 __all__ = ["preflight"]
@@ -39,7 +39,7 @@ def preflight(sut: HttpSystem, profile: str) -> None:
         response = sut.raw(method, path, token=sut.user_token(user), params=params)
     except httpx.HTTPError as error:
         raise TargetError(f"{sut.base_url}{path}: {type(error).__name__}: {error}") from None
-    said = _error_text(response)
+    said = ": ".join(error_of(response))
     if response.status_code == 401:
         raise TargetError(
             f"{sut.base_url} refused the suite's token ({said}): configure it to trust the issuer {SUITE_ISSUER} "
@@ -72,11 +72,3 @@ def _user_request(sut: HttpSystem, profile: str) -> tuple[str, str, dict[str, st
     if isinstance(sut, IcsOverHttp):
         return "GET", "/cases", {}, sut.worker, "worker"
     raise TargetError(f"the {profile} profile has no HTTP driver")
-
-
-def _error_text(response: httpx.Response) -> str:
-    try:
-        error = response.json()["error"]
-        return f"{error.get('id', '')}: {error.get('message', '')}".strip(": ")
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return f"HTTP {response.status_code}"

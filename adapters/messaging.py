@@ -297,13 +297,8 @@ class Receiver:
         except Exception:  # nothing readable: answer with a nil reference
             return _NIL_ID, SystemRef(system=self.identity.system, organisation_id="UNKNOWN")
 
-    def receive_message_bytes(self, body: bytes, client: Principal) -> Acknowledgement:
-        """Validate, de-duplicate and apply one message; the acknowledgement says what happened."""
-        (ack,) = self.receive_document(body, client)[0]
-        return ack
-
     def receive_document(
-        self, body: bytes, client: Principal, *, batch: bool = False
+        self, body: bytes, client: Principal, *, batch: bool
     ) -> tuple[list[Acknowledgement], bool]:
         """The messages of a document, checked and applied: their acknowledgements, and whether they are a batch's.
 

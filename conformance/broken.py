@@ -39,6 +39,7 @@ from ics_interop.messages import (
 from ics_interop.model import CafEpisode, Child, ConsentRecord, IcsReferral, Practitioner
 from ics_interop.model.codes import CafClosureReason, ConsentDecision, ConsentGiver, SystemKind
 
+from . import broken_batches as bb
 from . import broken_directory as bd
 from . import broken_services as bs
 from ._adapters import Authenticator, Principal, TokenVerifier, acknowledgement_for
@@ -1131,6 +1132,23 @@ SERVED += (
                   bd.AnotherNhsNumberIsAnotherChild, "fields", "sequences"),
     _in_directory("data-managers-change-own-role", ("CP-R24",), "a data manager may change their own role",
                   bd.DataManagersChangeOwnRole, "roles"),
+)  # fmt: skip
+
+#: The binding's batch form got wrong (MSG-R15): each right one message at a time.
+SERVED += (
+    _in_directory("batch-stops-at-first-rejection", ("MSG-R15",),
+                  "a batch's messages after a rejected one are answered 'not processed' and not applied",
+                  bb.BatchStopsAtFirstRejection, "sequences"),
+    _in_directory("batch-json-lines-read-as-one", ("MSG-R15",), "a JSON Lines batch is read as its first line",
+                  bb.BatchJsonLinesReadAsOne, "wire"),
+    _in_service("batch-rejected-whole", "ecaf", ("MSG-R15",), "one message breaking a rule rejects the whole batch",
+                bb.BatchRejectedWhole, "sequences"),
+    _in_service("batch-skips-the-inbox", "ecaf", ("MSG-R15",),
+                "a batch's message reusing an ID for other content is applied under an ID of its own",
+                bb.BatchSkipsTheInbox, "sequences"),
+    _in_service("batch-acks-accepted-first", "ics", ("MSG-R15",),
+                "a batch is answered with the acceptances first, then the rejections", bb.BatchAcksAcceptedFirst,
+                "sequences"),
 )  # fmt: skip
 
 BROKEN: Mapping[str, BrokenSystem] = {

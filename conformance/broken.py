@@ -39,8 +39,8 @@ from ics_interop.messages import (
 from ics_interop.model import CafEpisode, Child, ConsentRecord, IcsReferral, Practitioner
 from ics_interop.model.codes import CafClosureReason, ConsentDecision, ConsentGiver, SystemKind
 
-from . import broken_batches as bb
 from . import broken_directory as bd
+from . import broken_messaging as bm
 from . import broken_services as bs
 from ._adapters import Authenticator, Principal, TokenVerifier, acknowledgement_for
 from .protocol import (
@@ -1134,21 +1134,23 @@ SERVED += (
                   bd.DataManagersChangeOwnRole, "roles"),
 )  # fmt: skip
 
-#: The binding's batch form got wrong (MSG-R15): each right one message at a time.
+#: The binding's batch form got wrong (MSG-R15), each right one message at a time; what is sent (MSG-R10).
 SERVED += (
     _in_directory("batch-stops-at-first-rejection", ("MSG-R15",),
                   "a batch's messages after a rejected one are answered 'not processed' and not applied",
-                  bb.BatchStopsAtFirstRejection, "sequences"),
+                  bm.BatchStopsAtFirstRejection, "sequences"),
     _in_directory("batch-json-lines-read-as-one", ("MSG-R15",), "a JSON Lines batch is read as its first line",
-                  bb.BatchJsonLinesReadAsOne, "wire"),
+                  bm.BatchJsonLinesReadAsOne, "wire"),
     _in_service("batch-rejected-whole", "ecaf", ("MSG-R15",), "one message breaking a rule rejects the whole batch",
-                bb.BatchRejectedWhole, "sequences"),
+                bm.BatchRejectedWhole, "sequences"),
     _in_service("batch-skips-the-inbox", "ecaf", ("MSG-R15",),
                 "a batch's message reusing an ID for other content is applied under an ID of its own",
-                bb.BatchSkipsTheInbox, "sequences"),
+                bm.BatchSkipsTheInbox, "sequences"),
     _in_service("batch-acks-accepted-first", "ics", ("MSG-R15",),
-                "a batch is answered with the acceptances first, then the rejections", bb.BatchAcksAcceptedFirst,
+                "a batch is answered with the acceptances first, then the rejections", bm.BatchAcksAcceptedFirst,
                 "sequences"),
+    _in_service("json-sent-as-xml", "ecaf", ("MSG-R10",), "messages are sent in JSON labelled application/xml",
+                bm.JsonSentAsXml, "wire"),
 )  # fmt: skip
 
 BROKEN: Mapping[str, BrokenSystem] = {

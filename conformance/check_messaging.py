@@ -10,6 +10,7 @@ episode it now holds, an ICS system lists the referral it received.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Callable
 
@@ -19,9 +20,10 @@ from ics_interop import Message, batch_to_json, batch_to_xml, to_json, to_xml, v
 from ics_interop.messages import Acknowledgement, CafIndicatorUpdate
 from ics_interop.validate import read_messages_from_bytes
 
+from .check_feed import _trigger_a_send
 from .context import CheckContext, CheckFailed
 from .generation import breakage_kinds, la_code_of, valid_kinds
-from .protocol import BatchReceiving, DirectoryUnderTest, EcafUnderTest, IcsUnderTest, NotFound, SearchCriteria
+from .protocol import BatchReceiving, DirectoryUnderTest, EcafUnderTest, IcsUnderTest, NotFound, SearchCriteria, Sending
 from .registry import check
 from .scenarios import Cast
 
@@ -488,3 +490,71 @@ def batch(ctx: CheckContext) -> None:
                 acks[1].status.value == "accepted" and fresh.effect() >= 1,
                 f"a valid message after one under a used ID ({form}) was not applied: {_rules(acks[1])}",
             )
+
+
+# --- what a system sends: in its form, however late, once ------------------------------------------------
+
+
+@check(
+    "msg.sent-in-its-form",
+    "Every message sent is written in the form its Content-Type names",
+    requirements=["MSG-R10"],
+    profiles=RECEIVERS,
+    kinds=("http", "adapter"),
+    phase=2,
+)
+def sent_in_its_form(ctx: CheckContext) -> None:
+    sent = [c for c in ctx.capture.messages() if not c.refused_as_down]
+    if not sent:
+        ctx.skip("the system sent nothing during the run")
+    with ctx.verifying("MSG-R10"):
+        for c in sent:
+            first = c.body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+            looks = "XML" if first == b"<" else "JSON" if first in (b"{", b"[") else "neither XML nor JSON"
+            declared = "JSON" if "json" in c.content_type else "XML" if "xml" in c.content_type else c.content_type
+            ctx.expect(
+                looks == declared,
+                f"{c.file_name}: the body is {looks} but was sent as {c.content_type!r}: a receiver answers 415",
+            )
+
+
+def _flush(ctx: CheckContext) -> None:
+    if isinstance(ctx.sut, Sending) and ctx.kind == "adapter":
+        ctx.sut.flush_outbox(ctx.capture.receive)
+
+
+@check(
+    "msg.sent-late-once",
+    "A message waiting to be sent goes however late the outbox is flushed, and once accepted is not sent again",
+    requirements=["MSG-R13"],
+    profiles=("ecaf", "ics", "feed-source"),
+    kinds=("http", "adapter"),
+)
+def sent_late_once(ctx: CheckContext) -> None:
+    if ctx.kind == "http" and ctx.profile == "feed-source":
+        ctx.skip("the HTTP binding defines no way to make a feed source send: use its Python adapter")
+    _flush(ctx)
+    seen = len(ctx.capture.messages())
+
+    def sent() -> list[str]:
+        return [
+            str(c.message_id)
+            for c in ctx.capture.messages()[seen:]
+            if c.message_id is not None and not c.refused_as_down
+        ]
+
+    _trigger_a_send(ctx, Cast())
+    with ctx.verifying("MSG-R13"):
+        # A second and more after the change: a system that keeps time to the second has moved on.
+        time.sleep(1.2)
+        _flush(ctx)
+        deadline = time.monotonic() + (ctx.wait_seconds if ctx.kind == "http" else 0.0)
+        while not sent() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ctx.expect(sent(), "a message the system was to send a second before its outbox was flushed was not sent")
+        # Past the first retry's back-off of a sender that took the receiver's acceptance for a failure.
+        time.sleep(2.5)
+        _flush(ctx)
+        ids = sent()
+        twice = sorted({m for m in ids if ids.count(m) > 1})
+        ctx.expect(not twice, f"messages the receiver accepted were sent again: {twice}")

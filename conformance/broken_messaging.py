@@ -1,9 +1,9 @@
-"""Broken batch receivers: the binding's batch form (POST /messages?batch=true) got wrong (MSG-R15).
+"""Broken messaging: the binding's batch form got wrong (MSG-R15), and what is sent (MSG-R10).
 
-Each is a reference system whose batch form is a vendor's own loop over its one-message
-receiver, wrong in one way, while one message at a time it is right. The fault is inside the
-system (its receiver), so it is met through the adapter's `deliver_batch` and over HTTP alike.
-`broken` lists them with the requirement they break.
+Each batch receiver is a reference system whose batch form (POST /messages?batch=true) is a
+vendor's own loop over its one-message receiver, wrong in one way, while one message at a time
+it is right. The fault is inside the system (its receiver, its transport), so it is met through
+the adapter and over HTTP alike. `broken` lists them with the requirements they break.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from ics_interop import Finding, Severity
+from ics_interop import Finding, Severity, SystemRef, to_json
 from ics_interop.messages import Acknowledgement
 
 from ._adapters import ContactPointDirectory, IcsSystem, NationalEcaf, acknowledgement_for
@@ -24,6 +24,7 @@ __all__ = [
     "BatchRejectedWhole",
     "BatchSkipsTheInbox",
     "BatchStopsAtFirstRejection",
+    "JsonSentAsXml",
 ]
 
 #: Receives one message as receive_http does: (body, content type, the client's principal).
@@ -140,3 +141,26 @@ class BatchSkipsTheInbox(NationalEcaf):
             return acks
 
         _looping(self, loop)
+
+
+# --- what is sent ----------------------------------------------------------------------------------------
+
+
+class _JsonUnderAnyLabel:
+    """A transport that writes every message in JSON, whatever Content-Type it sends it under."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def send(self, body: bytes, content_type: str, sender: SystemRef) -> tuple[bytes, str]:
+        message = decode(body)
+        written = body if message is None else to_json(message)
+        reply, kind = self.inner.send(written, content_type, sender)
+        return reply, kind
+
+
+class JsonSentAsXml(NationalEcaf):
+    """Writes what it sends in JSON but labels it application/xml, as its outbox was configured."""
+
+    def connect(self, route: str, transport: Any) -> None:
+        super().connect(route, _JsonUnderAnyLabel(transport))

@@ -947,8 +947,8 @@ SERVED: tuple[BrokenSystem, ...] = (
     ),
     _in_directory(
         "guesses-by-name-and-birth",
-        ("CP-R21",),
-        "a child sent without identifiers is merged into a namesake born the same day, wherever they live",
+        ("CP-R21", "CP-R23"),  # a namesake under another of the sender's own IDs is merged too
+        "a child sent without an NHS number or UPN is merged into a namesake born the same day, wherever they live",
         bd.GuessesByNameAndBirth,
         "fields",
     ),
@@ -1132,6 +1132,19 @@ SERVED += (
                   bd.AnotherNhsNumberIsAnotherChild, "fields", "sequences"),
     _in_directory("data-managers-change-own-role", ("CP-R24",), "a data manager may change their own role",
                   bd.DataManagersChangeOwnRole, "roles"),
+)  # fmt: skip
+
+#: Names searched by after a change, identifiers of every kind (issue 10).
+SERVED += (
+    _in_directory("search-index-never-refreshed", ("CP-R04",),
+                  "a child renamed, or its date of birth corrected, is found only by what it was first sent with",
+                  bd.SearchIndexNeverRefreshed, "paths", "sequences"),
+    _in_directory("another-local-id-is-the-same-child", ("CP-R23",),
+                  "a namesake a feeder sends under another of its own IDs is merged into the record",
+                  bd.AnotherLocalIdIsTheSameChild, "fields"),
+    _in_directory("identifiers-of-two-records-merged", ("CP-R21",),
+                  "a message whose identifiers name two records is applied to the first of them",
+                  bd.IdentifiersOfTwoRecordsMerged, "fields"),
 )  # fmt: skip
 
 #: The binding's batch form got wrong (MSG-R15), each right one message at a time; what is sent (MSG-R10).

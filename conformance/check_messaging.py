@@ -499,7 +499,7 @@ def batch(ctx: CheckContext) -> None:
     "msg.sent-in-its-form",
     "Every message sent is written in the form its Content-Type names",
     requirements=["MSG-R10"],
-    profiles=RECEIVERS,
+    profiles=("ecaf", "ics", "feed-source"),  # ContactPoint sends only its acknowledgements (msg.acknowledgement-form)
     kinds=("http", "adapter"),
     phase=2,
 )

@@ -213,7 +213,7 @@ def identity_details(ctx: CheckContext) -> None:
         )
         if first[1] is not child:
             renamed = child.model_copy(
-                update={"name": PersonName(given_names="Hannah", family_name=d.cast.family_name("New"))}
+                update={"name": PersonName(given_names="Hannah", family_name=d.cast.family_name("Renamed"))}
             )
             d.feed(d.cast.identity_update(renamed, created_at=next(moments)))
         view = d.one(child.identifiers.nhs_number)

@@ -297,14 +297,7 @@ class Receiver:
         except Exception:  # nothing readable: answer with a nil reference
             return _NIL_ID, SystemRef(system=self.identity.system, organisation_id="UNKNOWN")
 
-    def receive_message_bytes(self, body: bytes, client: Principal) -> Acknowledgement:
-        """Validate, de-duplicate and apply one message; the acknowledgement says what happened."""
-        (ack,) = self.receive_document(body, client)[0]
-        return ack
-
-    def receive_document(
-        self, body: bytes, client: Principal, *, batch: bool = False
-    ) -> tuple[list[Acknowledgement], bool]:
+    def receive_document(self, body: bytes, client: Principal, *, batch: bool) -> tuple[list[Acknowledgement], bool]:
         """The messages of a document, checked and applied: their acknowledgements, and whether they are a batch's.
 
         Without `batch` the document must be one message: a batch is rejected whole (INPUT-001)
@@ -531,7 +524,7 @@ def decode_acknowledgements(body: bytes, content_type: str) -> list[Acknowledgem
 
     try:
         messages = read_messages_from_bytes(body)
-    except (UnusableInputError, ValueError) as exc:
+    except (UnusableInputError, ValueError) as exc:  # the answer is not a batch
         raise TransportError(f"the receiver answered with something that is not a batch of messages: {exc}") from exc
     acks = [m for m in messages if isinstance(m, Acknowledgement)]
     if len(acks) != len(messages):

@@ -40,6 +40,7 @@ from ics_interop.model import CafEpisode, Child, ConsentRecord, IcsReferral, Pra
 from ics_interop.model.codes import CafClosureReason, ConsentDecision, ConsentGiver, SystemKind
 
 from . import broken_directory as bd
+from . import broken_messaging as bm
 from . import broken_services as bs
 from ._adapters import Authenticator, Principal, TokenVerifier, acknowledgement_for
 from .protocol import (
@@ -946,8 +947,8 @@ SERVED: tuple[BrokenSystem, ...] = (
     ),
     _in_directory(
         "guesses-by-name-and-birth",
-        ("CP-R21",),
-        "a child sent without identifiers is merged into a namesake born the same day, wherever they live",
+        ("CP-R21", "CP-R23"),  # a namesake under another of the sender's own IDs is merged too
+        "a child sent without an NHS number or UPN is merged into a namesake born the same day, wherever they live",
         bd.GuessesByNameAndBirth,
         "fields",
     ),
@@ -1131,6 +1132,38 @@ SERVED += (
                   bd.AnotherNhsNumberIsAnotherChild, "fields", "sequences"),
     _in_directory("data-managers-change-own-role", ("CP-R24",), "a data manager may change their own role",
                   bd.DataManagersChangeOwnRole, "roles"),
+)  # fmt: skip
+
+#: Names searched by after a change, identifiers of every kind (issue 10).
+SERVED += (
+    _in_directory("search-index-never-refreshed", ("CP-R04",),
+                  "a child renamed, or its date of birth corrected, is found only by what it was first sent with",
+                  bd.SearchIndexNeverRefreshed, "paths", "sequences"),
+    _in_directory("another-local-id-is-the-same-child", ("CP-R23",),
+                  "a namesake a feeder sends under another of its own IDs is merged into the record",
+                  bd.AnotherLocalIdIsTheSameChild, "fields"),
+    _in_directory("identifiers-of-two-records-merged", ("CP-R21",),
+                  "a message whose identifiers name two records is applied to the first of them",
+                  bd.IdentifiersOfTwoRecordsMerged, "fields"),
+)  # fmt: skip
+
+#: The binding's batch form got wrong (MSG-R15), each right one message at a time; what is sent (MSG-R10).
+SERVED += (
+    _in_directory("batch-stops-at-first-rejection", ("MSG-R15",),
+                  "a batch's messages after a rejected one are answered 'not processed' and not applied",
+                  bm.BatchStopsAtFirstRejection, "sequences"),
+    _in_directory("batch-json-lines-read-as-one", ("MSG-R15",), "a JSON Lines batch is read as its first line",
+                  bm.BatchJsonLinesReadAsOne, "wire"),
+    _in_service("batch-rejected-whole", "ecaf", ("MSG-R15",), "one message breaking a rule rejects the whole batch",
+                bm.BatchRejectedWhole, "sequences"),
+    _in_service("batch-skips-the-inbox", "ecaf", ("MSG-R15",),
+                "a batch's message reusing an ID for other content is applied under an ID of its own",
+                bm.BatchSkipsTheInbox, "sequences"),
+    _in_service("batch-acks-accepted-first", "ics", ("MSG-R15",),
+                "a batch is answered with the acceptances first, then the rejections", bm.BatchAcksAcceptedFirst,
+                "sequences"),
+    _in_service("json-sent-as-xml", "ecaf", ("MSG-R10",), "messages are sent in JSON labelled application/xml",
+                bm.JsonSentAsXml, "wire"),
 )  # fmt: skip
 
 BROKEN: Mapping[str, BrokenSystem] = {

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
 from ics_interop import Finding, Severity, to_json, to_xml
 from ics_interop.messages import ChildIdentityUpdate, InvolvementStarted
@@ -36,6 +36,7 @@ from .broken_plumbing import ReceiverFilter, decode, encode_like
 __all__ = [
     "AcceptsCaseTypes",
     "AddressLinesDropped",
+    "AnotherLocalIdIsTheSameChild",
     "AnotherNhsNumberIsAnotherChild",
     "ArchivedFoundByName",
     "ArchivedTheDayBefore",
@@ -47,6 +48,7 @@ __all__ = [
     "DropsNotesElements",
     "EndDateNotShown",
     "GuessesByNameAndBirth",
+    "IdentifiersOfTwoRecordsMerged",
     "InvolvementHiddenOnItsAnniversary",
     "LeadKeptAfterNoCaf",
     "LoosePostcodeSearch",
@@ -60,6 +62,7 @@ __all__ = [
     "RetentionCountedInYearsPlusOne",
     "ReusedIdApplied",
     "SearchAuditWithoutRecords",
+    "SearchIndexNeverRefreshed",
     "SecondFeederNotMatched",
     "SecondParentDropped",
     "SensitiveShownInView",
@@ -803,3 +806,62 @@ class DataManagersChangeOwnRole(ContactPointDirectory):
 
     def _keep_a_data_manager(self, connection: Any, registration: Any, by: Any) -> None:
         return None
+
+
+# --- names searched by, identifiers of every kind (issue 10) -------------------------------------------
+
+
+class _NamesIndexedOnce(_DirectoryFeed):  # type: ignore[misc]
+    """A feed that indexes a child's names and date of birth for search when the record is made, never after."""
+
+    def _store_details(self, connection: Any, contactpoint_id: str, child: Child, as_of: Any, row: Any) -> None:
+        name = self.tables.name
+        before = [
+            dict(r)
+            for r in connection.execute(select(name).where(name.c.contactpoint_id == contactpoint_id)).mappings()
+        ]
+        super()._store_details(connection, contactpoint_id, child, as_of, row)
+        if before:
+            connection.execute(delete(name).where(name.c.contactpoint_id == contactpoint_id))
+            connection.execute(insert(name), before)
+
+
+class SearchIndexNeverRefreshed(ContactPointDirectory):
+    """Finds a child by the name and date of birth it was first sent with: later changes are shown, not searched."""
+
+    feed_type = _NamesIndexedOnce
+
+
+class _LocalIdsAreTyposToo(_DirectoryFeed):  # type: ignore[misc]
+    """A feed that takes a sender's other local ID beside a namesake at the same address for the same child."""
+
+    def match(self, connection: Any, child: Child, sender: str, *, pinned: str | None) -> Any:
+        found = super().match(connection, child, sender, pinned=pinned)
+        if found.held is not None and "another local ID" in found.held and len(found.candidates) == 1:
+            return directory_matching.ChildMatch(contactpoint_id=found.candidates[0], owners=found.owners)
+        return found
+
+
+class AnotherLocalIdIsTheSameChild(ContactPointDirectory):
+    """Merges a namesake a feeder sends under another of its own IDs into the record, instead of holding it."""
+
+    feed_type = _LocalIdsAreTyposToo
+
+
+class _FirstRecordNamed(_DirectoryFeed):  # type: ignore[misc]
+    """A feed that, when a child's identifiers name two records, takes the first of them."""
+
+    def match(self, connection: Any, child: Child, sender: str, *, pinned: str | None) -> Any:
+        found = super().match(connection, child, sender, pinned=pinned)
+        if found.held is not None and "more than one record" in found.held:
+            first = min(found.candidates)
+            # The first record keeps the identifiers it has; the other record's are left where they are.
+            owners = dict.fromkeys(directory_matching.identifier_keys(child, sender), first)
+            return directory_matching.ChildMatch(contactpoint_id=first, owners=owners)
+        return found
+
+
+class IdentifiersOfTwoRecordsMerged(ContactPointDirectory):
+    """Applies a message whose identifiers name two records to the first of them, instead of holding it."""
+
+    feed_type = _FirstRecordNamed

@@ -9,13 +9,15 @@ or dropped).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
-from ics_interop import Message, from_json, from_xml, to_json, to_xml
+from ics_interop import Message, batch_to_xml, from_json, from_xml, to_json, to_xml
 from ics_interop.messages import SystemRef
+from ics_interop.validate import read_messages_from_bytes
 
-__all__ = ["ReceiverFilter", "RewritingTransport", "decode", "encode_like"]
+__all__ = ["ReceiverFilter", "RewritingTransport", "answer_batch", "decode", "encode_as", "encode_like", "split_batch"]
 
 
 def decode(body: bytes) -> Message | None:
@@ -31,6 +33,26 @@ def encode_like(message: Message, body: bytes) -> bytes:
     return to_xml(message) if body.lstrip().startswith(b"<") else to_json(message)
 
 
+def split_batch(body: bytes) -> list[Message] | None:
+    """The messages of a batch, or None when it cannot be read (the real receiver then answers it)."""
+    try:
+        return read_messages_from_bytes(body)
+    except Exception:
+        return None
+
+
+def encode_as(message: Message, content_type: str) -> bytes:
+    """`message` in the wire form `content_type` names."""
+    return to_json(message) if "json" in content_type else to_xml(message)
+
+
+def answer_batch(acks: list[Message], content_type: str) -> tuple[bytes, str, int]:
+    """A batch's answer as receive_http gives it: the acknowledgements in the batch's form, 200."""
+    if "json" in content_type:
+        return b"[" + b",".join(to_json(a, indent=None) for a in acks) + b"]", "application/json", 200
+    return batch_to_xml(acks, pretty=False), "application/xml", 200
+
+
 #: Takes (body, content type, the client's principal, the real receive) and answers as receive_http does.
 Intercept = Callable[[bytes, str, Any, Callable[[bytes, str, Any], tuple[bytes, str, int]]], tuple[bytes, str, int]]
 
@@ -38,14 +60,27 @@ Intercept = Callable[[bytes, str, Any, Callable[[bytes, str, Any], tuple[bytes, 
 class ReceiverFilter:
     """A system's receiver with something in front of it (what the HTTP route and the adapter both call)."""
 
-    def __init__(self, inner: Any, intercept: Intercept) -> None:
+    def __init__(self, inner: Any, intercept: Intercept | None = None, *, batches: Intercept | None = None) -> None:
         self.inner = inner
         self.handlers = inner.handlers
         self._intercept = intercept
+        self._batches = batches
 
-    def receive_http(self, body: bytes, content_type: str, client: Any) -> tuple[bytes, str, int]:
-        """Receive as the broken system does."""
-        return self._intercept(body, content_type, client, self.inner.receive_http)
+    def receive_http(self, body: bytes, content_type: str, client: Any, batch: bool = False) -> tuple[bytes, str, int]:
+        """Receive as the broken system does: `intercept` is in front of one message, `batches` of a batch."""
+        receive: Callable[[bytes, str, Any], tuple[bytes, str, int]] = self.inner.receive_http
+        if batch:
+            receive = functools.partial(self.inner.receive_http, batch=True)
+            return (
+                receive(body, content_type, client)
+                if self._batches is None
+                else self._batches(body, content_type, client, receive)
+            )
+        return (
+            receive(body, content_type, client)
+            if self._intercept is None
+            else self._intercept(body, content_type, client, receive)
+        )
 
     def receive(self, body: bytes, content_type: str, *, client: Any) -> tuple[bytes, str]:
         """Receive as the broken system does, without the HTTP status."""

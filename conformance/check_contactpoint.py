@@ -77,6 +77,12 @@ class Directory:
         return self.sut.view(contactpoint_id, user_id=user or self.user, reason=REASON, override_reason=override)
 
 
+def _found_by(d: Directory, family_name: str, born: dt.date | None, contactpoint_id: str) -> bool:
+    """Whether a search by family name and date of birth finds the record `contactpoint_id`."""
+    found = d.sut.search(SearchCriteria(family_name=family_name, date_of_birth=born), user_id=d.user, reason=REASON)
+    return contactpoint_id in [r.contactpoint_id for r in found]
+
+
 def _shown(view: DirectoryView) -> str:
     return json.dumps(view.raw, default=str)
 
@@ -155,6 +161,9 @@ def one_way(ctx: CheckContext) -> None:
 def identity_details(ctx: CheckContext) -> None:
     d = Directory(ctx)
     child = d.cast.child()
+    # The child's messages a second apart (in the past), so that each is strictly newer than the last.
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=10)
+    moments = (start + dt.timedelta(seconds=n) for n in range(60))
     father = child.parents_carers[0].model_copy(
         update={"name": PersonName(given_names="Mark", family_name=d.cast.family_name("Dad"))}
     )
@@ -165,7 +174,7 @@ def identity_details(ctx: CheckContext) -> None:
             "address": child.address.model_copy(update={"lines": ["Flat 2", f"{d.cast.token} House", "London"]}),
         }
     )
-    d.feed(d.cast.identity_update(child))
+    d.feed(d.cast.identity_update(child, created_at=next(moments)))
     with ctx.verifying("CP-R04"):
         view = d.one(child.identifiers.nhs_number)
         ctx.expect(view.family_name == child.name.family_name, f"family name {view.family_name!r}")
@@ -186,13 +195,13 @@ def identity_details(ctx: CheckContext) -> None:
         )
         # Rename the child whose record has the lower ID: the other child keeps every name it had.
         other = d.cast.child(given="Chloe", family=d.cast.family_name("Other"))
-        d.feed(d.cast.identity_update(other))
+        d.feed(d.cast.identity_update(other, created_at=next(moments)))
         other_id = d.one(other.identifiers.nhs_number).contactpoint_id
         first, second = sorted([(view.contactpoint_id, child), (other_id, other)], key=lambda pair: pair[0])
         renamed = first[1].model_copy(
             update={"name": PersonName(given_names=first[1].name.given_names, family_name=d.cast.family_name("New"))}
         )
-        d.feed(d.cast.identity_update(renamed))
+        d.feed(d.cast.identity_update(renamed, created_at=next(moments)))
         kept = d.sut.search(
             SearchCriteria(family_name=second[1].name.family_name, date_of_birth=second[1].date_of_birth),
             user_id=d.user,
@@ -204,13 +213,57 @@ def identity_details(ctx: CheckContext) -> None:
         )
         if first[1] is not child:
             renamed = child.model_copy(
-                update={"name": PersonName(given_names="Hannah", family_name=d.cast.family_name("New"))}
+                update={"name": PersonName(given_names="Hannah", family_name=d.cast.family_name("Renamed"))}
             )
-            d.feed(d.cast.identity_update(renamed))
+            d.feed(d.cast.identity_update(renamed, created_at=next(moments)))
         view = d.one(child.identifiers.nhs_number)
         ctx.expect(view.family_name == renamed.name.family_name, "the new name sent is not shown")
         ctx.expect(
             child.name.family_name in view.former_family_names, "the name the child had is not kept as a former name"
+        )
+        # Found by the name it has now and by the one it had, with its date of birth.
+        for family, what in ((renamed.name.family_name, "its new name"), (child.name.family_name, "its former name")):
+            ctx.expect(
+                _found_by(d, family, renamed.date_of_birth, view.contactpoint_id),
+                f"after a change of name, a search by {what} and date of birth does not find the child",
+            )
+        # A date of birth corrected a day earlier, then a day later (either side of the one on record).
+        for days in (-1, 1):
+            assert renamed.date_of_birth is not None
+            corrected = renamed.model_copy(update={"date_of_birth": renamed.date_of_birth + dt.timedelta(days=days)})
+            d.feed(d.cast.identity_update(corrected, created_at=next(moments)))
+            now_shown = d.one(child.identifiers.nhs_number)
+            ctx.expect(
+                now_shown.date_of_birth == corrected.date_of_birth,
+                f"a date of birth corrected by {days:+d} day is shown as {now_shown.date_of_birth}",
+            )
+            for family, what in ((renamed.name.family_name, "name"), (child.name.family_name, "former name")):
+                ctx.expect(
+                    _found_by(d, family, corrected.date_of_birth, view.contactpoint_id),
+                    f"after a date of birth corrected by {days:+d} day, a search by the child's {what} and the new "
+                    "date of birth does not find the child",
+                )
+            renamed = corrected
+        # Shielding one child hides no other child's location, whichever side of it their IDs fall; lifted,
+        # the child's own location is shown again.
+        third = d.cast.child(given="Ava", family=d.cast.family_name("Third"))
+        d.feed(d.cast.identity_update(third))
+        ordered = sorted(
+            ((d.one(str(c.identifiers.nhs_number)), c) for c in (child, other, third)),
+            key=lambda p: p[0].contactpoint_id,
+        )
+        (low, low_child), (middle, _), (high, high_child) = ordered
+        d.sut.set_shielding(middle.contactpoint_id, True, by=d.manager, reason="conformance: shielding a neighbour")
+        for neighbour, sent in ((low, low_child), (high, high_child)):
+            seen = d.view(neighbour.contactpoint_id)
+            expected = sent.address.postcode if sent.address else None
+            ctx.expect(
+                not seen.location_hidden and seen.postcode == expected,
+                "shielding another child hid the location of a child who is not shielded",
+            )
+        d.sut.set_shielding(middle.contactpoint_id, False, by=d.manager, reason="conformance: shielding lifted")
+        ctx.expect(
+            not d.view(middle.contactpoint_id).location_hidden, "a child whose shielding was lifted is still hidden"
         )
 
 
@@ -864,12 +917,16 @@ def schedule_1_only(ctx: CheckContext) -> None:
 )
 def no_guessed_merge(ctx: CheckContext) -> None:
     d = Directory(ctx)
-    known = d.cast.child(upn=True)
+    # Each name of a child counts, not only the last: the brother below shares the child's middle name.
+    known = d.cast.child(upn=True, given="Hannah Rose")
     other = d.cast.child(upn=True, given="Chloe")
+    other = other.model_copy(
+        update={"identifiers": other.identifiers.model_copy(update={"local_id": d.cast.serial("MIS")})}
+    )
     d.feed(
         d.cast.identity_update(known),
         d.cast.involvement_started(known, d.cast.involvement()),
-        d.cast.identity_update(other),
+        d.cast.identity_update(other, sender=FEEDER_B),
     )
     record = d.one(known.identifiers.nhs_number)
     second = d.one(other.identifiers.nhs_number)
@@ -887,6 +944,16 @@ def no_guessed_merge(ctx: CheckContext) -> None:
         "the child's NHS number with the other child's UPN": known.model_copy(
             update={"identifiers": known.identifiers.model_copy(update={"upn": other.identifiers.upn})}
         ),
+        "the child's UPN with the sender's own ID for the other child": known.model_copy(
+            update={
+                "identifiers": known.identifiers.model_copy(
+                    update={"nhs_number": None, "local_id": other.identifiers.local_id}
+                )
+            }
+        ),
+        "the other child's NHS number with the child's UPN": known.model_copy(
+            update={"identifiers": known.identifiers.model_copy(update={"nhs_number": other.identifiers.nhs_number})}
+        ),
         "the child's UPN with a lower NHS number": known.model_copy(
             update={"identifiers": known.identifiers.model_copy(update={"nhs_number": lower})}
         ),
@@ -901,8 +968,8 @@ def no_guessed_merge(ctx: CheckContext) -> None:
         ctx.deliver(message)
         sent[what] = (message.header.message_id, involvement.involvement_id)
     # A brother born the same day, at the same address, is another child: a record of his own.
-    brother = d.cast.child(identifiers=False, given="Harry").model_copy(
-        update={"name": PersonName(given_names="Harry", family_name=known.name.family_name),
+    brother = d.cast.child(identifiers=False, given="Harry Rose").model_copy(
+        update={"name": PersonName(given_names="Harry Rose", family_name=known.name.family_name),
                 "date_of_birth": known.date_of_birth, "address": known.address}
     )  # fmt: skip
     brothers = d.cast.involvement()
@@ -923,7 +990,9 @@ def no_guessed_merge(ctx: CheckContext) -> None:
             "a message not matched with confidence changed the child's address",
         )
         found = d.sut.search(
-            SearchCriteria(family_name=known.name.family_name, given_names="Harry", date_of_birth=known.date_of_birth),
+            SearchCriteria(
+                family_name=known.name.family_name, given_names="Harry Rose", date_of_birth=known.date_of_birth
+            ),
             user_id=d.user,
             reason=REASON,
         )
@@ -1061,7 +1130,32 @@ def conflicting_identifier_held(ctx: CheckContext) -> None:
         )
         message = d.cast.involvement_started(child, d.cast.involvement(), sender=FEEDER_B)
         sent[what] = (message.header.message_id, typo, ctx.acknowledgement(ctx.deliver(message)))
+    # A sender's own ID is an identifier too: a namesake it sends under another of its local IDs.
+    local_child = d.cast.child(given="Daisy", family=d.cast.family_name("Local"), identifiers=False)
+    local_child = local_child.model_copy(
+        update={"identifiers": local_child.identifiers.model_copy(update={"local_id": d.cast.serial("MIS")})}
+    )
+    d.feed(d.cast.identity_update(local_child, sender=FEEDER_B))
+    other_local = local_child.model_copy(
+        update={"identifiers": local_child.identifiers.model_copy(update={"local_id": d.cast.serial("MIS")})}
+    )
+    local_message = d.cast.involvement_started(other_local, d.cast.involvement(), sender=FEEDER_B)
+    local_ack = ctx.acknowledgement(ctx.deliver(local_message))
     with ctx.verifying("CP-R23"):
+        what = "a child the sender knows by its own ID, sent under another of its IDs"
+        rules = [f.rule_id for f in local_ack.findings]
+        ctx.expect(local_ack.status.value != "rejected", f"the message about {what} was rejected: {rules}")
+        ctx.expect("CP-MATCH-HELD" in rules, f"the sender is not told the message about {what} is held: {rules}")
+        named = d.sut.search(
+            SearchCriteria(family_name=local_child.name.family_name, date_of_birth=local_child.date_of_birth),
+            user_id=d.user,
+            reason=REASON,
+        )
+        ctx.expect(len(named) == 1, f"after a message about {what}, a search by its name finds {len(named)} records")
+        ctx.expect(
+            all(i.involvement_id != local_message.involvement.involvement_id for r in named for i in r.involvements),
+            f"the message about {what} was merged into the record",
+        )
         for what, (view, _known, code, is_shielded) in cases.items():
             message_id, typo, ack = sent[what]
             rules = [f.rule_id for f in ack.findings]

@@ -151,6 +151,12 @@ class HttpSystem:
         response = self.client.post("/messages", content=body, headers=headers)
         return Reply(response.content, response.headers.get("content-type", ""), response.status_code)
 
+    def deliver_batch(self, body: bytes, content_type: str, client: Client) -> Reply:
+        """POST /messages?batch=true with the client's token."""
+        headers = {"Content-Type": content_type, **self.bearer(self.system_token(client))}
+        response = self.client.post("/messages", params={"batch": "true"}, content=body, headers=headers)
+        return Reply(response.content, response.headers.get("content-type", ""), response.status_code)
+
     def raw(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> httpx.Response:
         """Any request, with the given token (or none): for the checks of the binding's security."""
         headers = dict(kwargs.pop("headers", {}) or {})

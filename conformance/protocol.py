@@ -20,6 +20,7 @@ Refusals are reported with the three exceptions below, each naming the rule or c
 
     SystemUnderTest             describe(), identity()
     ├── Receiving               deliver(body, content_type, client) -> Reply (POST /messages)
+    │   └── BatchReceiving      (optional) deliver_batch(...) -> Reply   (POST /messages?batch=true)
     ├── Sending                 flush_outbox(sink)                           (the outbox, delivered now)
     ├── DirectoryUnderTest      contactpoint: users, search, view, shielding, maintenance, audit
     │   └── MatchQueueUnderTest (optional) the data manager's queue of held messages
@@ -54,6 +55,7 @@ __all__ = [
     "AccessEntry",
     "AlertEntry",
     "AuditView",
+    "BatchReceiving",
     "CafReferralView",
     "Client",
     "DirectoryInvolvementView",
@@ -149,6 +151,20 @@ class Receiving(SystemUnderTest, Protocol):
 
     def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
         """Hand the system one message from `client` (as POST /messages with its token would); its acknowledgement."""
+        ...
+
+
+@runtime_checkable
+class BatchReceiving(Protocol):
+    """An optional hook of every receiving profile: the binding's batch form (MSG-R15).
+
+    A system whose POST /messages takes `?batch=true` offers it through the adapter too. An
+    adapter without it has its batch form tested over HTTP only.
+    """
+
+    def deliver_batch(self, body: bytes, content_type: str, client: Client) -> Reply:
+        """Hand the system a batch from `client` (an XML MessageBatch, a JSON array or JSON Lines), as
+        POST /messages?batch=true would: its reply holds one acknowledgement per message, in order."""
         ...
 
 

@@ -19,6 +19,7 @@ adapter is named `ics_interop.conformance.reference_adapters:contactpoint` (or `
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 import tempfile
 import threading
@@ -230,6 +231,9 @@ class ReferenceDirectory:
     def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
         return _reply(self.system.receiver.receive_http, body, content_type, client)
 
+    def deliver_batch(self, body: bytes, content_type: str, client: Client) -> Reply:
+        return _reply(functools.partial(self.system.receiver.receive_http, batch=True), body, content_type, client)
+
     def flush_outbox(self, sink: MessageSink) -> None:
         # The directory never sends (seed §5.2); deliver() has nothing to send and returns nothing.
         self.system.deliver()
@@ -344,6 +348,9 @@ class ReferenceEcaf:
     def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
         return _reply(self.system.receiver.receive_http, body, content_type, client)
 
+    def deliver_batch(self, body: bytes, content_type: str, client: Client) -> Reply:
+        return _reply(functools.partial(self.system.receiver.receive_http, batch=True), body, content_type, client)
+
     def flush_outbox(self, sink: MessageSink) -> None:
         _connect_pending(self.system, sink)
         self.system.deliver()
@@ -430,6 +437,9 @@ class ReferenceIcs:
 
     def deliver(self, body: bytes, content_type: str, client: Client) -> Reply:
         return _reply(self.system.receiver.receive_http, body, content_type, client)
+
+    def deliver_batch(self, body: bytes, content_type: str, client: Client) -> Reply:
+        return _reply(functools.partial(self.system.receiver.receive_http, batch=True), body, content_type, client)
 
     def flush_outbox(self, sink: MessageSink) -> None:
         _connect_pending(self.system, sink)

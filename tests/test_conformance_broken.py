@@ -19,7 +19,7 @@ from ics_interop.conformance.targets import parse_target
 
 OPTIONS = RunOptions(seed=3, max_examples=6, wait_seconds=4.0)
 #: The served breakages run over HTTP too: a time edge, a path, a role, a wire form, a field, a sequence,
-#: and a time edge years away that only the directory's test clock reaches.
+#: a time edge years away that only the directory's test clock reaches, and a batch (its own request).
 HTTP_TWINS = (
     "involvement-hidden-on-its-anniversary",
     "purges-a-day-early",
@@ -28,6 +28,7 @@ HTTP_TWINS = (
     "redelivery-by-bytes",
     "shielded-parent-address-shown",
     "lead-kept-after-no-caf",
+    "batch-stops-at-first-rejection",  # the batch form is its own request (?batch=true)
 )
 DIMENSIONS = ("time", "paths", "roles", "wire", "fields", "sequences")
 

@@ -1133,6 +1133,12 @@ SERVED += (
                   bd.DataManagersChangeOwnRole, "roles"),
 )  # fmt: skip
 
+#: National eCAF and the ICS at their edges (issue 10: the mutation score's survivors, by kind of fault).
+SERVED += (
+    _in_service("closes-stale-episodes", "ecaf", ("ECAF-R13",),
+                "the nightly run closes episodes open more than three years", bs.ClosesStaleEpisodes, "time"),
+)  # fmt: skip
+
 BROKEN: Mapping[str, BrokenSystem] = {
     b.name: b
     for b in (

@@ -29,7 +29,7 @@ from ics_interop.messages import (
 from ics_interop.model import CafEpisode, CaseRecord, ConsentRecord, IcsClosure, Practitioner
 from ics_interop.model.codes import CafClosureReason, CinClosureReason, ConsentDecision, ConsentGiver
 
-from ._adapters import Forbidden, IcsSystem, NationalEcaf, acknowledgement_for
+from ._adapters import Forbidden, IcsSystem, NationalEcaf, acknowledgement_for, ecaf_episodes
 from .broken_plumbing import ReceiverFilter, RewritingTransport, decode, encode_like
 
 __all__ = [
@@ -510,3 +510,21 @@ class ConsentGiverNotKept(NationalEcaf):
 
     def record_consent(self, episode_id: str, consent: ConsentRecord, *, by: Practitioner) -> CafEpisode:
         return super().record_consent(episode_id, consent.model_copy(update={"given_by": ConsentGiver.CHILD}), by=by)
+
+
+# --- issue 10: National eCAF's nightly run -------------------------------------------------------------
+
+
+class ClosesStaleEpisodes(NationalEcaf):
+    """Housekeeping in the nightly run: an episode open more than three years is closed as 'other', as its assessor."""
+
+    def run_maintenance(self, now: Any = None, *, by: Practitioner | None = None) -> Any:
+        report = super().run_maintenance(now, by=by)
+        for line in report.long_open:
+            if line.days_open <= 3 * 365:
+                continue
+            with self.store.reading() as connection:  # the job reads the store directly, whoever may read it
+                episode = ecaf_episodes.get(connection, self.tables, line.episode_id).episode
+            if episode.assessment is not None:
+                self.close_episode(line.episode_id, CafClosureReason.OTHER, by=episode.assessment.assessor)
+        return report

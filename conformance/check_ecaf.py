@@ -31,7 +31,7 @@ from ics_interop.model.codes import (
 )
 
 from .context import CheckContext, CheckFailed
-from .protocol import AccessDenied, EcafUnderTest, NotFound, SystemRefusal
+from .protocol import AccessDenied, EcafUnderTest, MaintenanceView, NotFound, SystemRefusal
 from .registry import check
 from .scenarios import SUITE_ICS, SUITE_LOCAL_ECAF, Cast
 
@@ -451,6 +451,81 @@ def never_closes(ctx: CheckContext) -> None:
     with ctx.verifying("ECAF-R13"):
         held = e.read(episode.episode_id)
         ctx.expect(held.status is CafStatus.OPEN, f"an episode open three years was closed ({held.closure_reason})")
+
+
+@check(
+    "ecaf.nightly-run-closes-nothing",
+    "The nightly run, as of today and of days years on, closes no episode and lists those open over a year to the day",
+    requirements=["ECAF-R13", "ECAF-R14"],
+    profiles=ECAF,
+)
+def nightly_run_closes_nothing(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    today = e.cast.today
+    children = {"three weeks": e.cast.child(), "a year": e.cast.child(), "three years": e.cast.child()}
+    held = {
+        "three weeks": e.log(child=children["three weeks"]),
+        "a year": e.log(child=children["a year"], opened_on=today - dt.timedelta(days=365)),
+        "three years": e.log(child=children["three years"], opened_on=e.cast.years_on(-3)),
+    }
+    # An episode transferred in whose next review was due months ago: stale by any measure but a practitioner's.
+    stale = rich_episode(e.cast, e.cast.child())
+    review = stale.reviews[0].model_copy(
+        update={"review_date": today - dt.timedelta(days=300), "next_review_on": today - dt.timedelta(days=200)}
+    )
+    stale = stale.model_copy(update={"opened_on": today - dt.timedelta(days=400), "reviews": [review]})
+    ctx.accepted(e.cast.episode_transfer(stale, e.sut.identity()))
+    children["400 days, its review overdue"] = stale.child
+    ids = {**{k: v.episode_id for k, v in held.items()}, "400 days, its review overdue": stale.episode_id}
+    opened = {**{k: v.opened_on for k, v in held.items()}, "400 days, its review overdue": stale.opened_on}
+    told = {k: len(e.told_contactpoint(child)) for k, child in children.items()}
+    # Each day a nightly run might close something: today and the day after, a year on, three and ten years on.
+    a_day_on = today + dt.timedelta(days=1)
+    for day in (today, a_day_on, e.cast.years_on(1), e.cast.years_on(3), e.cast.years_on(10)):
+        run = _nightly_as_of(e, day)
+        still_open = set()
+        with ctx.verifying("ECAF-R13"):
+            for what, episode_id in ids.items():
+                now = e.read(episode_id)
+                if now.status is CafStatus.OPEN:
+                    still_open.add(what)
+                ctx.expect(
+                    now.status is CafStatus.OPEN and now.closure_reason is None,
+                    f"the episode open {what} was closed by the nightly run as of {day} ({now.closure_reason})",
+                )
+        if run.long_open is not None and day in (today, a_day_on):
+            with ctx.verifying("ECAF-R14"):
+                listed = set(run.long_open)
+                for what in still_open:  # a closed episode is judged above, under ECAF-R13
+                    days = (day - opened[what]).days
+                    over = days > 365
+                    ctx.expect(
+                        (ids[what] in listed) == over,
+                        f"the nightly run as of {day} {'does not list' if over else 'lists'} an episode open "
+                        f"{days} days among those open more than a year",
+                    )
+    with ctx.verifying("ECAF-R13"):
+        for what, child in children.items():
+            after = e.told_contactpoint(child, at_least=told[what] + 1, wait=0.5)
+            ctx.expect(
+                all(m.caf_exists for m in after[told[what] :]),
+                f"ContactPoint was told no CAF exists for the child whose episode is open {what}",
+            )
+
+
+def _nightly_as_of(e: Ecaf, day: dt.date) -> MaintenanceView:
+    """The nightly run as of `day`; the check is skipped when the system cannot be run as of another day."""
+    try:
+        run = e.sut.run_maintenance(as_of=day)
+    except (TypeError, AttributeError, SystemRefusal) as cannot:  # an adapter before the hook, or no test clock
+        e.ctx.skip(f"the system cannot run its nightly work as of another day ({cannot}): start it with its test clock")
+    if run is None:
+        e.ctx.skip("the system's nightly run does not say the day it ran as of")
+    if run.ran_on != day and run.ran_on == dt.datetime.now(dt.UTC).date():
+        e.ctx.skip(f"the system ran its nightly work as of its own clock, not {day}: start it with its test clock")
+    with e.ctx.verifying("ECAF-R13"):
+        e.ctx.expect(run.ran_on == day, f"the nightly run asked to run as of {day} ran as of {run.ran_on}")
+    return run
 
 
 @check(

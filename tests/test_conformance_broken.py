@@ -28,6 +28,7 @@ HTTP_TWINS = (
     "redelivery-by-bytes",
     "shielded-parent-address-shown",
     "lead-kept-after-no-caf",
+    "closes-stale-episodes",  # years on, through National eCAF's test clock
 )
 DIMENSIONS = ("time", "paths", "roles", "wire", "fields", "sequences")
 

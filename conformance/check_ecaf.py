@@ -20,7 +20,7 @@ from ics_interop.messages import (
     StepDownRequest,
     StepUpDecision,
 )
-from ics_interop.model import CafAction, CafEpisode, CafReview, Child, ConsentRecord
+from ics_interop.model import CafAction, CafEpisode, CafReview, Child, ConsentRecord, LeadProfessional
 from ics_interop.model.codes import (
     CafClosureReason,
     CafResponsibility,
@@ -344,6 +344,9 @@ def social_care_response(ctx: CheckContext) -> None:
     e = Ecaf(ctx)
     kept, referral = _referred(e, ctx)
     closing, second = _referred(e, ctx)
+    # A colleague of the social worker's, in the TAC before the referral: the social worker joins beside her.
+    colleague = e.cast.practitioner("FSW", "Fay", "Family support worker", e.cast.social_worker.organisation)
+    e.sut.add_tac_member(kept.episode_id, colleague, by=e.cast.mentor)
     # Answered in the other order than they were made: each answer must find its own referral.
     response = e.cast.referral_response(
         closing.episode_id,
@@ -365,6 +368,11 @@ def social_care_response(ctx: CheckContext) -> None:
     with ctx.verifying("ECAF-R09"):
         members = [m.practitioner.practitioner_id for m in held.tac_members if m.left_on is None]
         ctx.expect(e.cast.social_worker.practitioner_id in members, "the social worker did not join the TAC")
+        for stays in (colleague, e.cast.mentor):
+            ctx.expect(
+                stays.practitioner_id in members,
+                f"{stays.practitioner_id}, in the TAC before, left it when the social worker joined",
+            )
     with ctx.verifying("ECAF-R10"):
         ctx.expect(held.status is CafStatus.OPEN, "the episode marked for social care was closed")
         ctx.expect(
@@ -596,6 +604,24 @@ def transfer_in(ctx: CheckContext) -> None:
             len(e.told_contactpoint(child, at_least=told + 1, wait=1.0)) == told,
             "the same episode transferred again told ContactPoint again",
         )
+        # The episode again under its ID with more in it (a later review), in the other wire form: refused
+        # whole, or held whole as now sent; never acknowledged and then kept as it was.
+        later = CafReview(
+            review_id=e.cast.serial("REV"),
+            review_date=e.cast.today - dt.timedelta(days=1),
+            summary=f"Attendance good ({e.cast.token})",
+        )
+        changed = episode.model_copy(update={"reviews": [*episode.reviews, later]})
+        ack = ctx.acknowledgement(ctx.deliver(e.cast.episode_transfer(changed, e.sut.identity()), "json"))
+        now = e.read(episode.episode_id)
+        if ack.status.value == "accepted":
+            for part in WHOLE:
+                ctx.expect(
+                    getattr(now, part) == getattr(changed, part),
+                    f"an episode transferred in again with a new review was accepted but not held as sent: {part}",
+                )
+        else:
+            ctx.expect(now == held, "an episode transferred in again was rejected, yet the episode held changed")
 
 
 @check(
@@ -690,6 +716,35 @@ def migration(ctx: CheckContext) -> None:
             len(e.told_contactpoint(good_child, at_least=told + 1, wait=1.0)) == told,
             "importing the batch again told ContactPoint again",
         )
+        # A later batch: the imported episode with its conclusions revised, and an episode with two faults
+        # (no consent to store, and a lead professional outside the TAC). Each episode is imported as sent or
+        # refused naming what refuses it; a refused episode names every rule it breaks, consent included.
+        revised = good.model_copy(
+            update={"assessment": good.assessment.model_copy(update={"conclusions": f"Revised ({e.cast.token})"})}
+            if good.assessment is not None
+            else {}
+        )
+        twice_bad = e.cast.episode(e.cast.child(given="Dora"))
+        twice_bad = twice_bad.model_copy(
+            update={
+                "consents": [c.model_copy(update={"store_and_share": False}) for c in twice_bad.consents],
+                "lead_professional": LeadProfessional(
+                    practitioner_id=e.cast.nurse.practitioner_id, appointed_on=e.cast.today - dt.timedelta(days=2)
+                ),
+            }
+        )
+        ack = ctx.acknowledgement(ctx.deliver(e.cast.migration_batch([revised, twice_bad], e.sut.identity()), "json"))
+        ctx.expect(ack.status.value == "accepted", f"the later batch was rejected whole: {ack.findings}")
+        about = {i: [f.rule_id for f in ack.findings if f.path.startswith(f"episodes[{i}]")] for i in (0, 1)}
+        ctx.expect(
+            "CAF-006" in about[1],
+            f"an episode without consent to store and with another fault was refused naming {about[1]}, not CAF-006",
+        )
+        if not about[0]:
+            ctx.expect(
+                e.read(good.episode_id).assessment == revised.assessment,
+                "an episode migrated again with revised content was taken without a word, and not held as sent",
+            )
 
 
 @check(

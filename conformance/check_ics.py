@@ -211,6 +211,17 @@ def caf_referral(ctx: CheckContext) -> None:
             member is not None and member.practitioner.practitioner_id == s.social_worker.practitioner_id,
             "the answer does not name the social worker who joins the TAC",
         )
+        # Answered once: answering it again is refused, and nothing more is sent.
+        try:
+            s.sut.answer_caf_referral(
+                referral.ics_referral_id,
+                decision=StepUpDecision.CLOSE_ALTERNATIVE_ASSESSMENT,
+                joining=s.social_worker,
+                representative=False,
+            )
+            raise CheckFailed("a referral already answered was answered again, differently")
+        except SystemRefusal:
+            pass
         others = list(
             ctx.sent(lambda m: isinstance(m, SocialCareReferralResponse) and m.episode_id == episode_id, wait=0.2)
         )
@@ -236,15 +247,24 @@ def draft_until_confirmed(ctx: CheckContext) -> None:
         draft = drafts[0]
         recorded = {a.assessment_id for a in s.sut.case_record(referral.case_id).initial_assessments}
         ctx.expect(draft not in recorded, "the draft is on the case record before anyone confirmed it")
+        # A draft is confirmed through its own case only: named through another child's case, it is not found.
+        try:
+            s.sut.confirm_draft(neighbour.case_id, draft, by=s.social_worker)
+            raise CheckFailed("a draft was confirmed through another child's case")
+        except SystemRefusal:
+            pass
+        ctx.expect(draft in s.sut.drafts(referral.case_id), "confirming a draft through another case confirmed it")
         s.sut.confirm_draft(referral.case_id, draft, by=s.social_worker)
         record = s.sut.case_record(referral.case_id)
         confirmed = [a for a in record.initial_assessments if a.assessment_id == draft]
         ctx.expect(confirmed, "the confirmed assessment is not on the case record")
         caf_texts = _element_texts(episode.assessment.model_dump() if episode.assessment else {})
         shown = confirmed[0].model_dump_json()
+        missing = [text for text in caf_texts if text not in shown]
         ctx.expect(
-            any(text in shown for text in caf_texts),
-            "the confirmed initial assessment carries none of the CAF's strengths and needs",
+            not missing,
+            f"the confirmed initial assessment lacks {len(missing)} of the CAF's {len(caf_texts)} strengths and "
+            f"needs, for example {missing[:1]}",
         )
         ctx.expect(
             not s.sut.case_record(neighbour.case_id).initial_assessments,
@@ -461,6 +481,24 @@ def chronology(ctx: CheckContext) -> None:
         ctx.expect(counts[cases[0]][2] > counts[cases[0]][1], "closing the case added nothing to the chronology")
         ctx.expect(
             counts[cases[1]][2] == counts[cases[1]][1], "closing one case added an entry to another case's chronology"
+        )
+    # A social worker with long names (100 letters each, as the standard allows) joins from a CAF referral:
+    # the case's chronology still gains its entries.
+    _child, referral, _episode = s.from_caf()
+    long_named = s.social_worker.model_copy(
+        update={"name": s.social_worker.name.model_copy(update={"given_names": "Jo" * 50, "family_name": "Kay" * 33})}
+    )
+    with ctx.verifying("ICS-R12"):
+        before = len(s.sut.case_record(referral.case_id).chronology)
+        s.sut.answer_caf_referral(
+            referral.ics_referral_id,
+            decision=StepUpDecision.RESPONSIBILITY_TO_SOCIAL_CARE,
+            joining=long_named,
+            representative=False,
+        )
+        after = len(s.sut.case_record(referral.case_id).chronology)
+        ctx.expect(
+            after > before, "answering a referral with a long-named social worker added nothing to the chronology"
         )
 
 

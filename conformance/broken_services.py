@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ics_interop import Finding, Severity, to_json, to_xml
 from ics_interop.messages import (
@@ -691,3 +691,48 @@ class SocialCareTakesOneSeat(NationalEcaf):
             return answer
 
         self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+class CafContentOnTheNewestCase(IcsSystem):
+    """Files CAF content for an initial assessment on the child's newest open case, not the case referred."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            message = decode(body)
+            if isinstance(message, InitialAssessmentPrepopulation):
+                nhs = message.child.identifiers.nhs_number
+                mine = [
+                    c.case_id
+                    for c in self.cases()
+                    if c.state == "open" and self.case_record(c.case_id).child.identifiers.nhs_number == nhs
+                ]
+                if mine:
+                    table = self.tables.caf_referrals
+                    with self.store.transaction() as connection:
+                        connection.execute(
+                            update(table).where(table.c.episode_id == message.episode_id).values(case_id=mine[-1])
+                        )
+            return receive(body, content_type, client)
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+class NoFurtherActionForAll(IcsSystem):
+    """A CAF referral not accepted marks every referral of its case 'no further action'."""
+
+    def respond_to_caf_referral(self, ics_referral_id: str, **kwargs: Any) -> Any:
+        answer = super().respond_to_caf_referral(ics_referral_id, **kwargs)
+        if kwargs.get("decision") is StepUpDecision.NOT_ACCEPTED:
+            table = self.tables.records
+            case_id = self.caf_referral(ics_referral_id).case_id
+            with self.store.transaction() as connection:
+                rows = connection.execute(
+                    select(table.c.seq, table.c.document).where(table.c.case_id == case_id, table.c.kind == "referral")
+                ).all()
+                for seq, found in rows:
+                    connection.execute(
+                        update(table).where(table.c.seq == seq).values(document={**found, "noFurtherAction": True})
+                    )
+        return answer

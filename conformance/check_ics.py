@@ -238,11 +238,14 @@ def draft_until_confirmed(ctx: CheckContext) -> None:
     s = Ics(ctx)
     child, referral, episode_id = s.from_caf()
     _other_child, neighbour, _other_episode = s.from_caf()
+    # The child has a second open case, newer than the one the CAF referral went to.
+    newer = s.sut.open_case(child)
     episode = s.cast.episode(child).model_copy(update={"episode_id": episode_id})
     with ctx.verifying("ICS-R06"):
         ctx.accepted(s.cast.prepopulation(episode, s.identity, s.social_worker))
         drafts = s.sut.drafts(referral.case_id)
-        ctx.expect(drafts, "the CAF content did not become a draft initial assessment")
+        ctx.expect(drafts, "the CAF content did not become a draft of the case its CAF referral went to")
+        ctx.expect(not s.sut.drafts(newer), "the CAF content became a draft of the child's newer case, not its own")
         ctx.expect(not s.sut.drafts(neighbour.case_id), "the CAF content became a draft of another child's case")
         draft = drafts[0]
         recorded = {a.assessment_id for a in s.sut.case_record(referral.case_id).initial_assessments}
@@ -481,6 +484,19 @@ def chronology(ctx: CheckContext) -> None:
         ctx.expect(counts[cases[0]][2] > counts[cases[0]][1], "closing the case added nothing to the chronology")
         ctx.expect(
             counts[cases[1]][2] == counts[cases[1]][1], "closing one case added an entry to another case's chronology"
+        )
+    # A CAF referral not accepted, on a case that holds another referral: that one stays as it was recorded.
+    _child, declined, _episode = s.from_caf()
+    with ctx.verifying("ICS-R12"):
+        recorded = s.referral(declined.case_id, "Young carer, referred by the school nurse")
+        s.sut.answer_caf_referral(
+            declined.ics_referral_id, decision=StepUpDecision.NOT_ACCEPTED, joining=None, representative=False
+        )
+        held = {r.referral_id: r for r in s.sut.case_record(declined.case_id).referrals}
+        ctx.expect(len(held) == 2, f"the case holds {len(held)} referrals, not its two")
+        ctx.expect(
+            held.get(recorded.referral_id) == recorded,
+            "answering a CAF referral 'not accepted' changed another referral of the case",
         )
     # A social worker with long names (100 letters each, as the standard allows) joins from a CAF referral:
     # the case's chronology still gains its entries.

@@ -736,3 +736,27 @@ class NoFurtherActionForAll(IcsSystem):
                         update(table).where(table.c.seq == seq).values(document={**found, "noFurtherAction": True})
                     )
         return answer
+
+
+class ConsentRefusalAsABrokenRule(NationalEcaf):
+    """A referral or an offer refused for want of consent answers 422 (a broken rule), not 403, and is not audited."""
+
+    def _disclosing(self, disclose: Callable[[], Any]) -> Any:
+        try:
+            return disclose()
+        except Forbidden as refused:
+            from ._adapters import EcafError
+
+            raise EcafError(refused.rule_id, refused.message, where=refused.where) from None
+
+    def refer_to_social_care(self, *args: Any, **kwargs: Any) -> str:
+        return str(
+            self._disclosing(lambda: super(ConsentRefusalAsABrokenRule, self).refer_to_social_care(*args, **kwargs))
+        )
+
+    def offer_to_initial_assessment(self, *args: Any, **kwargs: Any) -> str:
+        return str(
+            self._disclosing(
+                lambda: super(ConsentRefusalAsABrokenRule, self).offer_to_initial_assessment(*args, **kwargs)
+            )
+        )

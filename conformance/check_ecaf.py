@@ -310,8 +310,11 @@ def referral_consent(ctx: CheckContext) -> None:
         try:
             e.sut.refer_to_social_care(episode.episode_id, by=e.cast.mentor, reason="Young carer", to=SUITE_ICS)
             raise CheckFailed("a referral without consent for the social care organisation was made")
-        except SystemRefusal:
+        except AccessDenied:
             pass
+        except SystemRefusal as refusal:  # the Protocol (and the binding's 403) say a want of consent is AccessDenied
+            raise CheckFailed(f"a referral without consent was refused as a broken rule ({refusal.rule_id}), not a "
+                              "want of consent (AccessDenied; over HTTP 403)") from None  # fmt: skip
         ctx.expect(
             not e.sent_about(SocialCareReferral, episode.episode_id, wait=0.5), "the CAF was sent without consent"
         )
@@ -401,8 +404,11 @@ def prepopulation_consent(ctx: CheckContext) -> None:
         try:
             e.sut.offer_to_initial_assessment(episode.episode_id, by=worker, to=SUITE_ICS)
             raise CheckFailed("CAF content was offered to an initial assessment without consent")
-        except SystemRefusal:
+        except AccessDenied:
             pass
+        except SystemRefusal as refusal:  # the Protocol (and the binding's 403) say a want of consent is AccessDenied
+            raise CheckFailed(f"CAF content offered without consent was refused as a broken rule ({refusal.rule_id}), "
+                              "not a want of consent (AccessDenied; over HTTP 403)") from None  # fmt: skip
         ctx.expect(
             not e.sent_about(InitialAssessmentPrepopulation, episode.episode_id, wait=0.5),
             "CAF content was sent without consent",
@@ -717,14 +723,14 @@ def migration(ctx: CheckContext) -> None:
             "importing the batch again told ContactPoint again",
         )
         # A later batch: the imported episode with its conclusions revised, and an episode with two faults
-        # (no consent to store, and a lead professional outside the TAC). Each episode is imported as sent or
-        # refused naming what refuses it; a refused episode names every rule it breaks, consent included.
+        # (no consent to store, its assessment not yet written, and a lead professional outside the TAC). Each
+        # episode is imported as sent or refused naming what refuses it, consent to store included.
         revised = good.model_copy(
             update={"assessment": good.assessment.model_copy(update={"conclusions": f"Revised ({e.cast.token})"})}
             if good.assessment is not None
             else {}
         )
-        twice_bad = e.cast.episode(e.cast.child(given="Dora"))
+        twice_bad = e.cast.episode(e.cast.child(given="Dora"), with_assessment=False)
         twice_bad = twice_bad.model_copy(
             update={
                 "consents": [c.model_copy(update={"store_and_share": False}) for c in twice_bad.consents],

@@ -760,3 +760,22 @@ class ConsentRefusalAsABrokenRule(NationalEcaf):
                 lambda: super(ConsentRefusalAsABrokenRule, self).offer_to_initial_assessment(*args, **kwargs)
             )
         )
+
+
+class OneRecordPerSender(IcsSystem):
+    """Keys the case records it receives by the sending authority: a second child's record is taken for the first."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        first: dict[str, str] = {}
+
+        def fix(message: Any) -> Any:
+            if not isinstance(message, CaseRecordTransfer):
+                return message
+            sender = message.header.sender.organisation_id
+            case_id = first.setdefault(sender, message.case_record.case_id)
+            return message.model_copy(
+                update={"case_record": message.case_record.model_copy(update={"case_id": case_id})}
+            )
+
+        _receiving(self, fix)

@@ -8,6 +8,7 @@ system sends them, and sends it what they would.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from ics_interop import to_xml
 from ics_interop.messages import (
@@ -238,7 +239,9 @@ def draft_until_confirmed(ctx: CheckContext) -> None:
     s = Ics(ctx)
     child, referral, episode_id = s.from_caf()
     _other_child, neighbour, _other_episode = s.from_caf()
-    # The child has a second open case, newer than the one the CAF referral went to.
+    # The child has a second open case, opened later than the one the CAF referral went to (a second on, for
+    # systems that keep times to the second).
+    time.sleep(1.1)
     newer = s.sut.open_case(child)
     episode = s.cast.episode(child).model_copy(update={"episode_id": episode_id})
     with ctx.verifying("ICS-R06"):
@@ -452,6 +455,15 @@ def case_transfer_in(ctx: CheckContext) -> None:
         )
         ctx.accepted(again)
         ctx.expect(len(cases_of_child()) == 1, "sending the record again made a second case")
+        # Another child's record from the same authority is another case, not the first one sent again.
+        sibling = s.cast.child(given="Chloe")
+        ctx.accepted(s.cast.case_record_transfer(sibling, s.identity, to_la=s.la_code))
+        theirs = [
+            c
+            for c in s.sut.case_ids()
+            if c not in before and s.sut.case_record(c).child.identifiers.nhs_number == sibling.identifiers.nhs_number
+        ]
+        ctx.expect(len(theirs) == 1, f"a second record from the same authority made {len(theirs)} cases, not one")
 
 
 @check(

@@ -238,7 +238,7 @@ def caf_referral(ctx: CheckContext) -> None:
 def draft_until_confirmed(ctx: CheckContext) -> None:
     s = Ics(ctx)
     child, referral, episode_id = s.from_caf()
-    _other_child, neighbour, _other_episode = s.from_caf()
+    other_child, neighbour, other_episode = s.from_caf()
     # The child has a second open case, opened later than the one the CAF referral went to (a second on, for
     # systems that keep times to the second).
     time.sleep(1.1)
@@ -253,13 +253,18 @@ def draft_until_confirmed(ctx: CheckContext) -> None:
         draft = drafts[0]
         recorded = {a.assessment_id for a in s.sut.case_record(referral.case_id).initial_assessments}
         ctx.expect(draft not in recorded, "the draft is on the case record before anyone confirmed it")
-        # A draft is confirmed through its own case only: named through another child's case, it is not found.
-        try:
-            s.sut.confirm_draft(neighbour.case_id, draft, by=s.social_worker)
-            raise CheckFailed("a draft was confirmed through another child's case")
-        except SystemRefusal:
-            pass
-        ctx.expect(draft in s.sut.drafts(referral.case_id), "confirming a draft through another case confirmed it")
+        # A draft is confirmed through its own case only: named through another child's case (each way round,
+        # whichever case's ID sorts first), it is not found.
+        theirs = s.cast.episode(other_child).model_copy(update={"episode_id": other_episode})
+        ctx.accepted(s.cast.prepopulation(theirs, s.identity, s.social_worker))
+        drafted = {referral.case_id: draft, neighbour.case_id: next(iter(s.sut.drafts(neighbour.case_id)), "")}
+        for own, other in ((referral.case_id, neighbour.case_id), (neighbour.case_id, referral.case_id)):
+            try:
+                s.sut.confirm_draft(other, drafted[own], by=s.social_worker)
+                raise CheckFailed("a draft was confirmed through another child's case")
+            except SystemRefusal:
+                pass
+            ctx.expect(drafted[own] in s.sut.drafts(own), "confirming a draft through another case confirmed it")
         s.sut.confirm_draft(referral.case_id, draft, by=s.social_worker)
         record = s.sut.case_record(referral.case_id)
         confirmed = [a for a in record.initial_assessments if a.assessment_id == draft]

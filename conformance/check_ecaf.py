@@ -741,7 +741,7 @@ def migration(ctx: CheckContext) -> None:
         )
         ack = ctx.acknowledgement(ctx.deliver(e.cast.migration_batch([revised, twice_bad], e.sut.identity()), "json"))
         ctx.expect(ack.status.value == "accepted", f"the later batch was rejected whole: {ack.findings}")
-        about = {i: [f.rule_id for f in ack.findings if f.path.startswith(f"episodes[{i}]")] for i in (0, 1)}
+        about = {i: [f.rule_id for f in ack.findings if (f.path or "").startswith(f"episodes[{i}]")] for i in (0, 1)}
         ctx.expect(
             "CAF-006" in about[1],
             f"an episode without consent to store and with another fault was refused naming {about[1]}, not CAF-006",

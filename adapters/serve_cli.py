@@ -209,8 +209,9 @@ def add_serve_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     serve.add_argument(
         "--test-clock",
         action="store_true",
-        help="contactpoint, for accreditation runs only: POST /maintenance takes asOf=DAY, so a tester can see "
-        "retention and purging without waiting years (never on a production service)",
+        help="contactpoint and ecaf, for accreditation runs only: POST /maintenance takes asOf=DAY, so a tester "
+        "can see retention and purging, or that no episode closes by itself, without waiting years (never on a "
+        "production service)",
     )
     security = serve.add_argument_group("security")
     security.add_argument(

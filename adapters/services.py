@@ -149,7 +149,8 @@ def service_app(
 
     `gate` replaces the authenticator with one made from it: the conformance suite's broken
     services use it to show the suite refuses a service that authenticates wrongly. `test_clock`
-    lets a data manager run ContactPoint's maintenance as of a given day (accreditation only).
+    lets a data manager run ContactPoint's maintenance, or a manager National eCAF's nightly run, as of a
+    given day (accreditation only).
     """
     authenticate: Authenticator = verifier.authenticate
     if gate is not None:
@@ -162,7 +163,7 @@ def service_app(
     if kind == "ecaf":
         from .ecaf.routes import build_app as ecaf_app
 
-        return ecaf_app(system, **options)
+        return ecaf_app(system, test_clock=test_clock, **options)
     if kind == "ics":
         from .ics.routes import build_app as ics_app
 
@@ -205,6 +206,12 @@ class ServiceConfig:
 
     def build(self) -> tuple[Any, FastAPI]:
         """The system, on its store, and its app."""
+        if self.test_clock:
+            if self.kind not in ("contactpoint", "ecaf"):
+                raise ValueError(
+                    "--test-clock is for contactpoint and ecaf only (their maintenance as of a day): leave it out"
+                )
+            log.warning("test clock on: POST /maintenance takes asOf, for accreditation runs only, never in production")
         identity = self.identity()
         team = None
         if self.kind == "ics":
@@ -219,10 +226,6 @@ class ServiceConfig:
                 self.team_telephone,
                 ics_la_code(identity.organisation_id, self.la_code),
             )
-        if self.test_clock:
-            if self.kind != "contactpoint":
-                raise ValueError("--test-clock is for contactpoint only (its maintenance as of a day): leave it out")
-            log.warning("test clock on: POST /maintenance takes asOf, for accreditation runs only, never in production")
         verifier = self.verifier()  # a service that would trust no one is refused before its store is made
         system = build_system(self.kind, self.db_url, identity, team=team)
         return system, service_app(self.kind, system, verifier, self.limits(), test_clock=self.test_clock)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from adapters.contactpoint import matching as directory_matching
     from adapters.contactpoint import records as directory_records
     from adapters.ecaf import ConsentRefused, EcafError, EcafRole, NationalEcaf, UnknownRecord, UserRegistration
+    from adapters.ecaf import episodes as ecaf_episodes
     from adapters.errors import Forbidden, NotFound, ServiceError
     from adapters.http import Authenticator, running_server
     from adapters.ics import ChangeRefused, IcsSettings, IcsSystem
@@ -61,6 +62,7 @@ else:
         UnknownRecord,
         UserRegistration,
     )
+    from ics_interop.adapters.ecaf import episodes as ecaf_episodes
     from ics_interop.adapters.errors import Forbidden, NotFound, ServiceError
     from ics_interop.adapters.http import Authenticator, running_server
     from ics_interop.adapters.ics import ChangeRefused, IcsSettings, IcsSystem
@@ -103,6 +105,7 @@ __all__ = [
     "directory_access",
     "directory_matching",
     "directory_records",
+    "ecaf_episodes",
     "key_set",
     "load_private_key",
     "new_signing_key",

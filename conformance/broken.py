@@ -1166,6 +1166,47 @@ SERVED += (
                 bm.JsonSentAsXml, "wire"),
 )  # fmt: skip
 
+#: National eCAF and the ICS at their edges (issue 10: the mutation score's survivors, by kind of fault).
+SERVED += (
+    _in_service("closes-stale-episodes", "ecaf", ("ECAF-R13",),
+                "the nightly run closes episodes open more than three years", bs.ClosesStaleEpisodes, "time"),
+    _in_service("transfer-again-kept-as-it-was", "ecaf", ("ECAF-R16",),
+                "an episode transferred in again with a new review is acknowledged, and the old one kept",
+                bs.TransferAgainKeptAsItWas, "sequences", "wire"),
+    _in_service("migration-keeps-the-first-version", "ecaf", ("ECAF-R18",),
+                "an episode migrated again with revised conclusions counts as already imported",
+                bs.MigrationKeepsTheFirstVersion, "sequences"),
+    _in_service("names-one-fault-an-episode", "ecaf", ("ECAF-R18",),
+                "a migrated episode refused for two faults is named by the first only, not by its missing consent",
+                bs.NamesOneFaultAnEpisode, "fields"),
+    _in_service("social-care-takes-one-seat", "ecaf", ("ECAF-R09",),
+                "the social worker joining the TAC puts out a colleague of theirs who was in it",
+                bs.SocialCareTakesOneSeat, "sequences"),
+    _in_service("consent-refusal-as-a-broken-rule", "ecaf", ("ECAF-R08", "ECAF-R11"),
+                "a referral or offer refused for want of consent is answered as a broken rule (422), not 403",
+                bs.ConsentRefusalAsABrokenRule, "paths"),
+    _in_service("answers-again", "ics", ("ICS-R04",), "a referral from a CAF already answered can be answered again",
+                bs.AnswersAgain, "sequences"),
+    _in_service("confirms-through-any-case", "ics", ("ICS-R06",),
+                "a draft named through another child's case is confirmed all the same", bs.ConfirmsThroughAnyCase,
+                "paths"),
+    _in_service("caf-content-on-the-newest-case", "ics", ("ICS-R06",),
+                "CAF content for an initial assessment goes to the child's newest open case, not the case referred",
+                bs.CafContentOnTheNewestCase, "paths"),
+    _in_service("no-further-action-for-all", "ics", ("ICS-R12",),
+                "a CAF referral not accepted marks every referral of its case 'no further action'",
+                bs.NoFurtherActionForAll, "sequences"),
+    _in_service("one-record-per-sender", "ics", ("ICS-R11",),
+                "a second child's case record from the same authority is taken for the first one sent again",
+                bs.OneRecordPerSender, "sequences"),
+    _in_service("strengths-left-out", "ics", ("ICS-R06",),
+                "the draft made from a CAF carries each element's needs, not its strengths", bs.StrengthsLeftOut,
+                "fields"),
+    _in_service("long-entries-refused", "ics", ("ICS-R12",),
+                "a chronology entry longer than 200 characters (a social worker's long names) fails the answer",
+                bs.LongEntriesRefused, "fields"),
+)  # fmt: skip
+
 BROKEN: Mapping[str, BrokenSystem] = {
     b.name: b
     for b in (

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ics_interop import Finding, Severity, to_json, to_xml
 from ics_interop.messages import (
@@ -29,7 +29,7 @@ from ics_interop.messages import (
 from ics_interop.model import CafEpisode, CaseRecord, ConsentRecord, IcsClosure, Practitioner
 from ics_interop.model.codes import CafClosureReason, CinClosureReason, ConsentDecision, ConsentGiver
 
-from ._adapters import Forbidden, IcsSystem, NationalEcaf, acknowledgement_for
+from ._adapters import Forbidden, IcsSystem, NationalEcaf, acknowledgement_for, ecaf_episodes
 from .broken_plumbing import ReceiverFilter, RewritingTransport, decode, encode_like
 
 __all__ = [
@@ -510,3 +510,272 @@ class ConsentGiverNotKept(NationalEcaf):
 
     def record_consent(self, episode_id: str, consent: ConsentRecord, *, by: Practitioner) -> CafEpisode:
         return super().record_consent(episode_id, consent.model_copy(update={"given_by": ConsentGiver.CHILD}), by=by)
+
+
+# --- issue 10: National eCAF's nightly run -------------------------------------------------------------
+
+
+class ClosesStaleEpisodes(NationalEcaf):
+    """Housekeeping in the nightly run: an episode open more than three years is closed as 'other', as its assessor."""
+
+    def run_maintenance(self, now: Any = None, *, by: Practitioner | None = None) -> Any:
+        report = super().run_maintenance(now, by=by)
+        for line in report.long_open:
+            if line.days_open <= 3 * 365:
+                continue
+            with self.store.reading() as connection:  # the job reads the store directly, whoever may read it
+                episode = ecaf_episodes.get(connection, self.tables, line.episode_id).episode
+            if episode.assessment is not None:
+                self.close_episode(line.episode_id, CafClosureReason.OTHER, by=episode.assessment.assessor)
+        return report
+
+
+# --- issue 10: what arrives again, and every fault named ------------------------------------------------
+
+
+def _held_episode(system: NationalEcaf, episode_id: str) -> CafEpisode | None:
+    with system.store.reading() as connection:
+        held = ecaf_episodes.find(connection, system.tables, episode_id)
+    return None if held is None else held.episode
+
+
+def _accepted(message: Any, content_type: str) -> tuple[bytes, str, int]:
+    header = message.header
+    ack = acknowledgement_for(header.message_id, header.recipient, header.sender, [], header.created_at)
+    return (to_json(ack), "application/json", 200) if "json" in content_type else (to_xml(ack), "application/xml", 200)
+
+
+class TransferAgainKeptAsItWas(NationalEcaf):
+    """An episode transferred in under an ID held already is acknowledged and dropped, whatever it now holds."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            message = decode(body)
+            if isinstance(message, EpisodeTransfer) and _held_episode(self, message.episode.episode_id) is not None:
+                return _accepted(message, content_type)
+            return receive(body, content_type, client)
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+class MigrationKeepsTheFirstVersion(NationalEcaf):
+    """An episode migrated again with revised content counts as 'already imported': the first version stays."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def fix(message: Any) -> Any:
+            if not isinstance(message, MigrationBatch):
+                return message
+            listed = [_held_episode(self, e.episode_id) or e for e in message.episodes]
+            if listed == list(message.episodes):
+                return message
+            manifest = message.manifest.model_copy(update={"checksum": episodes_checksum(listed)})
+            return message.model_copy(update={"episodes": listed, "manifest": manifest})
+
+        _receiving(self, fix)
+
+
+class NamesOneFaultAnEpisode(NationalEcaf):
+    """A refused migrated episode is named by its first fault only (the report has one column for the rule)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            reply, kind, status = receive(body, content_type, client)
+            ack = decode(reply) if isinstance(decode(body), MigrationBatch) else None
+            findings = getattr(ack, "findings", None)
+            if ack is None or not findings:
+                return reply, kind, status
+            kept, named = [], set()
+            for finding in findings:
+                episode = finding.path.split("]")[0] if finding.path.startswith("episodes[") else None
+                if episode is not None and episode in named:
+                    continue
+                if episode is not None:
+                    named.add(episode)
+                kept.append(finding)
+            return encode_like(ack.model_copy(update={"findings": kept}), reply), kind, status
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+# --- issue 10: the ICS, answered once, each draft through its own case, whole, whatever its length ---------
+
+
+class AnswersAgain(IcsSystem):
+    """A referral from a CAF can be answered again (the decision is kept on the screen, not recorded as made)."""
+
+    def respond_to_caf_referral(self, ics_referral_id: str, **kwargs: Any) -> Any:
+        table = self.tables.caf_referrals
+        with self.store.transaction() as connection:
+            connection.execute(update(table).where(table.c.ics_referral_id == ics_referral_id).values(state="received"))
+        return super().respond_to_caf_referral(ics_referral_id, **kwargs)
+
+
+class ConfirmsThroughAnyCase(IcsSystem):
+    """Confirms a draft found by its assessment ID alone, whichever case it was named through."""
+
+    def confirm_draft(self, case_id: str, assessment_id: str, *, confirmed_by: Practitioner) -> Any:
+        for summary in self.cases():
+            if any(d.assessment.assessment_id == assessment_id for d in self.drafts(summary.case_id)):
+                case_id = summary.case_id
+        return super().confirm_draft(case_id, assessment_id, confirmed_by=confirmed_by)
+
+
+def _without_strengths(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: (None if k == "strengths" else _without_strengths(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_without_strengths(v) for v in data]
+    return data
+
+
+class StrengthsLeftOut(IcsSystem):
+    """The draft initial assessment made from a CAF carries the needs of each element, not its strengths."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def fix(message: Any) -> Any:
+            if not isinstance(message, InitialAssessmentPrepopulation):
+                return message
+            assessment = type(message.assessment).model_validate(_without_strengths(message.assessment.model_dump()))
+            return message.model_copy(update={"assessment": assessment})
+
+        _receiving(self, fix)
+
+
+class LongEntriesRefused(IcsSystem):
+    """Chronology events go to a 200-character column: a long one (a social worker's long names) fails the change."""
+
+    def respond_to_caf_referral(self, ics_referral_id: str, **kwargs: Any) -> Any:
+        joining = kwargs.get("joining")
+        if (
+            joining is not None
+            and len(f"Social worker allocated: {joining.name.given_names} {joining.name.family_name}") > 200
+        ):
+            from ._adapters import ChangeRefused
+
+            raise ChangeRefused("ICS-DB", "value too long for type character varying(200)", where="chronology.event")
+        return super().respond_to_caf_referral(ics_referral_id, **kwargs)
+
+
+class SocialCareTakesOneSeat(NationalEcaf):
+    """When social care's member joins the TAC, the other members from their organisation are taken out of it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            message = decode(body)
+            answer = receive(body, content_type, client)
+            joining = getattr(message, "joining_member", None)
+            if isinstance(message, SocialCareReferralResponse) and joining is not None and answer[2] == 200:
+                organisation = joining.practitioner.organisation.organisation_id
+                with self.store.transaction() as connection:
+                    held = ecaf_episodes.get(connection, self.tables, message.episode_id, for_update=True)
+                    members = [
+                        m.model_copy(update={"left_on": joining.joined_on})
+                        if m.left_on is None
+                        and m.practitioner.organisation.organisation_id == organisation
+                        and m.practitioner.practitioner_id != joining.practitioner.practitioner_id
+                        else m
+                        for m in held.episode.tac_members
+                    ]
+                    changed = held.episode.model_copy(update={"tac_members": members})
+                    ecaf_episodes.update_episode(connection, self.tables, held, changed, now=self.clock())
+            return answer
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+class CafContentOnTheNewestCase(IcsSystem):
+    """Files CAF content for an initial assessment on the child's newest open case, not the case referred."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+        def intercept(body: bytes, content_type: str, client: Any, receive: Callable[..., Any]) -> Any:
+            message = decode(body)
+            if isinstance(message, InitialAssessmentPrepopulation):
+                nhs = message.child.identifiers.nhs_number
+                mine = [
+                    c.case_id
+                    for c in self.cases()
+                    if c.state == "open" and self.case_record(c.case_id).child.identifiers.nhs_number == nhs
+                ]
+                if mine:
+                    table = self.tables.caf_referrals
+                    with self.store.transaction() as connection:
+                        connection.execute(
+                            update(table).where(table.c.episode_id == message.episode_id).values(case_id=mine[-1])
+                        )
+            return receive(body, content_type, client)
+
+        self.receiver = ReceiverFilter(self.receiver, intercept)  # type: ignore[assignment]
+
+
+class NoFurtherActionForAll(IcsSystem):
+    """A CAF referral not accepted marks every referral of its case 'no further action'."""
+
+    def respond_to_caf_referral(self, ics_referral_id: str, **kwargs: Any) -> Any:
+        answer = super().respond_to_caf_referral(ics_referral_id, **kwargs)
+        if kwargs.get("decision") is StepUpDecision.NOT_ACCEPTED:
+            table = self.tables.records
+            case_id = self.caf_referral(ics_referral_id).case_id
+            with self.store.transaction() as connection:
+                rows = connection.execute(
+                    select(table.c.seq, table.c.document).where(table.c.case_id == case_id, table.c.kind == "referral")
+                ).all()
+                for seq, found in rows:
+                    connection.execute(
+                        update(table).where(table.c.seq == seq).values(document={**found, "noFurtherAction": True})
+                    )
+        return answer
+
+
+class ConsentRefusalAsABrokenRule(NationalEcaf):
+    """A referral or an offer refused for want of consent answers 422 (a broken rule), not 403, and is not audited."""
+
+    def _disclosing(self, disclose: Callable[[], Any]) -> Any:
+        try:
+            return disclose()
+        except Forbidden as refused:
+            from ._adapters import EcafError
+
+            raise EcafError(refused.rule_id, refused.message, where=refused.where) from None
+
+    def refer_to_social_care(self, *args: Any, **kwargs: Any) -> str:
+        return str(
+            self._disclosing(lambda: super(ConsentRefusalAsABrokenRule, self).refer_to_social_care(*args, **kwargs))
+        )
+
+    def offer_to_initial_assessment(self, *args: Any, **kwargs: Any) -> str:
+        return str(
+            self._disclosing(
+                lambda: super(ConsentRefusalAsABrokenRule, self).offer_to_initial_assessment(*args, **kwargs)
+            )
+        )
+
+
+class OneRecordPerSender(IcsSystem):
+    """Keys the case records it receives by the sending authority: a second child's record is taken for the first."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        first: dict[str, str] = {}
+
+        def fix(message: Any) -> Any:
+            if not isinstance(message, CaseRecordTransfer):
+                return message
+            sender = message.header.sender.organisation_id
+            case_id = first.setdefault(sender, message.case_record.case_id)
+            return message.model_copy(
+                update={"case_record": message.case_record.model_copy(update={"case_id": case_id})}
+            )
+
+        _receiving(self, fix)

@@ -20,7 +20,7 @@ from ics_interop.messages import (
     StepDownRequest,
     StepUpDecision,
 )
-from ics_interop.model import CafAction, CafEpisode, CafReview, Child, ConsentRecord
+from ics_interop.model import CafAction, CafEpisode, CafReview, Child, ConsentRecord, LeadProfessional
 from ics_interop.model.codes import (
     CafClosureReason,
     CafResponsibility,
@@ -31,7 +31,7 @@ from ics_interop.model.codes import (
 )
 
 from .context import CheckContext, CheckFailed
-from .protocol import AccessDenied, EcafUnderTest, NotFound, SystemRefusal
+from .protocol import AccessDenied, EcafUnderTest, MaintenanceView, NotFound, SystemRefusal
 from .registry import check
 from .scenarios import SUITE_ICS, SUITE_LOCAL_ECAF, Cast
 
@@ -310,8 +310,11 @@ def referral_consent(ctx: CheckContext) -> None:
         try:
             e.sut.refer_to_social_care(episode.episode_id, by=e.cast.mentor, reason="Young carer", to=SUITE_ICS)
             raise CheckFailed("a referral without consent for the social care organisation was made")
-        except SystemRefusal:
+        except AccessDenied:
             pass
+        except SystemRefusal as refusal:  # the Protocol (and the binding's 403) say a want of consent is AccessDenied
+            raise CheckFailed(f"a referral without consent was refused as a broken rule ({refusal.rule_id}), not a "
+                              "want of consent (AccessDenied; over HTTP 403)") from None  # fmt: skip
         ctx.expect(
             not e.sent_about(SocialCareReferral, episode.episode_id, wait=0.5), "the CAF was sent without consent"
         )
@@ -344,6 +347,9 @@ def social_care_response(ctx: CheckContext) -> None:
     e = Ecaf(ctx)
     kept, referral = _referred(e, ctx)
     closing, second = _referred(e, ctx)
+    # A colleague of the social worker's, in the TAC before the referral: the social worker joins beside her.
+    colleague = e.cast.practitioner("FSW", "Fay", "Family support worker", e.cast.social_worker.organisation)
+    e.sut.add_tac_member(kept.episode_id, colleague, by=e.cast.mentor)
     # Answered in the other order than they were made: each answer must find its own referral.
     response = e.cast.referral_response(
         closing.episode_id,
@@ -365,6 +371,11 @@ def social_care_response(ctx: CheckContext) -> None:
     with ctx.verifying("ECAF-R09"):
         members = [m.practitioner.practitioner_id for m in held.tac_members if m.left_on is None]
         ctx.expect(e.cast.social_worker.practitioner_id in members, "the social worker did not join the TAC")
+        for stays in (colleague, e.cast.mentor):
+            ctx.expect(
+                stays.practitioner_id in members,
+                f"{stays.practitioner_id}, in the TAC before, left it when the social worker joined",
+            )
     with ctx.verifying("ECAF-R10"):
         ctx.expect(held.status is CafStatus.OPEN, "the episode marked for social care was closed")
         ctx.expect(
@@ -393,8 +404,11 @@ def prepopulation_consent(ctx: CheckContext) -> None:
         try:
             e.sut.offer_to_initial_assessment(episode.episode_id, by=worker, to=SUITE_ICS)
             raise CheckFailed("CAF content was offered to an initial assessment without consent")
-        except SystemRefusal:
+        except AccessDenied:
             pass
+        except SystemRefusal as refusal:  # the Protocol (and the binding's 403) say a want of consent is AccessDenied
+            raise CheckFailed(f"CAF content offered without consent was refused as a broken rule ({refusal.rule_id}), "
+                              "not a want of consent (AccessDenied; over HTTP 403)") from None  # fmt: skip
         ctx.expect(
             not e.sent_about(InitialAssessmentPrepopulation, episode.episode_id, wait=0.5),
             "CAF content was sent without consent",
@@ -451,6 +465,81 @@ def never_closes(ctx: CheckContext) -> None:
     with ctx.verifying("ECAF-R13"):
         held = e.read(episode.episode_id)
         ctx.expect(held.status is CafStatus.OPEN, f"an episode open three years was closed ({held.closure_reason})")
+
+
+@check(
+    "ecaf.nightly-run-closes-nothing",
+    "The nightly run, as of today and of days years on, closes no episode and lists those open over a year to the day",
+    requirements=["ECAF-R13", "ECAF-R14"],
+    profiles=ECAF,
+)
+def nightly_run_closes_nothing(ctx: CheckContext) -> None:
+    e = Ecaf(ctx)
+    today = e.cast.today
+    children = {"three weeks": e.cast.child(), "a year": e.cast.child(), "three years": e.cast.child()}
+    held = {
+        "three weeks": e.log(child=children["three weeks"]),
+        "a year": e.log(child=children["a year"], opened_on=today - dt.timedelta(days=365)),
+        "three years": e.log(child=children["three years"], opened_on=e.cast.years_on(-3)),
+    }
+    # An episode transferred in whose next review was due months ago: stale by any measure but a practitioner's.
+    stale = rich_episode(e.cast, e.cast.child())
+    review = stale.reviews[0].model_copy(
+        update={"review_date": today - dt.timedelta(days=300), "next_review_on": today - dt.timedelta(days=200)}
+    )
+    stale = stale.model_copy(update={"opened_on": today - dt.timedelta(days=400), "reviews": [review]})
+    ctx.accepted(e.cast.episode_transfer(stale, e.sut.identity()))
+    children["400 days, its review overdue"] = stale.child
+    ids = {**{k: v.episode_id for k, v in held.items()}, "400 days, its review overdue": stale.episode_id}
+    opened = {**{k: v.opened_on for k, v in held.items()}, "400 days, its review overdue": stale.opened_on}
+    told = {k: len(e.told_contactpoint(child)) for k, child in children.items()}
+    # Each day a nightly run might close something: today and the day after, a year on, three and ten years on.
+    a_day_on = today + dt.timedelta(days=1)
+    for day in (today, a_day_on, e.cast.years_on(1), e.cast.years_on(3), e.cast.years_on(10)):
+        run = _nightly_as_of(e, day)
+        still_open = set()
+        with ctx.verifying("ECAF-R13"):
+            for what, episode_id in ids.items():
+                now = e.read(episode_id)
+                if now.status is CafStatus.OPEN:
+                    still_open.add(what)
+                ctx.expect(
+                    now.status is CafStatus.OPEN and now.closure_reason is None,
+                    f"the episode open {what} was closed by the nightly run as of {day} ({now.closure_reason})",
+                )
+        if run.long_open is not None and day in (today, a_day_on):
+            with ctx.verifying("ECAF-R14"):
+                listed = set(run.long_open)
+                for what in still_open:  # a closed episode is judged above, under ECAF-R13
+                    days = (day - opened[what]).days
+                    over = days > 365
+                    ctx.expect(
+                        (ids[what] in listed) == over,
+                        f"the nightly run as of {day} {'does not list' if over else 'lists'} an episode open "
+                        f"{days} days among those open more than a year",
+                    )
+    with ctx.verifying("ECAF-R13"):
+        for what, child in children.items():
+            after = e.told_contactpoint(child, at_least=told[what] + 1, wait=0.5)
+            ctx.expect(
+                all(m.caf_exists for m in after[told[what] :]),
+                f"ContactPoint was told no CAF exists for the child whose episode is open {what}",
+            )
+
+
+def _nightly_as_of(e: Ecaf, day: dt.date) -> MaintenanceView:
+    """The nightly run as of `day`; the check is skipped when the system cannot be run as of another day."""
+    try:
+        run = e.sut.run_maintenance(as_of=day)
+    except (TypeError, AttributeError, SystemRefusal) as cannot:  # an adapter before the hook, or no test clock
+        e.ctx.skip(f"the system cannot run its nightly work as of another day ({cannot}): start it with its test clock")
+    if run is None:
+        e.ctx.skip("the system's nightly run does not say the day it ran as of")
+    if run.ran_on != day and run.ran_on == dt.datetime.now(dt.UTC).date():
+        e.ctx.skip(f"the system ran its nightly work as of its own clock, not {day}: start it with its test clock")
+    with e.ctx.verifying("ECAF-R13"):
+        e.ctx.expect(run.ran_on == day, f"the nightly run asked to run as of {day} ran as of {run.ran_on}")
+    return run
 
 
 @check(
@@ -521,6 +610,24 @@ def transfer_in(ctx: CheckContext) -> None:
             len(e.told_contactpoint(child, at_least=told + 1, wait=1.0)) == told,
             "the same episode transferred again told ContactPoint again",
         )
+        # The episode again under its ID with more in it (a later review), in the other wire form: refused
+        # whole, or held whole as now sent; never acknowledged and then kept as it was.
+        later = CafReview(
+            review_id=e.cast.serial("REV"),
+            review_date=e.cast.today - dt.timedelta(days=1),
+            summary=f"Attendance good ({e.cast.token})",
+        )
+        changed = episode.model_copy(update={"reviews": [*episode.reviews, later]})
+        ack = ctx.acknowledgement(ctx.deliver(e.cast.episode_transfer(changed, e.sut.identity()), "json"))
+        now = e.read(episode.episode_id)
+        if ack.status.value == "accepted":
+            for part in WHOLE:
+                ctx.expect(
+                    getattr(now, part) == getattr(changed, part),
+                    f"an episode transferred in again with a new review was accepted but not held as sent: {part}",
+                )
+        else:
+            ctx.expect(now == held, "an episode transferred in again was rejected, yet the episode held changed")
 
 
 @check(
@@ -615,6 +722,35 @@ def migration(ctx: CheckContext) -> None:
             len(e.told_contactpoint(good_child, at_least=told + 1, wait=1.0)) == told,
             "importing the batch again told ContactPoint again",
         )
+        # A later batch: the imported episode with its conclusions revised, and an episode with two faults
+        # (no consent to store, its assessment not yet written, and a lead professional outside the TAC). Each
+        # episode is imported as sent or refused naming what refuses it, consent to store included.
+        revised = good.model_copy(
+            update={"assessment": good.assessment.model_copy(update={"conclusions": f"Revised ({e.cast.token})"})}
+            if good.assessment is not None
+            else {}
+        )
+        twice_bad = e.cast.episode(e.cast.child(given="Dora"), with_assessment=False)
+        twice_bad = twice_bad.model_copy(
+            update={
+                "consents": [c.model_copy(update={"store_and_share": False}) for c in twice_bad.consents],
+                "lead_professional": LeadProfessional(
+                    practitioner_id=e.cast.nurse.practitioner_id, appointed_on=e.cast.today - dt.timedelta(days=2)
+                ),
+            }
+        )
+        ack = ctx.acknowledgement(ctx.deliver(e.cast.migration_batch([revised, twice_bad], e.sut.identity()), "json"))
+        ctx.expect(ack.status.value == "accepted", f"the later batch was rejected whole: {ack.findings}")
+        about = {i: [f.rule_id for f in ack.findings if (f.path or "").startswith(f"episodes[{i}]")] for i in (0, 1)}
+        ctx.expect(
+            "CAF-006" in about[1],
+            f"an episode without consent to store and with another fault was refused naming {about[1]}, not CAF-006",
+        )
+        if not about[0]:
+            ctx.expect(
+                e.read(good.episode_id).assessment == revised.assessment,
+                "an episode migrated again with revised content was taken without a word, and not held as sent",
+            )
 
 
 @check(

@@ -8,6 +8,7 @@ system sends them, and sends it what they would.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from ics_interop import to_xml
 from ics_interop.messages import (
@@ -211,6 +212,17 @@ def caf_referral(ctx: CheckContext) -> None:
             member is not None and member.practitioner.practitioner_id == s.social_worker.practitioner_id,
             "the answer does not name the social worker who joins the TAC",
         )
+        # Answered once: answering it again is refused, and nothing more is sent.
+        try:
+            s.sut.answer_caf_referral(
+                referral.ics_referral_id,
+                decision=StepUpDecision.CLOSE_ALTERNATIVE_ASSESSMENT,
+                joining=s.social_worker,
+                representative=False,
+            )
+            raise CheckFailed("a referral already answered was answered again, differently")
+        except SystemRefusal:
+            pass
         others = list(
             ctx.sent(lambda m: isinstance(m, SocialCareReferralResponse) and m.episode_id == episode_id, wait=0.2)
         )
@@ -226,25 +238,44 @@ def caf_referral(ctx: CheckContext) -> None:
 def draft_until_confirmed(ctx: CheckContext) -> None:
     s = Ics(ctx)
     child, referral, episode_id = s.from_caf()
-    _other_child, neighbour, _other_episode = s.from_caf()
+    other_child, neighbour, other_episode = s.from_caf()
+    # The child has a second open case, opened later than the one the CAF referral went to (a second on, for
+    # systems that keep times to the second).
+    time.sleep(1.1)
+    newer = s.sut.open_case(child)
     episode = s.cast.episode(child).model_copy(update={"episode_id": episode_id})
     with ctx.verifying("ICS-R06"):
         ctx.accepted(s.cast.prepopulation(episode, s.identity, s.social_worker))
         drafts = s.sut.drafts(referral.case_id)
-        ctx.expect(drafts, "the CAF content did not become a draft initial assessment")
+        ctx.expect(drafts, "the CAF content did not become a draft of the case its CAF referral went to")
+        ctx.expect(not s.sut.drafts(newer), "the CAF content became a draft of the child's newer case, not its own")
         ctx.expect(not s.sut.drafts(neighbour.case_id), "the CAF content became a draft of another child's case")
         draft = drafts[0]
         recorded = {a.assessment_id for a in s.sut.case_record(referral.case_id).initial_assessments}
         ctx.expect(draft not in recorded, "the draft is on the case record before anyone confirmed it")
+        # A draft is confirmed through its own case only: named through another child's case (each way round,
+        # whichever case's ID sorts first), it is not found.
+        theirs = s.cast.episode(other_child).model_copy(update={"episode_id": other_episode})
+        ctx.accepted(s.cast.prepopulation(theirs, s.identity, s.social_worker))
+        drafted = {referral.case_id: draft, neighbour.case_id: next(iter(s.sut.drafts(neighbour.case_id)), "")}
+        for own, other in ((referral.case_id, neighbour.case_id), (neighbour.case_id, referral.case_id)):
+            try:
+                s.sut.confirm_draft(other, drafted[own], by=s.social_worker)
+                raise CheckFailed("a draft was confirmed through another child's case")
+            except SystemRefusal:
+                pass
+            ctx.expect(drafted[own] in s.sut.drafts(own), "confirming a draft through another case confirmed it")
         s.sut.confirm_draft(referral.case_id, draft, by=s.social_worker)
         record = s.sut.case_record(referral.case_id)
         confirmed = [a for a in record.initial_assessments if a.assessment_id == draft]
         ctx.expect(confirmed, "the confirmed assessment is not on the case record")
         caf_texts = _element_texts(episode.assessment.model_dump() if episode.assessment else {})
         shown = confirmed[0].model_dump_json()
+        missing = [text for text in caf_texts if text not in shown]
         ctx.expect(
-            any(text in shown for text in caf_texts),
-            "the confirmed initial assessment carries none of the CAF's strengths and needs",
+            not missing,
+            f"the confirmed initial assessment lacks {len(missing)} of the CAF's {len(caf_texts)} strengths and "
+            f"needs, for example {missing[:1]}",
         )
         ctx.expect(
             not s.sut.case_record(neighbour.case_id).initial_assessments,
@@ -429,6 +460,15 @@ def case_transfer_in(ctx: CheckContext) -> None:
         )
         ctx.accepted(again)
         ctx.expect(len(cases_of_child()) == 1, "sending the record again made a second case")
+        # Another child's record from the same authority is another case, not the first one sent again.
+        sibling = s.cast.child(given="Chloe")
+        ctx.accepted(s.cast.case_record_transfer(sibling, s.identity, to_la=s.la_code))
+        theirs = [
+            c
+            for c in s.sut.case_ids()
+            if c not in before and s.sut.case_record(c).child.identifiers.nhs_number == sibling.identifiers.nhs_number
+        ]
+        ctx.expect(len(theirs) == 1, f"a second record from the same authority made {len(theirs)} cases, not one")
 
 
 @check(
@@ -461,6 +501,37 @@ def chronology(ctx: CheckContext) -> None:
         ctx.expect(counts[cases[0]][2] > counts[cases[0]][1], "closing the case added nothing to the chronology")
         ctx.expect(
             counts[cases[1]][2] == counts[cases[1]][1], "closing one case added an entry to another case's chronology"
+        )
+    # A CAF referral not accepted, on a case that holds another referral: that one stays as it was recorded.
+    _child, declined, _episode = s.from_caf()
+    with ctx.verifying("ICS-R12"):
+        recorded = s.referral(declined.case_id, "Young carer, referred by the school nurse")
+        s.sut.answer_caf_referral(
+            declined.ics_referral_id, decision=StepUpDecision.NOT_ACCEPTED, joining=None, representative=False
+        )
+        held = {r.referral_id: r for r in s.sut.case_record(declined.case_id).referrals}
+        ctx.expect(len(held) == 2, f"the case holds {len(held)} referrals, not its two")
+        ctx.expect(
+            held.get(recorded.referral_id) == recorded,
+            "answering a CAF referral 'not accepted' changed another referral of the case",
+        )
+    # A social worker with long names (100 letters each, as the standard allows) joins from a CAF referral:
+    # the case's chronology still gains its entries.
+    _child, referral, _episode = s.from_caf()
+    long_named = s.social_worker.model_copy(
+        update={"name": s.social_worker.name.model_copy(update={"given_names": "Jo" * 50, "family_name": "Kay" * 33})}
+    )
+    with ctx.verifying("ICS-R12"):
+        before = len(s.sut.case_record(referral.case_id).chronology)
+        s.sut.answer_caf_referral(
+            referral.ics_referral_id,
+            decision=StepUpDecision.RESPONSIBILITY_TO_SOCIAL_CARE,
+            joining=long_named,
+            representative=False,
+        )
+        after = len(s.sut.case_record(referral.case_id).chronology)
+        ctx.expect(
+            after > before, "answering a referral with a long-named social worker added nothing to the chronology"
         )
 
 

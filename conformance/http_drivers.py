@@ -472,6 +472,25 @@ class EcafOverHttp(HttpSystem):
             for e in found
         ]
 
+    def run_maintenance(
+        self, *, by: Practitioner | None = None, as_of: dt.date | None = None
+    ) -> MaintenanceView | None:
+        """POST /maintenance, with asOf=DAY when given (a service takes it only when started with its test clock).
+
+        The day the nightly run says it ran as of and the episodes it lists as long open, or None.
+        """
+        params = {"asOf": as_of.isoformat()} if as_of is not None else {}
+        report = self._call("POST", "/maintenance", token=self._by(by), params=params)
+        if not isinstance(report, dict):
+            return None
+        try:
+            ran_on = dt.date.fromisoformat(str(report.get("ranOn", ""))[:10])
+        except ValueError:
+            return None
+        listed = report.get("longOpen")
+        long_open = None if not isinstance(listed, list) else tuple(str(e.get("episodeId", "")) for e in listed)
+        return MaintenanceView(ran_on=ran_on, long_open=long_open)
+
 
 # --- ICS ---------------------------------------------------------------------------------------------
 

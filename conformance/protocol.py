@@ -24,7 +24,7 @@ Refusals are reported with the three exceptions below, each naming the rule or c
     ├── Sending                 flush_outbox(sink)                           (the outbox, delivered now)
     ├── DirectoryUnderTest      contactpoint: users, search, view, shielding, maintenance, audit
     │   └── MatchQueueUnderTest (optional) the data manager's queue of held messages
-    ├── EcafUnderTest           ecaf: episodes, consent, TAC, referrals, transfers, report, access log
+    ├── EcafUnderTest           ecaf: episodes, consent, TAC, referrals, transfers, report, access log, maintenance
     ├── IcsUnderTest            ics: cases, referrals, F4 answers, drafts, step-down, transfers, local eCAF
     └── FeedSourceUnderTest     feed-source: an involvement starts, ends
 """
@@ -293,11 +293,16 @@ class DirectoryUnderTest(Receiving, Sending, Protocol):
 
 @attrs.frozen
 class MaintenanceView:
-    """What a maintenance run did: the day it ran as of, the records it archived and those it purged."""
+    """What a maintenance run did: the day it ran as of, the records it archived and those it purged.
+
+    A National eCAF's nightly run archives and purges nothing; `long_open` is what it lists for
+    managers, the episodes open more than a year as of that day (None where it lists nothing).
+    """
 
     ran_on: dt.date
     archived: tuple[str, ...] = ()
     purged: tuple[str, ...] = ()
+    long_open: tuple[str, ...] | None = None
 
 
 @attrs.frozen
@@ -385,6 +390,22 @@ class EcafUnderTest(Receiving, Sending, Protocol):
 
     def access_log(self, episode_id: str, *, by: Practitioner | None = None) -> list[AccessEntry]:
         """The access audit of one episode, as `by` (or the manager set up) reads it; `AccessDenied` if not allowed."""
+        ...
+
+    def run_maintenance(
+        self, *, by: Practitioner | None = None, as_of: dt.date | None = None
+    ) -> MaintenanceView | None:
+        """Run the system's nightly work (its scheduled jobs), as `by` (or the manager set up) would start it.
+
+        The same hook as a directory's `run_maintenance`: `as_of` runs it as of that day instead of the
+        system's own clock (over HTTP, `POST /maintenance?asOf=DAY` on a service started with its test
+        clock), so the suite can see that an episode open for years is still open after the nightly run
+        of years on (ECAF-R13). A system with no nightly work runs nothing and returns
+        `MaintenanceView(ran_on=as_of)`; one that cannot run as of another day raises `Refused` (or runs
+        as of its own clock) and the check is skipped, saying why. Returns the day it ran as of and the
+        episodes it lists as open more than a year (`long_open`, judged against ECAF-R14 when given), or
+        None where the system cannot say.
+        """
         ...
 
 

@@ -409,6 +409,10 @@ class ReferenceEcaf:
         log = _call(lambda: self.system.access_log(episode_id, by=reader))
         return [AccessEntry(r.practitioner_id, r.action, r.client_id) for r in log]
 
+    def run_maintenance(self, *, by: Practitioner | None = None, as_of: dt.date | None = None) -> MaintenanceView:
+        report = _call(lambda: self.system.run_maintenance(as_of, by=by or self.manager))
+        return MaintenanceView(ran_on=report.ran_on, long_open=tuple(e.episode_id for e in report.long_open))
+
     def close(self) -> None:
         self.system.close()
         self._store.remove()
@@ -597,8 +601,8 @@ def serve_reference(
     `capture_url` (the suite's receiver) on every route the suite plays, delivered in the
     background as `ics-interop serve` does. `gate` may replace the service's authenticator, and
     `adapter` build the adapter whose system is served (the suite's own broken systems, for its tests).
-    A directory runs with its test clock (maintenance as of a day), as for an accreditation run,
-    unless `test_clock` is False.
+    A directory or a National eCAF runs with its test clock (maintenance as of a day), as for an
+    accreditation run, unless `test_clock` is False.
     """
     adapters: dict[str, Callable[[], Any]] = {
         "contactpoint": ReferenceDirectory,

@@ -29,6 +29,7 @@ HTTP_TWINS = (
     "shielded-parent-address-shown",
     "lead-kept-after-no-caf",
     "batch-stops-at-first-rejection",  # the batch form is its own request (?batch=true)
+    "closes-stale-episodes",  # years on, through National eCAF's test clock
 )
 DIMENSIONS = ("time", "paths", "roles", "wire", "fields", "sequences")
 

@@ -172,3 +172,39 @@ def test_practitioners_and_systems_use_national_ecaf_over_http(world: World, clo
         )
         assert world.pending() == []
     assert dt.date(2010, 2, 10) == world.read().opened_on
+
+
+def test_the_nightly_run_closes_nothing_and_takes_a_day_only_with_the_test_clock(world: World) -> None:
+    # Hannah's episode, opened on 2010-02-10, is open three years on: listed, never closed.
+    world.ecaf.log_episode(
+        child=HANNAH_AT_NECAF,
+        assessment=ASSESSMENT,
+        consents=[consent("C1", practitioner=MELANIE)],
+        by=MELANIE,
+        episode_id=HANNAH_EPISODE_ID,
+    )
+    manager, melanie = practitioner_headers(MANAGER, "ecaf"), practitioner_headers(MELANIE, "ecaf")
+    with running_server(service("ecaf", world.ecaf)) as base, httpx.Client(base_url=base, timeout=10) as http:
+        refused = http.post("/maintenance", params={"asOf": "2013-02-11"}, headers=manager)
+        assert refused.status_code == 422
+        assert _error(refused)["id"] == "NECAF-012"
+        assert _error(refused)["where"] == "asOf"
+        assert "--test-clock" in _error(refused)["hint"]
+        tonight = http.post("/maintenance", headers=manager).json()
+        assert tonight == {"ranOn": "2010-02-10", "longOpen": []}
+        assert "asOf" not in str(http.get("/openapi.json").json()["paths"]["/maintenance"])
+    with (
+        running_server(service("ecaf", world.ecaf, test_clock=True)) as base,
+        httpx.Client(base_url=base, timeout=10) as http,
+    ):
+        assert _error(http.post("/maintenance", params={"asOf": "2013-02-11"}, headers=melanie))["id"] == ("NECAF-ROLE")
+        years_on = http.post("/maintenance", params={"asOf": "2013-02-11"}, headers=manager)
+        assert years_on.status_code == 200, years_on.text
+        assert years_on.json()["ranOn"] == "2013-02-11"
+        assert [e["episodeId"] for e in years_on.json()["longOpen"]] == [HANNAH_EPISODE_ID]
+        assert years_on.json()["longOpen"][0]["daysOpen"] == 1097
+        a_year_on = http.post("/maintenance", params={"asOf": "2011-02-10"}, headers=manager).json()
+        assert a_year_on["longOpen"] == []  # open exactly 365 days is not open more than a year
+        held = http.get(f"/episodes/{HANNAH_EPISODE_ID}", params={"reason": "TAC"}, headers=melanie).json()
+        assert held["status"] == "open"
+        assert "closureReason" not in held

@@ -271,24 +271,28 @@ def test_an_ics_reads_its_la_code_from_its_organisation_or_is_refused_with_the_f
             system.store.dispose()
 
 
-def test_only_a_directory_started_with_its_test_clock_takes_maintenance_as_of_a_day(
+def test_only_a_service_started_with_its_test_clock_takes_maintenance_as_of_a_day(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert main(["serve", "ecaf", "--test-clock", "--port", str(_free_port()), "--trust", "x=y.json"]) == 2
-    assert "--test-clock is for contactpoint only" in capsys.readouterr().err
+    assert main(["serve", "ics", "--test-clock", "--port", str(_free_port()), "--trust", "x=y.json"]) == 2
+    assert "--test-clock is for contactpoint and ecaf only" in capsys.readouterr().err
     (tmp_path / "jwks.json").write_text(json.dumps(ISSUER.jwks()))
-    for test_clock in (False, True):
-        config = ServiceConfig(
-            kind="contactpoint",
-            db_url=str(tmp_path / f"contactpoint-{test_clock}.db"),
-            audience="https://contactpoint.test",
-            trust=(("urn:test", str(tmp_path / "jwks.json")),),
-            test_clock=test_clock,
-        )
-        system, app = config.build()
-        system.dispose()
-        parameters = app.openapi()["paths"]["/maintenance"]["post"].get("parameters", [])
-        assert [p["name"] for p in parameters] == (["asOf"] if test_clock else [])
+    for kind in ("contactpoint", "ecaf"):
+        for test_clock in (False, True):
+            config = ServiceConfig(
+                kind=kind,
+                db_url=str(tmp_path / f"{kind}-{test_clock}.db"),
+                audience=f"https://{kind}.test",
+                trust=(("urn:test", str(tmp_path / "jwks.json")),),
+                test_clock=test_clock,
+            )
+            system, app = config.build()
+            if kind == "contactpoint":
+                system.dispose()
+            else:
+                system.close()
+            parameters = app.openapi()["paths"]["/maintenance"]["post"].get("parameters", [])
+            assert [p["name"] for p in parameters] == (["asOf"] if test_clock else []), kind
     assert "test clock on" in caplog.text
     assert "accreditation runs only" in caplog.text
 

@@ -10,7 +10,8 @@ and from local eCAF systems (F7) and imports migration batches (F8). Rooms:
 - `practice`: what practitioners do with an episode; `changes`: how any change is checked and stored;
 - `ledger`: consent; `audit`: the access audit; `conformity`: the standard's rules on a change;
 - `directory_feed` (F3), `stepping` (F4–F6), `transfer` (F7), `migration` and `receiving` (F8);
-- `reports`: open episodes; `routes`: the HTTP service; `refusals`: National eCAF's own rule IDs;
+- `reports`: open episodes; `maintenance`: the nightly run (it closes nothing);
+- `routes`: the HTTP service; `refusals`: National eCAF's own rule IDs;
 - `users`: its registration of users (managers, administrators) and the practitioner a request acts as;
 - `handling`: a refusal inside a message handler becomes the F10 rejection naming its rule;
 - `episodes`, `tables`: storage.
@@ -29,6 +30,7 @@ from .errors import (
     UnknownEpisode,
     UnknownRecord,
 )
+from .maintenance import MaintenanceReport
 from .migration import EpisodeImportResult, MigrationReport
 from .refusals import HOUSE_RULES, HouseRule
 from .reports import OpenEpisode
@@ -47,6 +49,7 @@ __all__ = [
     "EpisodeImportResult",
     "HouseRule",
     "InvalidInput",
+    "MaintenanceReport",
     "MigrationReport",
     "NationalEcaf",
     "OpenEpisode",

@@ -89,6 +89,12 @@ HOUSE_RULES: dict[str, HouseRule] = {
             "Use the batchId of a batch's manifest that was sent to POST /migrations or POST /messages.",
             UnknownRecord,
         ),
+        HouseRule(
+            "NECAF-012",
+            "The nightly run is as of National eCAF's own clock",
+            "Leave asOf out; only a National eCAF started with its test clock (serve --test-clock, for "
+            "accreditation runs only) runs its maintenance as of another day.",
+        ),
     )
 }
 

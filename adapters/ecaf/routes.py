@@ -43,7 +43,9 @@ from ..http.app import form_mismatch
 from ..http.security import ActingUser, principal_of, system_dependency
 from ..messaging import route_key
 from .audit import AccessRecord
+from .maintenance import MaintenanceReport
 from .migration import MigrationReport
+from .refusals import refusal
 from .reports import OpenEpisode
 from .users import RegisteredUser, UserRegistration
 
@@ -198,8 +200,14 @@ def _acting(request: Request, principal: ActingUser) -> Practitioner:
 Acting = Annotated[Practitioner, Depends(_acting)]
 
 
-def build_app(system: NationalEcaf, *, authenticate: Authenticator, limits: Limits | None = None) -> FastAPI:
-    """National eCAF's FastAPI application, authenticating callers with `authenticate`."""
+def build_app(
+    system: NationalEcaf, *, authenticate: Authenticator, limits: Limits | None = None, test_clock: bool = False
+) -> FastAPI:
+    """National eCAF's FastAPI application, authenticating callers with `authenticate`.
+
+    With `test_clock` (for accreditation runs only, never by default) POST /maintenance takes `asOf`,
+    the day to run the nightly run as of, so a tester can see that no episode closes by itself years on.
+    """
     app = create_app(
         "National eCAF",
         "The national store of CAF episodes (ics-interop reference system). Access to an episode needs the "
@@ -388,6 +396,36 @@ def build_app(system: NationalEcaf, *, authenticate: Authenticator, limits: Limi
         older_than_days: Annotated[int, Query(alias="olderThanDays", ge=0, le=36500)], by: Acting
     ) -> list[OpenEpisode]:
         return system.open_episodes_report(older_than_days, by=by)
+
+    if test_clock:
+
+        @app.post(
+            "/maintenance",
+            response_model=MaintenanceReport,
+            responses=_ERRORS,
+            summary="The nightly run as of a day (test clock: accreditation runs only); it closes nothing (managers)",
+        )
+        def maintenance_as_of(
+            by: Acting,
+            as_of: Annotated[
+                dt.date | None, Query(alias="asOf", description="The day to run as of (default: today).")
+            ] = None,
+        ) -> MaintenanceReport:
+            return system.run_maintenance(as_of, by=by)
+
+    else:
+
+        @app.post(
+            "/maintenance",
+            response_model=MaintenanceReport,
+            responses=_ERRORS,
+            summary="The nightly run: the episodes open more than a year; it closes nothing (managers)",
+        )
+        def maintenance(by: Acting, request: Request) -> MaintenanceReport:
+            # The service's own clock decides 'now': a caller who tries to move it is told so.
+            if "asOf" in request.query_params:
+                raise refusal("NECAF-012", "a caller cannot move the day the nightly run is as of", where="asOf")
+            return system.run_maintenance(by=by)
 
     @app.get(
         "/audit/access", summary="The access audit (managers)", response_model=list[AccessRecord], responses=_ERRORS

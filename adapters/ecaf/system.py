@@ -31,11 +31,12 @@ from ics_interop.model.codes import CafClosureReason, SystemKind
 from ..auth.principal import Principal
 from ..messaging import Clock, Outbox, Transport, utc_now
 from ..storage import Store
-from . import audit, practice, reports, stepping, transfer
+from . import audit, maintenance, practice, reports, stepping, transfer
 from .audit import AccessRecord
 from .context import Context
 from .errors import RoleRefused
 from .handling import refusing
+from .maintenance import MaintenanceReport
 from .migration import MigrationReport, Migrations
 from .receiving import EcafReceiver
 from .refusals import refusal
@@ -266,6 +267,17 @@ class NationalEcaf:
         """Episodes open longer than `older_than_days` days (episodes never close by themselves); managers only."""
         self.require_manager(by)
         return reports.open_episodes_report(self.ctx, older_than_days, now)
+
+    def run_maintenance(
+        self, now: dt.datetime | dt.date | None = None, *, by: Practitioner | None = None
+    ) -> MaintenanceReport:
+        """The nightly run as of `now` (default: the clock): lists the episodes open more than a year, closes none.
+
+        Managers, or the operator's scheduler (`by=None`).
+        """
+        if by is not None:
+            self.require_manager(by)
+        return maintenance.run_maintenance(self.ctx, now)
 
     def access_log(self, episode_id: str | None = None, *, by: Practitioner) -> list[AccessRecord]:
         """The access audit, oldest first; managers only."""

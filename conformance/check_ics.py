@@ -509,10 +509,10 @@ def chronology(ctx: CheckContext) -> None:
         s.sut.answer_caf_referral(
             declined.ics_referral_id, decision=StepUpDecision.NOT_ACCEPTED, joining=None, representative=False
         )
-        held = {r.referral_id: r for r in s.sut.case_record(declined.case_id).referrals}
-        ctx.expect(len(held) == 2, f"the case holds {len(held)} referrals, not its two")
+        on_case = {r.referral_id: r for r in s.sut.case_record(declined.case_id).referrals}
+        ctx.expect(len(on_case) == 2, f"the case holds {len(on_case)} referrals, not its two")
         ctx.expect(
-            held.get(recorded.referral_id) == recorded,
+            on_case.get(recorded.referral_id) == recorded,
             "answering a CAF referral 'not accepted' changed another referral of the case",
         )
     # A social worker with long names (100 letters each, as the standard allows) joins from a CAF referral:

@@ -99,6 +99,18 @@ class _ShownDirectory(ContactPointDirectory):
         with self.store.reading() as connection:
             return directory_access.authorise(connection, self.tables, kwargs["practitioner_id"], "reading")
 
+    def _parents_with_contacts(self, record: Any, *, hide_location: bool) -> list[Any]:
+        """The record's parents and carers, each with the contact details the directory holds for them."""
+        with self.store.reading() as connection:
+            row = connection.execute(
+                select(self.tables.child.c.details).where(self.tables.child.c.contactpoint_id == record.contactpoint_id)
+            ).one()
+        child = Child.model_validate(row.details)
+        return [
+            shown.model_copy(update={"contact": directory_records._contact(held.contact, hide_location)})
+            for shown, held in zip(record.parents_carers, child.parents_carers, strict=False)
+        ]
+
     def _involvements(self, record: Any, viewer: Any, *, sensitive_only: bool = False) -> list[Any]:
         """Every involvement of the record as `viewer` would see it if it belonged to its organisation."""
         inv = self.tables.involvement
@@ -398,15 +410,7 @@ class ShieldedParentAddressShown(_ShownDirectory):
     def shown(self, record: Any, kwargs: dict[str, Any]) -> Any:
         if not record.location_hidden:
             return record
-        with self.store.reading() as connection:
-            row = connection.execute(
-                select(self.tables.child.c.details).where(self.tables.child.c.contactpoint_id == record.contactpoint_id)
-            ).one()
-        child = Child.model_validate(row.details)
-        parents = [
-            shown.model_copy(update={"contact": directory_records._contact(held.contact, False)})
-            for shown, held in zip(record.parents_carers, child.parents_carers, strict=False)
-        ]
+        parents = self._parents_with_contacts(record, hide_location=False)
         return record.model_copy(update={"parents_carers": parents})
 
 
@@ -767,15 +771,7 @@ class ShieldedContactsShown(_ShownDirectory):
     def shown(self, record: Any, kwargs: dict[str, Any]) -> Any:
         if not record.location_hidden:
             return record
-        with self.store.reading() as connection:
-            row = connection.execute(
-                select(self.tables.child.c.details).where(self.tables.child.c.contactpoint_id == record.contactpoint_id)
-            ).one()
-        child = Child.model_validate(row.details)
-        parents = [
-            shown.model_copy(update={"contact": directory_records._contact(held.contact, True)})
-            for shown, held in zip(record.parents_carers, child.parents_carers, strict=False)
-        ]
+        parents = self._parents_with_contacts(record, hide_location=True)
         viewer = self._viewer(kwargs)
         involvements = [i for i in self._involvements(record, viewer) if i.sensitive is None]
         return record.model_copy(update={"parents_carers": parents, "involvements": involvements})

@@ -8,6 +8,7 @@ cannot be used. `coverage` exits 1 when an automated requirement has no test.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import shlex
 import sys
@@ -73,6 +74,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     except (TargetError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"error: the suite's receiver cannot listen on {args.capture_host}:{args.capture_port}: "
+            "the port is in use. Stop what holds it, or give --capture-port another port "
+            "(and the systems' --route the same address)",
+            file=sys.stderr,
+        )
         return EXIT_UNUSABLE
     paths = write_reports(result, args.report, sign_key=sign_key)
     counts = ", ".join(f"{n} {state}" for state, n in result.counts().items() if n)

@@ -8,6 +8,8 @@ report of every check failing in the same way after minutes of waiting.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -101,3 +103,19 @@ def test_a_wait_that_ends_empty_names_the_routes_that_did_deliver() -> None:
     assert "so far messages arrived on contactpoint (1), national-ecaf (1)." in hint
     assert "--route contactpoint=http://127.0.0.1:8099" in hint
     assert "ics-interop up --suite http://127.0.0.1:8099" in hint
+
+
+def test_a_capture_port_in_use_is_an_error_with_the_fix_not_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "ics_interop.cli", "conformance", "run", "--profile", "contactpoint",
+             "--target", "http://127.0.0.1:1", "--report", str(tmp_path), "--capture-port", str(port)],
+            capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"127.0.0.1:{port}: the port is in use" in done.stderr
+    assert "--capture-port" in done.stderr
